@@ -1,0 +1,28 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test samples clean bench
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+samples: $(STAMP)
+	$(BIN)/python samples/make_samples.py
+
+demo: samples
+	$(BIN)/verticalize run samples/build/drama.mp4 -o out \
+	  --subs en=samples/subs/drama.en.srt --subs es=samples/subs/drama.es.vtt \
+	  --subs zh-Hans=samples/subs/drama.zh-Hans.gbk.srt --subs ja=samples/subs/drama.ja.srt \
+	  --subs ar=samples/subs/drama.ar.srt
+	@echo "episodes written to out/drama/"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf out samples/build .pytest_cache
