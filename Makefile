@@ -15,7 +15,7 @@ samples: $(STAMP)
 	$(BIN)/python samples/make_samples.py
 
 demo: samples
-	$(BIN)/verticalize run samples/build/drama.mp4 -o out \
+	$(BIN)/verticalize run samples/drama.mp4 -o out \
 	  --subs en=samples/subs/drama.en.srt --subs es=samples/subs/drama.es.vtt \
 	  --subs zh-Hans=samples/subs/drama.zh-Hans.gbk.srt --subs ja=samples/subs/drama.ja.srt \
 	  --subs ar=samples/subs/drama.ar.srt

@@ -1,0 +1,38 @@
+"""verticalize: horizontal footage in, vertical 9:16 micro-drama episodes out.
+
+The Python API in a few lines::
+
+    import verticalize
+    plan = verticalize.analyze("film.mp4", subtitles={"en": "film.en.srt"})
+    verticalize.write_plan(plan, "film.plan.json")
+    verticalize.render(plan, "out/film")
+"""
+from __future__ import annotations
+
+from verticalize.errors import (  # noqa: F401
+    InputError,
+    OptionsError,
+    PlanError,
+    RenderError,
+    SubtitleError,
+    VerticalizeError,
+)
+
+__version__ = "0.1.0"
+
+_API = {
+    "analyze": "edit.pipeline",
+    "render": "edit.pipeline",
+    "run": "edit.pipeline",
+    "read_plan": "edit.plan",
+    "write_plan": "edit.plan",
+    "Plan": "edit.plan",
+}
+
+
+def __getattr__(name: str):
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(name)
