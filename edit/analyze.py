@@ -1,0 +1,155 @@
+"""The single analysis pass: decode once at low resolution, feed every detector, build the plan."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from edit.defaults import DEFAULTS, Options
+from edit.episodes import Cue, plan_episodes
+from edit.media import MediaInfo, analysis_size, decode_frames, probe
+from edit.plan import Plan
+from edit.shots import ShotDetector
+from verticalize.errors import OptionsError, SubtitleError
+
+log = logging.getLogger(__name__)
+
+
+def check_size(width: int, height: int) -> None:
+    if width < 16 or height < 16 or width > 8192 or height > 8192:
+        raise OptionsError(f"output size {width}x{height} is out of range (16..8192 px per side)")
+    if width % 2 or height % 2:
+        raise OptionsError(f"output size {width}x{height} must have even width and height (H.264 4:2:0)")
+
+
+def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
+    """Largest source window with the target aspect ratio, even-sized, full height where possible."""
+    h = info.height // 2 * 2
+    w = int(round(h * width / height / 2)) * 2
+    if w > info.width:
+        w = info.width // 2 * 2
+        h = min(info.height // 2 * 2, int(round(w * height / width / 2)) * 2)
+    return max(2, w), max(2, h)
+
+
+def load_subtitles(subtitles: dict[str, str] | None):
+    """Parse every subtitle file up front and check glyph coverage, before any decoding."""
+    tracks = {}
+    if not subtitles:
+        return tracks
+    from subtitles import load_track, missing_glyphs
+
+    for lang, path in (subtitles or {}).items():
+        track = load_track(path, lang)
+        missing = missing_glyphs(track)
+        if missing:
+            chars = "".join(sorted(missing))[:20]
+            cues = sorted({i + 1 for idx in missing.values() for i in idx})[:10]
+            raise SubtitleError(f"no bundled font covers {chars!r} (cues {', '.join(map(str, cues))})", path)
+        tracks[lang] = track
+    return tracks
+
+
+def cues_in_frames(tracks, fps: Fraction) -> list[Cue]:
+    cues = []
+    if not tracks:
+        return cues
+    from subtitles import cue_frame_spans
+
+    for track in tracks.values():
+        for (s, e), cue in zip(cue_frame_spans(track, fps), track.cues):
+            if e > s:
+                cues.append(Cue(s, e, cue.text))
+    cues.sort(key=lambda c: (c.start, c.end))
+    return cues
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="f", disable=not sys.stderr.isatty() or bool(os.environ.get("CI")),
+                leave=False)
+
+
+def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS) -> tuple[Fraction, list[int], int]:
+    """(fps, cuts, frame_count) of a video: the shot detector alone."""
+    info = probe(path)
+    aw, ah = analysis_size(info, opts.analysis_width_px)
+    det = ShotDetector(float(info.fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
+    cuts: list[int] = []
+    n = 0
+    with _progress(info.frame_count, Path(path).name) as bar:
+        for i, frame in enumerate(decode_frames(info, aw, ah)):
+            cuts += det.process_frame(i, frame)
+            n = i + 1
+            bar.update(1)
+    return info.fps, cuts + det.flush(), n
+
+
+def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
+    """Decode ``path`` once and return the plan: shots, crop path per frame, episodes."""
+    from reframe.faces import FaceSampler
+    from reframe.path import solve_path
+    from reframe.saliency import SaliencyTracker
+
+    check_size(opts.width, opts.height)
+    if opts.episode_min_s > opts.episode_max_s:
+        raise OptionsError(f"--episode-min ({opts.episode_min_s} s) is longer than --episode-max ({opts.episode_max_s} s)")
+    t0 = time.perf_counter()
+    info = probe(path)
+    tracks = load_subtitles(subtitles)
+    fps = info.fps
+    cw, ch = crop_size(info, opts.width, opts.height)
+    aw, ah = analysis_size(info, opts.analysis_width_px)
+    det = ShotDetector(float(fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
+    sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
+    every = max(1, int(round(float(fps) / opts.face_fps)))
+    faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
+    cuts: list[int] = []
+    n = 0
+    t_faces = 0.0
+    try:
+        with _progress(info.frame_count, Path(path).name) as bar:
+            for i, frame in enumerate(decode_frames(info, aw, ah)):
+                cuts += det.process_frame(i, frame)
+                sal.process_frame(i, frame)
+                if faces.wants(i):
+                    tf = time.perf_counter()
+                    faces.process_frame(i, frame)
+                    t_faces += time.perf_counter() - tf
+                n = i + 1
+                bar.update(1)
+    finally:
+        faces.close()
+    cuts += det.flush()
+    if n != info.frame_count:
+        log.warning("%s: decoded %d frames, the container lists %d; using %d", path, n, info.frame_count, n)
+    t_decode = time.perf_counter() - t0
+
+    bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
+    shot_spans = list(zip(bounds[:-1], bounds[1:]))
+    x, modes = solve_path(shot_spans, faces.detections, np.asarray(sal.centres), info.width, cw, float(fps), opts)
+    y0 = (info.height - ch) // 2
+    cue_list = cues_in_frames(tracks, fps)
+    cut_scores = {c: det.scores[c] for c in cuts}
+    episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s, opts.episodes)
+    return Plan(
+        source={"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
+                "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio},
+        target={"width": opts.width, "height": opts.height},
+        shots=[{"start": s, "end": e, "mode": m} for (s, e), m in zip(shot_spans, modes)],
+        crop={"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n},
+        episodes=[{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
+                  for e in episodes],
+        subtitles={lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()},
+        analysis={"analysis_size": [aw, ah], "face_every_frames": every,
+                  "faces_sampled": len(faces.detections),
+                  "frames_with_faces": sum(1 for v in faces.detections.values() if v),
+                  "seconds": {"decode_and_signals": round(t_decode, 3), "faces": round(t_faces, 3),
+                              "total": round(time.perf_counter() - t0, 3)}},
+    )

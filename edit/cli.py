@@ -1,0 +1,215 @@
+"""``verticalize``: a thin command-line shell over edit.pipeline.
+
+Errors become one line on stderr and exit code 2; set VERTICALIZE_DEBUG=1 to
+get the traceback instead.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+from edit.defaults import DEFAULTS, Options
+from verticalize.errors import OptionsError, VerticalizeError
+
+PROG = "verticalize"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other error
+        raise OptionsError(message)
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX:]\s*(\d+)\s*", text)
+    if not m:
+        raise OptionsError(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 1080x1920")
+    from edit.analyze import check_size
+
+    w, h = int(m.group(1)), int(m.group(2))
+    check_size(w, h)
+    return w, h
+
+
+def _subs(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        lang, sep, path = item.partition("=")
+        if not sep or not lang or not path:
+            raise OptionsError(f"--subs {item!r} is not LANG=PATH, e.g. en=film.en.srt")
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+            raise OptionsError(f"--subs: {lang!r} is not a language tag like en, pt-BR or zh-Hans")
+        if lang in out:
+            raise OptionsError(f"--subs: language {lang!r} given twice")
+        out[lang] = path
+    return out
+
+
+def _options(args) -> Options:
+    changes = {}
+    if getattr(args, "size", None):
+        changes["width"], changes["height"] = _size(args.size)
+    for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"),
+                        ("preset", "preset"), ("crf", "crf"), ("jobs", "jobs")):
+        if getattr(args, name, None) is not None:
+            changes[field] = getattr(args, name)
+    if getattr(args, "no_episodes", False):
+        changes["episodes"] = False
+    opts = DEFAULTS.with_(**changes)
+    if opts.episode_min_s <= 0 or opts.episode_max_s <= 0:
+        raise OptionsError("--episode-min and --episode-max must be positive")
+    if opts.episode_min_s > opts.episode_max_s:
+        raise OptionsError(f"--episode-min ({opts.episode_min_s:g} s) is longer than --episode-max ({opts.episode_max_s:g} s)")
+    if not 0 <= opts.crf <= 51:
+        raise OptionsError(f"--crf {opts.crf} is outside 0..51")
+    if opts.jobs < 0:
+        raise OptionsError("--jobs must be >= 0")
+    return opts
+
+
+def _add_render_opts(p):
+    p.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
+    p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
+    p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
+    p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
+
+
+def _add_episode_opts(p):
+    p.add_argument("--episode-min", type=float, metavar="S", help=f"shortest episode, s (default {DEFAULTS.episode_min_s:g})")
+    p.add_argument("--episode-max", type=float, metavar="S", help=f"longest episode, s (default {DEFAULTS.episode_max_s:g})")
+    p.add_argument("--no-episodes", action="store_true", help="one episode for the whole input")
+    p.add_argument("--subs", action="append", metavar="LANG=PATH", help="subtitles to burn in (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Horizontal footage in, vertical 9:16 micro-drama episodes out.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    r = sub.add_parser("run", help="analyze and render: plan.json, epNNN[.LANG].mp4, manifest.json per input")
+    r.add_argument("inputs", nargs="+", metavar="INPUT")
+    r.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    _add_episode_opts(r)
+    _add_render_opts(r)
+    a = sub.add_parser("analyze", help="write the plan (shots, crop path, episodes) without rendering")
+    a.add_argument("input", metavar="INPUT")
+    a.add_argument("-o", "--output", required=True, metavar="PLAN.json")
+    _add_episode_opts(a)
+    a.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
+    rd = sub.add_parser("render", help="render the episodes of a plan")
+    rd.add_argument("plan", metavar="PLAN")
+    rd.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    rd.add_argument("--episode", type=int, action="append", help="render only this episode (repeatable)")
+    rd.add_argument("--lang", action="append", help="render only this language (repeatable)")
+    for flag, kw in (("--preset", {}), ("--crf", {"type": int}), ("--jobs", {"type": int})):
+        rd.add_argument(flag, **kw)
+    s = sub.add_parser("scenes", help="print the shot cuts (first frame of each new shot)")
+    s.add_argument("input", metavar="INPUT")
+    s.add_argument("--json", action="store_true", help='print {"fps": "num/den", "cuts": [...]}')
+    f = sub.add_parser("reframe", help="one vertical file: no episodes, no subtitles")
+    f.add_argument("input", metavar="INPUT")
+    f.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
+    _add_render_opts(f)
+    return p
+
+
+def _cmd_run(args) -> int:
+    from edit import pipeline
+
+    opts = _options(args)
+    subs = _subs(args.subs)
+    for path in subs.values():
+        if not Path(path).is_file():
+            from verticalize.errors import SubtitleError
+            raise SubtitleError("no such subtitle file", path)
+    failures = 0
+    for inp in args.inputs:
+        try:
+            (m,) = pipeline.run([inp], args.output, subs, opts)
+            n = sum(len(e["outputs"]) for e in m["episodes"])
+            print(f"{inp}: {len(m['episodes'])} episodes, {n} files in {Path(args.output) / Path(inp).stem}")
+        except VerticalizeError as e:
+            if os.environ.get("VERTICALIZE_DEBUG") == "1" or len(args.inputs) == 1:
+                raise
+            print(f"{PROG}: error: {e}", file=sys.stderr)
+            failures += 1
+    return 2 if failures else 0
+
+
+def _cmd_analyze(args) -> int:
+    from edit import pipeline
+
+    opts = _options(args)
+    plan = pipeline.analyze(args.input, _subs(args.subs), opts)
+    pipeline.write_plan(plan, args.output)
+    print(f"{args.output}: {len(plan.shots)} shots, {len(plan.episodes)} episodes")
+    return 0
+
+
+def _cmd_render(args) -> int:
+    from edit import pipeline
+
+    plan = pipeline.read_plan(args.plan)
+    opts = _options(args)
+    for lang in args.lang or []:
+        if lang not in plan.subtitles:
+            raise OptionsError(f"--lang {lang}: the plan has subtitles for {', '.join(plan.subtitles) or 'no language'}")
+    for ep in args.episode or []:
+        if not 1 <= ep <= len(plan.episodes):
+            raise OptionsError(f"--episode {ep}: the plan has episodes 1..{len(plan.episodes)}")
+    m = pipeline.render(plan, args.output, opts, langs=args.lang, episodes=args.episode)
+    print(f"{args.output}: {sum(len(e['outputs']) for e in m['episodes'])} files")
+    return 0
+
+
+def _cmd_scenes(args) -> int:
+    from edit.analyze import detect_scenes
+
+    fps, cuts, n = detect_scenes(args.input)
+    if args.json:
+        print(json.dumps({"fps": f"{fps.numerator}/{fps.denominator}", "cuts": cuts}))
+    else:
+        for c in cuts:
+            print(f"{c}\t{float(c / fps):.3f}")
+    return 0
+
+
+def _cmd_reframe(args) -> int:
+    from edit import pipeline
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".mp4":
+        raise OptionsError(f"-o {out}: the output must be an .mp4 file")
+    pipeline.reframe_file(args.input, out, _options(args))
+    print(str(out))
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
+            "reframe": _cmd_reframe}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
+    debug = os.environ.get("VERTICALIZE_DEBUG") == "1"
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except VerticalizeError as e:
+        if debug:
+            raise
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Every tunable default, in one table read by both the CLI and the library.
+
+Names carry their units. Change a default here and both the CLI help and the
+Python API follow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Options:
+    # output
+    width: int = 1080                 # output width, px (even)
+    height: int = 1920                # output height, px (even)
+    # episodes
+    episode_min_s: float = 60.0       # shortest episode, s (the last one may be shorter)
+    episode_max_s: float = 120.0      # longest episode, s
+    episodes: bool = True             # False: one episode spanning the whole input
+    # analysis
+    analysis_width_px: int = 384      # width of the low-resolution analysis frames
+    face_fps: float = 6.0             # face detection rate, frames per second of source time
+    face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
+    shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1
+    shot_ratio: float = 2.5           # a cut must exceed this multiple of its neighbours' mean score
+    shot_window_frames: int = 4       # neighbours on each side for the adaptive test
+    min_shot_s: float = 0.4           # no two cuts closer than this, s
+    # camera path
+    static_tolerance_frac: float = 0.05   # subject travel (fraction of source width) under which a shot is static
+    smooth_window_s: float = 1.0          # moving-average window of the tracking path, s
+    max_velocity_frac_s: float = 0.35     # fastest pan, fraction of source width per second
+    face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
+    # render
+    preset: str = "veryfast"          # x264 preset
+    crf: int = 20                     # x264 constant rate factor, 0..51
+    audio_bitrate_kbps: int = 128
+    jobs: int = 0                     # parallel renders; 0 = number of cores
+
+    def with_(self, **changes: Any) -> "Options":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+DEFAULTS = Options()
+
+OPTION_NAMES = tuple(f.name for f in fields(Options))
+
+# Cliffhanger features and their weights. A candidate boundary's score is the
+# weighted sum of its features, each in 0..1.
+HOOK_WEIGHTS: dict[str, float] = {
+    "question": 1.0,        # the last cue before the cut ends with "?"
+    "ellipsis": 0.8,        # ... ends with "…" or "..." (a line left hanging)
+    "exclamation": 0.7,     # ... ends with "!"
+    "unfinished": 0.4,      # ... ends with no closing punctuation
+    "line_just_ended": 0.5, # that cue ended less than 2 s before the cut
+    "cut_strength": 0.3,    # content change at the cut, 0..1
+    "quickening": 0.4,      # the shots before the cut are shorter than the film's median
+}

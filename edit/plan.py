@@ -1,0 +1,144 @@
+"""The plan file: every decision of the analysis, versioned JSON, read by the renderer.
+
+``write_plan`` and ``read_plan`` come in a pair; ``validate_plan`` checks every
+structural rule so a hand-edited plan fails with one clear line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from verticalize.errors import PlanError
+
+SCHEMA = "verticalize.plan/1"
+
+
+@dataclass
+class Plan:
+    source: dict[str, Any]        # path, width, height, fps "num/den", frame_count, has_audio
+    target: dict[str, int]        # width, height
+    shots: list[dict[str, Any]]   # {start, end, mode}, end exclusive
+    crop: dict[str, list[int]]    # x, y, w, h: one int per source frame
+    episodes: list[dict[str, Any]]  # {index, start, end, score, reasons}
+    subtitles: dict[str, str] = field(default_factory=dict)  # lang -> path
+    analysis: dict[str, Any] = field(default_factory=dict)   # options and timings, informative
+
+    @property
+    def fps(self) -> Fraction:
+        return Fraction(self.source["fps"])
+
+    @property
+    def cuts(self) -> list[int]:
+        return [s["start"] for s in self.shots[1:]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "source": self.source, "target": self.target, "shots": self.shots,
+                "crop": self.crop, "episodes": self.episodes, "subtitles": self.subtitles,
+                "analysis": self.analysis}
+
+
+def write_json_atomic(data: Any, path: str | os.PathLike, compact_keys: tuple[str, ...] = ()) -> None:
+    """Write JSON to a temporary file in the same folder, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_dumps(data) + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dumps(data: Any) -> str:
+    """Indented JSON, with long lists of numbers kept on one line each."""
+    if isinstance(data, dict):
+        inner = ",\n".join(f"{json.dumps(k)}: {_dumps(v)}" for k, v in data.items())
+        return "{\n" + "\n".join("  " + l for l in inner.splitlines()) + "\n}" if data else "{}"
+    if isinstance(data, list) and data and all(isinstance(v, (int, float)) for v in data):
+        return json.dumps(data, separators=(",", ":"))
+    if isinstance(data, list) and len(data) > 0:
+        inner = ",\n".join(_dumps(v) for v in data)
+        return "[\n" + "\n".join("  " + l for l in inner.splitlines()) + "\n]"
+    return json.dumps(data, ensure_ascii=False)
+
+
+def write_plan(plan: Plan, path: str | os.PathLike) -> None:
+    validate_plan(plan, path)
+    write_json_atomic(plan.to_json(), path)
+
+
+def read_plan(path: str | os.PathLike) -> Plan:
+    path = Path(path)
+    if not path.is_file():
+        raise PlanError("no such plan file", path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PlanError(f"not a JSON plan file ({e.__class__.__name__}: {e})".splitlines()[0], path) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        got = data.get("schema") if isinstance(data, dict) else None
+        raise PlanError(f"unknown plan schema {got!r} (expected {SCHEMA!r})", path)
+    try:
+        plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
+                    episodes=data["episodes"], subtitles=data.get("subtitles", {}),
+                    analysis=data.get("analysis", {}))
+    except KeyError as e:
+        raise PlanError(f"plan is missing the {e.args[0]!r} section", path) from None
+    validate_plan(plan, path)
+    return plan
+
+
+def validate_plan(plan: Plan, path: Any = None) -> None:
+    """Raise PlanError naming the first rule the plan breaks."""
+    def fail(msg: str):
+        raise PlanError(msg, path)
+
+    src = plan.source
+    for key in ("path", "width", "height", "fps", "frame_count", "has_audio"):
+        if key not in src:
+            fail(f"source.{key} is missing")
+    try:
+        fps = Fraction(str(src["fps"]))
+    except (ValueError, ZeroDivisionError):
+        fail(f"source.fps {src['fps']!r} is not a rational like '30000/1001'")
+    if fps <= 0:
+        fail("source.fps must be positive")
+    n = src["frame_count"]
+    if not isinstance(n, int) or n < 1:
+        fail("source.frame_count must be a positive integer")
+    tw, th = plan.target.get("width"), plan.target.get("height")
+    if not (isinstance(tw, int) and isinstance(th, int) and tw > 0 and th > 0 and tw % 2 == 0 and th % 2 == 0):
+        fail("target width and height must be positive even integers")
+    prev = 0
+    for i, s in enumerate(plan.shots):
+        if s.get("start") != prev or not isinstance(s.get("end"), int) or s["end"] <= s["start"]:
+            fail(f"shots[{i}] must start at frame {prev} and end after it")
+        prev = s["end"]
+        hint = s.get("hint")
+        if hint is not None and not (isinstance(hint, int) or hint in ("left", "center", "right")):
+            fail(f"shots[{i}].hint must be an integer x or 'left', 'center' or 'right'")
+    if prev != n:
+        fail(f"shots cover {prev} frames but the source has {n}")
+    for key in ("x", "y", "w", "h"):
+        arr = plan.crop.get(key)
+        if not isinstance(arr, list) or len(arr) != n:
+            fail(f"crop.{key} must list one integer per source frame ({n})")
+    W, H = src["width"], src["height"]
+    for i, (x, y, w, h) in enumerate(zip(plan.crop["x"], plan.crop["y"], plan.crop["w"], plan.crop["h"])):
+        if w < 2 or h < 2 or x < 0 or y < 0 or x + w > W or y + h > H:
+            fail(f"crop at frame {i} ({x},{y},{w},{h}) is outside the {W}x{H} source")
+    prev = 0
+    for i, ep in enumerate(plan.episodes):
+        if ep.get("index") != i + 1 or ep.get("start") != prev or ep.get("end", 0) <= prev:
+            fail(f"episodes[{i}] must be index {i + 1} starting at frame {prev}")
+        prev = ep["end"]
+    if prev != n:
+        fail(f"episodes cover {prev} frames but the source has {n}")

@@ -1,0 +1,178 @@
+"""Rendering: one ffmpeg process per episode and language, driven only by the plan.
+
+Trim by exact frame, per-frame crop through ``sendcmd``, scale, libass burn-in
+and encode happen inside ffmpeg; no pixel passes through Python. Outputs are
+written under a temporary name and renamed on success.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import ffmpeg
+
+from edit.defaults import DEFAULTS, Options
+from edit.media import ffmpeg_exe
+from edit.plan import Plan, write_json_atomic
+from verticalize.errors import RenderError
+
+log = logging.getLogger(__name__)
+
+MANIFEST_SCHEMA = "verticalize.manifest/1"
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    episode: int              # 1-based episode index
+    lang: str | None          # None: no subtitles
+    output: Path              # final .mp4 path
+
+
+def _seconds(value: Fraction) -> str:
+    return f"{float(value):.6f}"
+
+
+def sendcmd_script(xs, ys, ws, hs, fps: Fraction) -> str:
+    """sendcmd lines that move ``crop@c`` on the frames where the window changes.
+
+    A command at (k - 1/2)/fps takes effect from episode frame k on, so float
+    rounding can never land it on the wrong frame.
+    """
+    lines = []
+    prev = (xs[0], ys[0], ws[0], hs[0])
+    for k in range(1, len(xs)):
+        cur = (xs[k], ys[k], ws[k], hs[k])
+        if cur != prev:
+            parts = [f"crop@c {name} {v}" for name, v, p in zip("xywh", cur, prev) if v != p]
+            lines.append(f"{_seconds((k - Fraction(1, 2)) / fps)} " + ", ".join(parts) + ";")
+            prev = cur
+    return "\n".join(lines) + "\n"
+
+
+def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> list[RenderTask]:
+    langs = list(plan.subtitles) if langs is None else langs
+    tasks = []
+    for ep in plan.episodes:
+        if langs:
+            tasks += [RenderTask(ep["index"], lang, outdir / f"ep{ep['index']:03d}.{lang}.mp4") for lang in langs]
+        else:
+            tasks.append(RenderTask(ep["index"], None, outdir / f"ep{ep['index']:03d}.mp4"))
+    return tasks
+
+
+def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, tracks=None) -> dict:
+    """Render one episode (optionally with one language burned in) to ``task.output``.
+
+    Also writes ``epNNN.<lang>.srt`` next to it, timed from the episode start.
+    Returns the manifest entry.
+    """
+    ep = plan.episodes[task.episode - 1]
+    start, end = ep["start"], ep["end"]
+    n = end - start
+    fps = plan.fps
+    W, H = plan.target["width"], plan.target["height"]
+    src = plan.source["path"]
+    if not Path(src).is_file():
+        raise RenderError("source video of the plan is missing", src)
+    out = Path(task.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    crop = {k: plan.crop[k][start:end] for k in "xywh"}
+    for shot in plan.shots:  # editor hints override the analysed path
+        if shot.get("hint") is not None:
+            _apply_hint(crop, shot, start, end, plan.source["width"])
+    work = Path(tempfile.mkdtemp(prefix="verticalize-"))
+    tmp_out = out.with_name(f".{out.name}.part")
+    entry = {"episode": task.episode, "lang": task.lang, "video": out.name, "start": start, "end": end,
+             "frames": n, "duration_s": round(float(n / fps), 6)}
+    try:
+        cmd_file = work / "crop.cmd"
+        cmd_file.write_text(sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps))
+        ss = max(Fraction(0), (start - Fraction(1, 2)) / fps) if start > 0 else Fraction(0)
+        video_in = ffmpeg.input(src, ss=_seconds(ss)) if start > 0 else ffmpeg.input(src)
+        v = (video_in.video
+             .filter("setpts", "PTS-STARTPTS")
+             .filter("sendcmd", f=str(cmd_file))
+             .filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
+             .filter("scale", W, H, flags="lanczos")
+             .filter("setsar", 1))
+        env = dict(os.environ)
+        if task.lang:
+            from subtitles import fontconfig_file, fonts_dir, load_track, track_for_episode, write_burnin_ass, write_srt
+
+            track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
+            ep_track = track_for_episode(track, start, end, fps)
+            ass = work / "subs.ass"
+            write_burnin_ass(ep_track, ass, W, H)
+            v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir()))
+            env["FONTCONFIG_FILE"] = str(fontconfig_file())
+            srt = out.with_name(f"ep{task.episode:03d}.{task.lang}.srt")
+            write_srt(ep_track, srt)
+            entry["subtitles"] = srt.name
+            entry["cues"] = len(ep_track.cues)
+        v = v.filter("format", "yuv420p")
+        if plan.source.get("has_audio"):
+            a = video_in.audio.filter("asetpts", "PTS-STARTPTS")
+        else:
+            a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi").audio
+        stream = ffmpeg.output(
+            v, a, str(tmp_out), f="mp4", vcodec="libx264", preset=opts.preset, crf=opts.crf,
+            **{"profile:v": "high", "pix_fmt": "yuv420p", "fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}",
+               "frames:v": n, "t": _seconds(n / fps), "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k",
+               "ar": 48000, "movflags": "+faststart"})
+        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream)
+        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
+        if proc.returncode != 0:
+            lines = [l for l in proc.stderr.splitlines() if l.strip()]
+            raise RenderError(f"ffmpeg failed on episode {task.episode}: " + (lines[-1] if lines else f"exit {proc.returncode}"), out)
+        os.replace(tmp_out, out)
+    finally:
+        tmp_out.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return entry
+
+
+def _apply_hint(crop: dict, shot: dict, start: int, end: int, source_width: int) -> None:
+    s, e = max(shot["start"], start), min(shot["end"], end)
+    if s >= e:
+        return
+    w = crop["w"][s - start]
+    hint = shot["hint"]
+    x = {"left": 0, "center": (source_width - w) // 2, "right": source_width - w}.get(hint, hint)
+    x = int(min(max(0, x), source_width - w))
+    for k in range(s - start, e - start):
+        crop["x"][k] = x
+
+
+def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,
+           episodes: list[int] | None = None, manifest: bool = True) -> dict:
+    """Render every episode (times every subtitle language) of ``plan`` into ``outdir``.
+
+    Runs ``opts.jobs`` ffmpeg processes at once (0: one per core) and writes
+    ``manifest.json`` last.
+    """
+    from edit.analyze import load_subtitles
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    wanted = langs if langs is not None else list(plan.subtitles)
+    tracks = load_subtitles({l: plan.subtitles[l] for l in wanted})
+    tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
+    jobs = opts.jobs or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
+        entries = list(pool.map(lambda t: render_episode(plan, t, opts, tracks), tasks))
+    result = {"schema": MANIFEST_SCHEMA, "source": plan.source["path"], "plan": "plan.json",
+              "target": plan.target, "fps": plan.source["fps"],
+              "episodes": [{"index": ep["index"], "start": ep["start"], "end": ep["end"],
+                            "frames": ep["end"] - ep["start"], "score": ep["score"],
+                            "outputs": [e for e in entries if e["episode"] == ep["index"]]}
+                           for ep in plan.episodes if episodes is None or ep["index"] in episodes]}
+    if manifest:
+        write_json_atomic(result, outdir / "manifest.json")
+    return result

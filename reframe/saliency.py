@@ -1,0 +1,120 @@
+"""Per-frame saliency in numba: colour contrast plus motion energy, reduced to the
+best crop window along x.
+
+Only two floats per frame are kept (window centre and the share of saliency it
+holds), so memory stays flat on long inputs.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _saliency_columns_kernel(frame, prev_luma, luma_out, columns_out, motion_weight):
+    """Column saliency of an RGB frame; writes this frame's luma to ``luma_out``.
+
+    contrast(x, y) = |rgb - mean rgb| (L1 over channels, 0..765)
+    motion(x, y)   = |luma - previous luma| (0..255), skipped when prev_luma[0, 0] < 0
+    """
+    h, w, _ = frame.shape
+    mr = 0.0
+    mg = 0.0
+    mb = 0.0
+    for y in range(h):
+        for x in range(w):
+            mr += frame[y, x, 0]
+            mg += frame[y, x, 1]
+            mb += frame[y, x, 2]
+    n = float(h * w)
+    mr /= n
+    mg /= n
+    mb /= n
+    has_prev = prev_luma[0, 0] >= 0.0
+    for x in range(w):
+        columns_out[x] = 0.0
+    for y in range(h):
+        for x in range(w):
+            r = float(frame[y, x, 0])
+            g = float(frame[y, x, 1])
+            b = float(frame[y, x, 2])
+            lum = 0.299 * r + 0.587 * g + 0.114 * b
+            c = abs(r - mr) + abs(g - mg) + abs(b - mb)
+            if has_prev:
+                c += motion_weight * abs(lum - prev_luma[y, x])
+            luma_out[y, x] = lum
+            columns_out[x] += c
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_window_kernel(columns, window):
+    """Centre (column units, float) and captured share (0..1) of the window with the largest sum."""
+    w = columns.shape[0]
+    total = 0.0
+    for x in range(w):
+        total += columns[x]
+    if window >= w:
+        return (w - 1) / 2.0, 1.0
+    s = 0.0
+    for x in range(window):
+        s += columns[x]
+    best = s
+    best_x = 0
+    for x in range(window, w):
+        s += columns[x] - columns[x - window]
+        if s > best:
+            best = s
+            best_x = x - window + 1
+    share = best / total if total > 0 else 0.0
+    return best_x + (window - 1) / 2.0, share
+
+
+class SaliencyTracker:
+    """Streams frames; keeps per frame the best crop-window centre in source pixels."""
+
+    def __init__(self, width: int, height: int, crop_w_frac: float, source_width: int,
+                 motion_weight: float = 2.0):
+        if not 0 < crop_w_frac <= 1:
+            raise ValueError("crop_w_frac must be in (0, 1]")
+        self.width = width
+        self.scale = source_width / width
+        self.window = max(1, int(round(crop_w_frac * width)))
+        self.motion_weight = float(motion_weight)
+        self._prev = np.full((height, width), -1.0, np.float32)
+        self._cur = np.empty((height, width), np.float32)
+        self._cols = np.empty(width, np.float64)
+        self.centres: list[float] = []
+        self.shares: list[float] = []
+
+    def reset_motion(self) -> None:
+        """Forget the previous frame (call at a cut so the cut is not read as motion)."""
+        self._prev[0, 0] = -1.0
+
+    def process_frame(self, index: int, frame: np.ndarray) -> None:
+        if index != len(self.centres):
+            raise ValueError("frames must arrive in order")
+        _saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight)
+        self._prev, self._cur = self._cur, self._prev
+        cx, share = _best_window_kernel(self._cols, self.window)
+        self.centres.append((cx + 0.5) * self.scale)
+        self.shares.append(share)
+
+
+def saliency_columns(frame: np.ndarray, prev_luma: np.ndarray | None = None,
+                     motion_weight: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Column saliency (len w) and the frame's luma (h, w) for an RGB uint8 frame."""
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError("frame must be an (h, w, 3) uint8 RGB array")
+    h, w, _ = frame.shape
+    prev = np.full((h, w), -1.0, np.float32) if prev_luma is None else prev_luma.astype(np.float32)
+    luma = np.empty((h, w), np.float32)
+    cols = np.empty(w, np.float64)
+    _saliency_columns_kernel(np.ascontiguousarray(frame), prev, luma, cols, float(motion_weight))
+    return cols, luma
+
+
+def best_window(columns: np.ndarray, window: int) -> tuple[float, float]:
+    """(centre, share) of the ``window``-wide span with the most saliency; window >= 1."""
+    if window < 1:
+        raise ValueError("window must be >= 1")
+    return _best_window_kernel(np.ascontiguousarray(columns, dtype=np.float64), int(window))
