@@ -1,0 +1,116 @@
+"""Episode planner: every constraint on random inputs, and optimality against brute force."""
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction
+
+import pytest
+
+from edit.episodes import Cue, _solve, hook_features, inside_cue, plan_episodes
+from verticalize.errors import OptionsError
+
+
+def random_case(rng: random.Random):
+    fps = rng.choice([Fraction(30), Fraction(30000, 1001), Fraction(24), Fraction(25)])
+    n = rng.randint(int(30 * fps), int(600 * fps))
+    cuts = sorted(rng.sample(range(1, n), k=min(n - 1, rng.randint(0, 200))))
+    cues, t = [], 0
+    while t < n:
+        t += rng.randint(0, int(4 * fps))
+        d = rng.randint(int(fps), int(5 * fps))
+        if t + d < n:
+            cues.append(Cue(t, t + d, rng.choice(["Why?", "No!", "Wait…", "Fine.", "And then"])))
+        t += d
+    lo = rng.choice([20, 30, 60])
+    hi = lo + rng.choice([10, 30, 60])
+    return fps, n, cuts, cues, lo, hi
+
+
+def check_constraints(eps, fps, n, cuts, cues, lo, hi):
+    assert eps[0].start == 0 and eps[-1].end == n
+    for a, b in zip(eps, eps[1:]):
+        assert a.end == b.start
+    forced = any(r["feature"] in ("inside_cue", "forced_no_cut") for e in eps for r in e.reasons)
+    for e in eps[:-1]:
+        assert Fraction(lo) * fps - 1 < e.end - e.start <= Fraction(hi) * fps
+        if not forced:
+            assert e.end in cuts
+            assert not inside_cue(e.end, cues)
+    assert eps[-1].end - eps[-1].start <= Fraction(hi) * fps
+    return forced
+
+
+def test_random_inputs_never_break_a_constraint():
+    rng = random.Random(7)
+    forced_count = 0
+    for _ in range(300):
+        fps, n, cuts, cues, lo, hi = random_case(rng)
+        eps = plan_episodes(n, fps, cuts, {}, cues, lo, hi)
+        forced_count += check_constraints(eps, fps, n, cuts, cues, lo, hi)
+    assert forced_count < 300  # most random cases are solvable on clean cuts
+
+
+def test_same_input_same_plan():
+    rng = random.Random(3)
+    fps, n, cuts, cues, lo, hi = random_case(rng)
+    assert plan_episodes(n, fps, cuts, {}, cues, lo, hi) == plan_episodes(n, fps, cuts, {}, cues, lo, hi)
+
+
+def test_dp_matches_brute_force():
+    rng = random.Random(11)
+    for _ in range(60):
+        n = rng.randint(50, 200)
+        cands = sorted(rng.sample(range(1, n), k=rng.randint(1, 10)))
+        scored = [(c, rng.uniform(-1, 2), []) for c in cands]
+        lo, hi = rng.randint(10, 40), rng.randint(40, 80)
+        got = _solve(n, scored, lo, hi)
+        best = None
+        for k in range(len(cands) + 1):
+            for subset in itertools.combinations(range(len(cands)), k):
+                pos = [0] + [cands[i] for i in subset] + [n]
+                lens = [b - a for a, b in zip(pos, pos[1:])]
+                if any(not lo <= L <= hi for L in lens[:-1]) or not 0 < lens[-1] <= hi:
+                    continue
+                total = sum(scored[i][1] for i in subset) - (0.5 if lens[-1] < lo else 0)
+                if best is None or total > best + 1e-12:
+                    best = total
+        if best is None:
+            assert got is None
+        else:
+            total = sum(e.score for e in got[:-1]) - (0.5 if got[-1].end - got[-1].start < lo else 0)
+            assert total == pytest.approx(best, abs=1e-3)
+
+
+def test_boundary_prefers_the_question():
+    fps = Fraction(30)
+    n = 30 * 200
+    cuts = [30 * 70, 30 * 80, 30 * 140]
+    cues = [Cue(30 * 77, 30 * 79 + 25, "Who sent you?"), Cue(30 * 66, 30 * 69, "Fine.")]
+    eps = plan_episodes(n, fps, cuts, {}, cues, 60, 120)
+    assert eps[0].end == 30 * 80
+    assert eps[0].reasons[0]["feature"] == "question"
+
+
+def test_no_boundary_inside_a_cue():
+    fps = Fraction(30)
+    cuts = [30 * 70, 30 * 100]
+    cues = [Cue(30 * 69, 30 * 71, "across the cut")]
+    eps = plan_episodes(30 * 150, fps, cuts, {}, cues, 60, 120)
+    assert [e.end for e in eps[:-1]] == [30 * 100]
+
+
+def test_short_input_is_one_episode_and_no_episodes_flag():
+    fps = Fraction(30000, 1001)
+    assert len(plan_episodes(1000, fps, [300], {}, [], 60, 120)) == 1
+    assert len(plan_episodes(100000, fps, [300], {}, [], 60, 120, split=False)) == 1
+
+
+def test_impossible_lengths_are_an_options_error():
+    with pytest.raises(OptionsError):
+        plan_episodes(10000, Fraction(30), [], {}, [], 120, 60)
+
+
+def test_hook_features_in_range():
+    f = hook_features(100, Fraction(30), [Cue(10, 95, "Really?")], 0.9, [10, 10], 40.0)
+    assert f["question"] == 1.0 and 0 < f["line_just_ended"] <= 1 and f["quickening"] == 0.75

@@ -1,0 +1,103 @@
+"""numba kernels agree with slow numpy references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edit.shots import ShotDetector, content_score, frame_features
+from reframe.path import _limit_and_contain_kernel, moving_average
+from reframe.saliency import best_window, saliency_columns
+
+rng = np.random.default_rng(0)
+
+
+def ref_features(frame):
+    hist = np.concatenate([np.bincount(frame[..., c].ravel() >> 4, minlength=16) for c in range(3)]) / frame[..., 0].size
+    luma = 0.299 * frame[..., 0] + 0.587 * frame[..., 1] + 0.114 * frame[..., 2]
+    h, w = frame.shape[:2]
+    bh, bw = h // 8, w // 8
+    blocks = np.zeros((bh, bw))
+    for y in range(h):
+        for x in range(w):
+            blocks[min(y // 8, bh - 1), min(x // 8, bw - 1)] += luma[y, x]
+    return hist, blocks / 64
+
+
+def test_frame_features_match_reference():
+    frame = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
+    hist, blocks = frame_features(frame)
+    rh, rb = ref_features(frame)
+    np.testing.assert_allclose(hist, rh, atol=1e-12)
+    np.testing.assert_allclose(blocks, rb, atol=1e-9)
+
+
+def test_content_score_reference_and_range():
+    a = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
+    fa, fb = frame_features(a), frame_features(b)
+    ref = 0.5 * (np.abs(fa[0] - fb[0]).sum() / 6 + min(1.0, np.abs(fa[1] - fb[1]).mean() / 64))
+    assert content_score(fa, fb) == pytest.approx(ref)
+    assert content_score(fa, fa) == 0.0
+    black, white = np.zeros((36, 64, 3), np.uint8), np.full((36, 64, 3), 255, np.uint8)
+    assert content_score(frame_features(black), frame_features(white)) == pytest.approx(1.0)
+
+
+def test_detector_finds_hard_cuts_only():
+    frames = []
+    for shot, colour in enumerate([(200, 30, 30), (20, 180, 40), (30, 30, 200)]):
+        base = np.zeros((54, 96, 3), np.uint8) + np.array(colour, np.uint8)
+        for k in range(40):  # a bright square drifting: motion, not a cut
+            f = base.copy()
+            f[10:30, 10 + k:30 + k] = 255
+            frames.append(f)
+    det = ShotDetector(30.0)
+    cuts = []
+    for i, f in enumerate(frames):
+        cuts += det.process_frame(i, f)
+    assert cuts + det.flush() == [40, 80]
+
+
+def test_saliency_columns_match_reference():
+    frame = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    prev = rng.uniform(0, 255, (20, 30)).astype(np.float32)
+    cols, luma = saliency_columns(frame, prev, motion_weight=2.0)
+    f = frame.astype(np.float64)
+    mean = f.reshape(-1, 3).mean(0)
+    ref_luma = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+    ref = (np.abs(f - mean).sum(-1) + 2.0 * np.abs(ref_luma - prev)).sum(0)
+    np.testing.assert_allclose(cols, ref, rtol=1e-4)
+    np.testing.assert_allclose(luma, ref_luma, rtol=1e-5)
+
+
+def test_best_window_matches_brute_force():
+    cols = rng.uniform(0, 1, 50)
+    for window in (1, 7, 20, 50, 60):
+        c, share = best_window(cols, window)
+        if window >= 50:
+            assert share == 1.0
+            continue
+        sums = [cols[i:i + window].sum() for i in range(50 - window + 1)]
+        i = int(np.argmax(sums))
+        assert c == pytest.approx(i + (window - 1) / 2)
+        assert share == pytest.approx(sums[i] / cols.sum())
+
+
+def test_moving_average_matches_reference():
+    x = rng.uniform(0, 100, 200)
+    for half in (0, 1, 5, 30):
+        got = moving_average(x, half)
+        ref = [x[i - min(half, i, 199 - i): i + min(half, i, 199 - i) + 1].mean() for i in range(200)]
+        np.testing.assert_allclose(got, ref)
+    line = np.arange(100, dtype=float) * 3.0
+    np.testing.assert_allclose(moving_average(line, 10), line)  # a constant-velocity pan stays exact
+
+
+def test_limit_and_contain_reference():
+    x = np.array([0, 0, 50, 50, 50, 0, 0], float)
+    lo = np.zeros(7)
+    hi = np.full(7, 100.0)
+    out = _limit_and_contain_kernel(x, lo, hi, 10.0)
+    assert np.all(np.abs(np.diff(out)) <= 10.0 + 1e-9)
+    lo[3], hi[3] = 45.0, 100.0
+    out = _limit_and_contain_kernel(x, lo, hi, 10.0)
+    assert out[3] >= 45.0
