@@ -1,12 +1,34 @@
 """Face detection with mediapipe's bundled full-range model, on sampled frames."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence the banner lines TFLite and glog print from C++ while the model loads."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 class FaceSampler:
@@ -27,8 +49,12 @@ class FaceSampler:
         self.every = every
         self.sw = source_width
         self.sh = source_height
-        self._det = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=min_confidence)
+        with _quiet_native_stderr():
+            self._det = mp.solutions.face_detection.FaceDetection(
+                model_selection=1, min_detection_confidence=min_confidence)
+            # the first inference creates the delegate, which prints more
+            import numpy as _np
+            self._det.process(_np.zeros((64, 64, 3), _np.uint8))
         self.detections: dict[int, list[tuple[int, int, int, int, float]]] = {}
 
     def wants(self, index: int) -> bool:
