@@ -53,7 +53,7 @@ def sendcmd_script(xs, ys, ws, hs, fps: Fraction) -> str:
             parts = [f"crop@c {name} {v}" for name, v, p in zip("xywh", cur, prev) if v != p]
             lines.append(f"{_seconds((k - Fraction(1, 2)) / fps)} " + ", ".join(parts) + ";")
             prev = cur
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> list[RenderTask]:
@@ -92,14 +92,15 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
     entry = {"episode": task.episode, "lang": task.lang, "video": out.name, "start": start, "end": end,
              "frames": n, "duration_s": round(float(n / fps), 6)}
     try:
-        cmd_file = work / "crop.cmd"
-        cmd_file.write_text(sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps))
+        script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps)
         ss = max(Fraction(0), (start - Fraction(1, 2)) / fps) if start > 0 else Fraction(0)
         video_in = ffmpeg.input(src, ss=_seconds(ss)) if start > 0 else ffmpeg.input(src)
-        v = (video_in.video
-             .filter("setpts", "PTS-STARTPTS")
-             .filter("sendcmd", f=str(cmd_file))
-             .filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
+        v = video_in.video.filter("setpts", "PTS-STARTPTS")
+        if script.strip():  # sendcmd refuses an empty script
+            cmd_file = work / "crop.cmd"
+            cmd_file.write_text(script)
+            v = v.filter("sendcmd", f=str(cmd_file))
+        v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
              .filter("scale", W, H, flags="lanczos")
              .filter("setsar", 1))
         env = dict(os.environ)
@@ -129,13 +130,23 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream)
         proc = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
         if proc.returncode != 0:
-            lines = [l for l in proc.stderr.splitlines() if l.strip()]
-            raise RenderError(f"ffmpeg failed on episode {task.episode}: " + (lines[-1] if lines else f"exit {proc.returncode}"), out)
+            raise RenderError(f"ffmpeg failed on episode {task.episode}: {_ffmpeg_reason(proc.stderr, proc.returncode)}", out)
         os.replace(tmp_out, out)
     finally:
         tmp_out.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     return entry
+
+
+def _ffmpeg_reason(stderr: str, rc: int) -> str:
+    """The most telling line of ffmpeg's stderr: the first one, without its [component @ addr] prefix."""
+    import re
+
+    for line in stderr.splitlines():
+        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip())
+        if line:
+            return line
+    return f"exit code {rc}"
 
 
 def _apply_hint(crop: dict, shot: dict, start: int, end: int, source_width: int) -> None:

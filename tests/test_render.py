@@ -1,0 +1,86 @@
+"""Rendering from a hand-made plan: exact first frame, per-frame crop, sizes, audio, atomic output."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edit.defaults import DEFAULTS
+from edit.media import probe
+from edit.plan import Plan, read_plan, write_plan
+from edit.render import RenderTask, render, render_episode, sendcmd_script
+from media_helpers import count_frames, ffmpeg, read_frames, stream_lines
+from fractions import Fraction
+
+W, H, N = 320, 180, 90
+
+
+@pytest.fixture(scope="module")
+def coded_clip(tmp_path_factory):
+    """Red encodes x (2 per px... clipped), green encodes the frame index (x2)."""
+    path = tmp_path_factory.mktemp("render") / "coded.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={W}x{H}:r=30:d={N / 30}",
+           "-f", "lavfi", "-i", f"sine=f=440:d={N / 30}",
+           "-vf", "geq=r='X*0.75':g='N*2.5':b=128", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast",
+           "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", str(path))
+    return path
+
+
+def make_plan(path, xs, episodes, size=(90, 160)):
+    info = probe(path)
+    n = info.frame_count
+    return Plan(
+        source={"path": str(path), "width": info.width, "height": info.height, "fps": "30/1",
+                "frame_count": n, "has_audio": True},
+        target={"width": size[0], "height": size[1]},
+        shots=[{"start": 0, "end": n, "mode": "track"}],
+        crop={"x": xs, "y": [0] * n, "w": [100] * n, "h": [180] * n},
+        episodes=[{"index": i + 1, "start": s, "end": e, "score": 0.0, "reasons": []}
+                  for i, (s, e) in enumerate(episodes)])
+
+
+def test_sendcmd_script_times_fall_between_frames():
+    script = sendcmd_script([0, 0, 10, 10, 12], [0] * 5, [100] * 5, [180] * 5, Fraction(30000, 1001))
+    lines = script.strip().splitlines()
+    assert lines[0].startswith("0.050050 crop@c x 10;")  # (2 - 1/2) / (30000/1001)
+    assert lines[1].endswith("crop@c x 12;")
+    assert len(lines) == 2
+
+
+def test_episode_starts_on_its_exact_frame_and_crop_moves_per_frame(coded_clip, tmp_path):
+    xs = [(i * 2) % 200 for i in range(N)]
+    plan = make_plan(coded_clip, xs, [(0, 37), (37, N)])
+    out = tmp_path / "ep002.mp4"
+    render_episode(plan, RenderTask(2, None, out), DEFAULTS.with_(preset="superfast", crf=1))
+    assert count_frames(out) == N - 37
+    frames = read_frames(out, list(range(N - 37)), 90, 160)
+    for k, frame in frames.items():
+        src = 37 + k
+        g = float(frame[40:120, 20:70, 1].mean())
+        assert abs(g - src * 2.5) < 3, (k, g, src * 2.5)           # green = frame index: exact trim
+        left = float(frame[40:120, 2:4, 0].mean())               # red at the window's left edge = x * 0.75
+        assert abs(left - (xs[src] + 1.5) * 0.75) < 4, (k, left, xs[src])
+
+
+def test_render_writes_sizes_profile_audio_and_manifest(coded_clip, tmp_path):
+    plan = make_plan(coded_clip, [50] * N, [(0, 45), (45, N)], size=(180, 320))
+    write_plan(plan, tmp_path / "plan.json")
+    plan = read_plan(tmp_path / "plan.json")
+    manifest = render(plan, tmp_path, DEFAULTS.with_(preset="superfast"))
+    assert [e["frames"] for e in manifest["episodes"]] == [45, 45]
+    for name in ("ep001.mp4", "ep002.mp4"):
+        info = stream_lines(tmp_path / name)
+        assert "h264 (High)" in info and "180x320" in info and "Audio: aac" in info
+        with open(tmp_path / name, "rb") as f:
+            head = f.read(4096)
+        assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # faststart: moov first
+    assert not list(tmp_path.glob(".*part"))
+    assert (tmp_path / "manifest.json").is_file()
+
+
+def test_failed_render_leaves_no_output(coded_clip, tmp_path):
+    plan = make_plan(coded_clip, [50] * N, [(0, N)])
+    plan.source["path"] = str(tmp_path / "gone.mp4")
+    from verticalize.errors import RenderError
+    with pytest.raises(RenderError):
+        render_episode(plan, RenderTask(1, None, tmp_path / "ep001.mp4"))
+    assert list(tmp_path.iterdir()) == []
