@@ -1,0 +1,34 @@
+"""Subtitles: load, re-time per episode, export, and burn in with libass.
+
+    track = load_track("film.zh-Hans.srt", "zh-Hans")
+    episode = track_for_episode(track, start_frame, end_frame, Fraction(30000, 1001))
+    write_srt(episode, "ep01.zh-Hans.srt")
+    write_burnin_ass(episode, "ep01.zh-Hans.ass", 1080, 1920)
+    # ffmpeg -vf subtitles=filename=<ffmpeg_filter_path(ass)>:fontsdir=<fonts_dir()>
+    #   with FONTCONFIG_FILE=<fontconfig_file()> in its environment
+"""
+from __future__ import annotations
+
+from .ass import break_lines, ffmpeg_filter_path, write_burnin_ass
+from .export import write_srt, write_vtt
+from .fonts import font_name_for, fontconfig_file, fonts_dir, missing_glyphs
+from .model import Cue, Track
+from .parse import cue_frame_spans, load_track
+from .retime import track_for_episode
+
+__all__ = [
+    "Cue",
+    "Track",
+    "load_track",
+    "cue_frame_spans",
+    "track_for_episode",
+    "write_srt",
+    "write_vtt",
+    "write_burnin_ass",
+    "break_lines",
+    "ffmpeg_filter_path",
+    "fonts_dir",
+    "fontconfig_file",
+    "font_name_for",
+    "missing_glyphs",
+]
