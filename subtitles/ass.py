@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .export import write_text_atomically
-from .fonts import bundled_font_files, font_file_for, font_name_for, primary_language
+from .fonts import bundled_font_files, font_file_for, font_name_for, is_traditional_chinese, primary_language
 from .model import Track, as_fps, frame_to_ms
 from .parse import cue_frame_spans
 
@@ -288,6 +288,17 @@ def fit_cue_lines(text: str, lang: str, max_width_px: float, font_size: int) -> 
     return size, break_lines(text, lang, max_width_px, size)
 
 
+def _language_header(lang: str) -> list[str]:
+    """Script Info "Language" line: libass hands it to harfbuzz, whose locl
+    feature then picks the regional glyphs of the CJK font (Simplified or
+    Japanese punctuation sits bottom-left, not centred). libass only uses the
+    ISO 639-1 code, and "zh" means Simplified, so for Traditional Chinese we
+    leave it out: the TC font's default glyphs are the right ones."""
+    if is_traditional_chinese(lang) or not primary_language(lang).isalpha():
+        return []
+    return [f"Language: {primary_language(lang)}"]
+
+
 def burnin_font_size(lang: str, height: int) -> int:
     """ASS font size (pixels of the output frame) for ``lang`` at ``height``."""
     return max(1, round(height * FONT_SIZE_OF_HEIGHT * FONT_SCALE_BY_LANGUAGE.get(primary_language(lang), 1.0)))
@@ -312,6 +323,7 @@ def burnin_ass_text(track: Track, width: int, height: int, fps: Fraction | None 
         "ScaledBorderAndShadow: yes",
         "WrapStyle: 2",
         "YCbCr Matrix: None",
+        *_language_header(track.lang),
         "",
         "[V4+ Styles]",
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "

@@ -55,6 +55,14 @@ def primary_language(lang: str) -> str:
     return lang.strip().replace("_", "-").split("-")[0].lower()
 
 
+def is_traditional_chinese(lang: str) -> bool:
+    """zh-Hant, zh-TW, zh-HK, zh-MO (and yue, usually written in traditional)."""
+    subtags = lang.strip().replace("_", "-").lower().split("-")
+    if subtags[0] == "yue":
+        return "hans" not in subtags
+    return subtags[0] == "zh" and bool({"hant", "tw", "hk", "mo"} & set(subtags[1:]))
+
+
 def font_name_for(lang: str) -> str:
     """The font name libass should match for ``lang`` (unknown -> "Noto Sans")."""
     return _FONT_BY_LANGUAGE.get(primary_language(lang), LATIN_FONT)

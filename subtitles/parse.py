@@ -20,7 +20,7 @@ from pathlib import Path
 
 from verticalize.errors import SubtitleError
 
-from .fonts import primary_language
+from .fonts import is_traditional_chinese, primary_language
 from .model import Cue, Track, as_fps, first_frame_at_or_after
 
 NOT_A_SUBTITLE = "not a subtitle file (SRT, WebVTT or ASS expected)"
@@ -154,9 +154,8 @@ def decode_subtitle_bytes(raw: bytes, lang: str, path: Path) -> tuple[str, str, 
     matches = list(from_bytes(raw))
     detected = {FAMILY_OF_CODEC.get(m.encoding, m.encoding) for m in matches}
     hint = LANGUAGE_ENCODING.get(primary_language(lang))
-    if primary_language(lang) == "zh":
-        script = lang.replace("_", "-").lower()
-        hint = "big5" if ("hant" in script or script in ("zh-tw", "zh-hk", "zh-mo")) else "gb18030"
+    if primary_language(lang) in ("zh", "yue"):
+        hint = "big5" if is_traditional_chinese(lang) else "gb18030"
     # 1. The language's code page, when the detector also finds it plausible.
     if hint and hint in detected:
         decoded = _decode_strict(raw, ENCODING_FAMILIES[hint])
