@@ -82,11 +82,14 @@ TIMESTAMP = re.compile(r"(-?)\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?
 TIMING_LINE = re.compile(rf"^\s*({TIMESTAMP.pattern})\s*-->\s*({TIMESTAMP.pattern})(?:\s.*)?$")
 VTT_BLOCK_KEYWORDS = ("NOTE", "STYLE", "REGION")
 VTT_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>|<\d[\d:.]*>")  # <v Bob>, <c.red>, </i>, <00:00:01.000>
+ASS_TIME = re.compile(r"^-?\d+:\d{1,2}:\d{1,2}(?:[.,]\d+)?$")
 ASS_DRAWING = re.compile(r"\{[^}]*\\p[1-9][^}]*\}.*?(?=\{[^}]*\\p0[^}]*\}|$)", re.S)
 
 
 def _fail(path: Path, message: str) -> SubtitleError:
-    return SubtitleError(" ".join(message.split()), path)
+    """A SubtitleError whose message is one line of reasonable length."""
+    message = " ".join(message.split())
+    return SubtitleError(message if len(message) <= 240 else message[:239] + "…", path)
 
 
 # --- bytes -> text ----------------------------------------------------------
@@ -252,8 +255,9 @@ def _strip_vtt_extras(lines: list[str]) -> list[str]:
     return out
 
 
-def _ass_event_lines(lines: list[str]) -> list[int]:
-    """1-based line numbers of Dialogue/Comment lines, in the order pysubs2 reads them."""
+def _check_ass_events(lines: list[str], path: Path) -> list[int]:
+    """Validate Dialogue/Comment times; return their 1-based line numbers,
+    in the order pysubs2 reads the events."""
     numbers, section = [], ""
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
@@ -261,6 +265,12 @@ def _ass_event_lines(lines: list[str]) -> list[int]:
             section = stripped.lower()
         elif section not in ("[script info]", "[aegisub project garbage]", "[fonts]", "[graphics]") \
                 and stripped.startswith(("Dialogue:", "Comment:")):
+            fields = stripped.split(":", 1)[1].split(",", 3)
+            times = [field.strip() for field in fields[1:3]]
+            if len(times) < 2 or not all(ASS_TIME.match(t) for t in times):
+                raise _fail(path, f"line {number}: malformed event line {stripped[:60]!r}")
+            if any(t.startswith("-") for t in times):
+                raise _fail(path, f"line {number}: negative time in {stripped[:60]!r}")
             numbers.append(number)
     return numbers
 
@@ -312,7 +322,7 @@ def parse_subtitle_text(text: str, lang: str, path: Path) -> tuple[list[Cue], li
             lines = _strip_vtt_extras(lines)
         line_numbers = _check_srt_vtt_timings(lines, fmt, path)
     else:
-        line_numbers = _ass_event_lines(lines)
+        line_numbers = _check_ass_events(lines, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

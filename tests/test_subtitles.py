@@ -154,6 +154,9 @@ def _bad_file(tmp_path, name: str, data: bytes | None):
     ("negative.ass", b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, "
                      b"MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,-0:00:05.00,0:00:06.00,Default,,0,0,0,,x\n",
      "line 6: negative time"),
+    ("badtime.ass", b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, "
+                    b"MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,ok\n"
+                    b"Dialogue: 0,soon,0:00:06.00,Default,,0,0,0,,x\n", "line 7: malformed event line"),
     ("nocues.vtt", b"WEBVTT\n\n", "no subtitle cues"),
     ("undecodable.srt", b"1\n00:00:01,000 --> 00:00:02,000\n" + bytes(range(128, 256)) * 3 + b"\n", "cannot decode"),
 ])
