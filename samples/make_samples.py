@@ -28,9 +28,9 @@ import hashlib
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -409,33 +409,33 @@ AST, CAM, TWIN = "astronaut", "camera", "astronaut_mirror"
 
 def drama_shots() -> list:
     return [
-        PhotoShot(180, "moon", (0.5, 0.5), None, 1.0, 1.4),                                 # 0
-        pan_face(330, AST, 2.10, 300, 1500, 330, BRICK),                                     # 1
-        PhotoShot(150, "rocket", (0.35, 0.55), None, 1.5),                                  # 2
-        static_face(270, CAM, 2.80, 1450, 380, BLUR_COFFEE),                                 # 3
-        PhotoShot(180, "page", (0.35, 0.5), (0.65, 0.5), 1.5),                               # 4
-        dialogue(450, (AST, 2.05, 450, 360), (CAM, 2.80, 1470, 380), NIGHT),                 # 5
-        PhotoShot(120, "coins", (0.5, 0.5), None, 1.2),                                      # 6
-        static_face(300, AST, 2.30, 960, 360, GRASS),                                        # 7
-        PhotoShot(150, "coffee", (0.5, 0.5)),                                                # 8
-        dialogue(420, (AST, 2.10, 440, 350), (TWIN, 2.10, 1480, 350), BLUR_HUBBLE),          # 9
-        PhotoShot(135, "chelsea", (0.5, 0.5)),                                              # 10
-        pan_face(300, CAM, 2.90, 1500, 350, 390, BLUR_ROCKET),                               # 11
-        PhotoShot(210, "immunohistochemistry", (0.5, 0.5), None, 1.6, 1.0),                  # 12
-        static_face(270, AST, 2.15, 1450, 340, BLUR_HUBBLE),                                 # 13
-        PhotoShot(120, "horse"),                                                             # 14
-        dialogue(480, (CAM, 2.90, 460, 390), (AST, 2.05, 1460, 350), DUSK),                  # 15
-        PhotoShot(180, "retina", (0.5, 0.5), None, 1.0, 1.4),                                # 16
-        static_face(300, TWIN, 2.20, 480, 350, BRICK),                                       # 17
-        PhotoShot(150, "coffee", (0.35, 0.4), None, 2.0),                                    # 18
-        pan_face(330, AST, 2.20, 1450, 350, 360, GRAVEL, ease=smoothstep),                   # 19
-        PhotoShot(240, "rocket", (0.36, 0.6), (0.64, 0.6), 1.4),                             # 20
-        static_face(270, CAM, 3.20, 960, 420, BLUR_IHC),                                     # 21
-        PhotoShot(150, "coins", (0.4, 0.45), None, 1.8, 2.3),                                # 22
-        dialogue(480, (TWIN, 2.15, 470, 350), (AST, 2.15, 1450, 350), GRAVEL),               # 23
-        static_face(270, CAM, 2.70, 470, 380, NIGHT),                                        # 24
-        static_face(330, AST, 2.45, 960, 380, BLUR_ROCKET),                                  # 25
-        PhotoShot(435, "hubble_deep_field"),                          # 26
+        PhotoShot(180, "moon", (0.5, 0.5), None, 1.0, 1.4),                                   # 0
+        pan_face(330, AST, 2.10, 300, 1500, 330, BRICK),                                      # 1
+        PhotoShot(150, "rocket", (0.35, 0.55), None, 1.5),                                    # 2
+        static_face(270, CAM, 2.80, 1450, 380, BLUR_COFFEE),                                  # 3
+        PhotoShot(180, "page", (0.35, 0.5), (0.65, 0.5), 1.5),                                # 4
+        dialogue(450, (AST, 2.05, 450, 360), (CAM, 2.80, 1470, 380), NIGHT),                  # 5
+        PhotoShot(120, "coins", (0.5, 0.5), None, 1.2),                                       # 6
+        static_face(300, AST, 2.30, 960, 360, GRASS),                                         # 7
+        PhotoShot(150, "coffee", (0.5, 0.5)),                                                 # 8
+        dialogue(420, (AST, 2.10, 440, 350), (TWIN, 2.10, 1480, 350), BLUR_HUBBLE),           # 9
+        PhotoShot(135, "chelsea", (0.5, 0.5)),                                                # 10
+        pan_face(300, CAM, 2.90, 1500, 350, 390, BLUR_ROCKET),                                # 11
+        PhotoShot(210, "immunohistochemistry", (0.5, 0.5), None, 1.6, 1.0),                   # 12
+        static_face(270, AST, 2.15, 1450, 340, BLUR_HUBBLE),                                  # 13
+        PhotoShot(120, "horse"),                                                              # 14
+        dialogue(480, (CAM, 2.90, 460, 390), (AST, 2.05, 1460, 350), DUSK),                   # 15
+        PhotoShot(180, "retina", (0.5, 0.5), None, 1.0, 1.4),                                 # 16
+        static_face(300, TWIN, 2.20, 480, 350, BRICK),                                        # 17
+        PhotoShot(150, "coffee", (0.35, 0.4), None, 2.0),                                     # 18
+        pan_face(330, AST, 2.20, 1450, 350, 360, GRAVEL, ease=smoothstep),                    # 19
+        PhotoShot(240, "rocket", (0.36, 0.6), (0.64, 0.6), 1.4),                              # 20
+        static_face(270, CAM, 3.20, 960, 420, BLUR_IHC),                                      # 21
+        PhotoShot(150, "coins", (0.4, 0.45), None, 1.8, 2.3),                                 # 22
+        dialogue(480, (TWIN, 2.15, 470, 350), (AST, 2.15, 1450, 350), GRAVEL),                # 23
+        static_face(270, CAM, 2.70, 470, 380, NIGHT),                                         # 24
+        static_face(330, AST, 2.45, 960, 380, BLUR_ROCKET),                                   # 25
+        PhotoShot(435, "hubble_deep_field"),                                                  # 26
     ]
 
 
@@ -872,21 +872,28 @@ def encode(shots: list, graph: str, out_path: Path, log_path: Path) -> None:
     ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=log)
+        fed = False
         try:
             for shot in shots:
                 shot.prepare()
                 last_key, buf = None, None
                 for i in range(shot.frames):
                     key = shot.key(i)
-                    if key != last_key:
+                    if key != last_key:  # static stretches reuse the converted frame
                         buf = cv2.cvtColor(shot.frame(i), cv2.COLOR_RGB2YUV_I420)
                         last_key = key
                     proc.stdin.write(buf.data)
                 shot.release()
-            proc.stdin.close()
-        except BrokenPipeError:
+            fed = True
+        except BrokenPipeError:  # ffmpeg died; its log says why
             pass
         finally:
+            if not fed:  # interrupted or failed: stop ffmpeg rather than let it finish a short file
+                proc.kill()
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
             rc = proc.wait()
     if rc != 0:
         raise RuntimeError(f"ffmpeg failed ({rc}): {log_path.read_text(errors='replace')[-2000:]}")
@@ -921,13 +928,14 @@ def build(name: str, out_dir: Path, force: bool) -> str:
     tag = f"{os.getpid()}.tmp"
     tmp_video = out_dir / f"{name}.mp4.{tag}"
     tmp_truth = out_dir / f"{name}.truth.json.{tag}"
+    log = cache / f"{name}.ffmpeg.{tag}.log"  # its tail goes into the error if ffmpeg fails
     try:
-        encode(shots, graph, tmp_video, cache / f"{name}.ffmpeg.log")
+        encode(shots, graph, tmp_video, log)
         tmp_truth.write_text(dump_truth(truth), encoding="utf-8")
         os.replace(tmp_video, video)
         os.replace(tmp_truth, truth_path)
     finally:
-        for p in (tmp_video, tmp_truth):
+        for p in (tmp_video, tmp_truth, log):
             p.unlink(missing_ok=True)
     stamp.write_text(digest + "\n")
     return (f"{name}: built {video} ({ends[-1]} frames, {len(shots)} shots, {len(cues)} cues) "
@@ -935,6 +943,8 @@ def build(name: str, out_dir: Path, force: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Let SIGTERM unwind like Ctrl-C so temporary files are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--name", choices=[*SAMPLES, "all"], default="all")
     ap.add_argument("--force", action="store_true", help="rebuild even if up to date")
