@@ -13,7 +13,7 @@ import numpy as np
 from edit.defaults import DEFAULTS, Options
 from edit.episodes import Cue, plan_episodes
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
-from edit.plan import Plan
+from edit.plan import Plan, crop_size_for
 from edit.shots import ShotDetector
 from verticalize.errors import OptionsError, SubtitleError
 
@@ -29,12 +29,7 @@ def check_size(width: int, height: int) -> None:
 
 def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
     """Largest source window with the target aspect ratio, even-sized, full height where possible."""
-    h = info.height // 2 * 2
-    w = int(round(h * width / height / 2)) * 2
-    if w > info.width:
-        w = info.width // 2 * 2
-        h = min(info.height // 2 * 2, int(round(w * height / width / 2)) * 2)
-    return max(2, w), max(2, h)
+    return crop_size_for(info.width, info.height, width, height)
 
 
 def load_subtitles(subtitles: dict[str, str] | None):
@@ -135,6 +130,13 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
     x, modes = solve_path(shot_spans, faces.detections, np.asarray(sal.centres), info.width, cw, float(fps), opts)
     y0 = (info.height - ch) // 2
+    crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
+    for (s, e), mode in zip(shot_spans, modes):
+        if mode == "pad":  # the whole frame becomes the output, over a blurred fill
+            crop["x"][s:e] = [0] * (e - s)
+            crop["y"][s:e] = [0] * (e - s)
+            crop["w"][s:e] = [info.width] * (e - s)
+            crop["h"][s:e] = [info.height] * (e - s)
     cue_list = cues_in_frames(tracks, fps)
     cut_scores = {c: det.scores[c] for c in cuts}
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s, opts.episodes)
@@ -143,13 +145,15 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                 "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio},
         target={"width": opts.width, "height": opts.height},
         shots=[{"start": s, "end": e, "mode": m} for (s, e), m in zip(shot_spans, modes)],
-        crop={"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n},
+        crop=crop,
         episodes=[{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
                   for e in episodes],
         subtitles={lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()},
         analysis={"analysis_size": [aw, ah], "face_every_frames": every,
                   "faces_sampled": len(faces.detections),
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),
+                  "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]
+                            for f, boxes in sorted(faces.detections.items()) if boxes},
                   "seconds": {"decode_and_signals": round(t_decode, 3), "faces": round(t_faces, 3),
                               "total": round(time.perf_counter() - t0, 3)}},
     )

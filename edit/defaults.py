@@ -30,6 +30,8 @@ class Options:
     static_tolerance_frac: float = 0.05   # subject travel (fraction of source width) under which a shot is static
     smooth_window_s: float = 1.0          # moving-average window of the tracking path, s
     max_velocity_frac_s: float = 0.35     # fastest pan, fraction of source width per second
+    max_accel_frac_s2: float = 0.5        # fastest change of pan speed, fraction of source width per s^2
+    main_face_presence: float = 0.3       # a face track seen on this share of a shot's samples is a subject
     face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
     # render
     preset: str = "veryfast"          # x264 preset
@@ -55,4 +57,12 @@ HOOK_WEIGHTS: dict[str, float] = {
     "line_just_ended": 0.5, # that cue ended less than 2 s before the cut
     "cut_strength": 0.3,    # content change at the cut, 0..1
     "quickening": 0.4,      # the shots before the cut are shorter than the film's median
+}
+
+# Weight of each signal type when it sets the camera's target (AutoFlip ranks
+# faces above persons above general saliency).
+SIGNAL_WEIGHTS: dict[str, float] = {
+    "faces": 1.0,
+    "person": 0.6,
+    "saliency": 0.25,
 }

@@ -42,6 +42,16 @@ class Plan:
                 "analysis": self.analysis}
 
 
+def crop_size_for(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
+    """Largest even-sized source window with the target's aspect ratio, full height where possible."""
+    h = source_height // 2 * 2
+    w = int(round(h * width / height / 2)) * 2
+    if w > source_width:
+        w = source_width // 2 * 2
+        h = min(source_height // 2 * 2, int(round(w * height / width / 2)) * 2)
+    return max(2, w), max(2, h)
+
+
 def write_json_atomic(data: Any, path: str | os.PathLike, compact_keys: tuple[str, ...] = ()) -> None:
     """Write JSON to a temporary file in the same folder, then rename it into place."""
     path = Path(path)

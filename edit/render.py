@@ -17,10 +17,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 from edit.defaults import DEFAULTS, Options
 from edit.media import ffmpeg_exe
-from edit.plan import Plan, write_json_atomic
+from edit.plan import Plan, crop_size_for, write_json_atomic
 from verticalize.errors import RenderError
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,7 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         raise RenderError("source video of the plan is missing", src)
     out = Path(task.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    crop = {k: plan.crop[k][start:end] for k in "xywh"}
-    for shot in plan.shots:  # editor hints override the analysed path
-        if shot.get("hint") is not None:
-            _apply_hint(crop, shot, start, end, plan.source["width"])
+    crop, pad_ranges = episode_windows(plan, start, end)
     work = Path(tempfile.mkdtemp(prefix="verticalize-"))
     tmp_out = out.with_name(f".{out.name}.part")
     entry = {"episode": task.episode, "lang": task.lang, "video": out.name, "start": start, "end": end,
@@ -96,6 +94,9 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         ss = max(Fraction(0), (start - Fraction(1, 2)) / fps) if start > 0 else Fraction(0)
         video_in = ffmpeg.input(src, ss=_seconds(ss)) if start > 0 else ffmpeg.input(src)
         v = video_in.video.filter("setpts", "PTS-STARTPTS")
+        if pad_ranges:
+            both = v.split()
+            v, v_pad = both[0], both[1]
         if script.strip():  # sendcmd refuses an empty script
             cmd_file = work / "crop.cmd"
             cmd_file.write_text(script)
@@ -103,6 +104,8 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
              .filter("scale", W, H, flags="lanczos")
              .filter("setsar", 1))
+        if pad_ranges:
+            v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps))
         env = dict(os.environ)
         if task.lang:
             from subtitles import fontconfig_file, fonts_dir, load_track, track_for_episode, write_burnin_ass, write_srt
@@ -138,6 +141,66 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
     return entry
 
 
+def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[int, int]]]:
+    """Crop windows for episode frames [start, end) and its ``pad`` ranges (episode frames).
+
+    Editor hints win over the analysed path, and a hinted pad shot is cropped.
+    In pad ranges the crop branch holds its last window (it is hidden), so the
+    crop size never changes inside one ffmpeg graph.
+    """
+    crop = {k: list(plan.crop[k][start:end]) for k in "xywh"}
+    W0, H0 = plan.source["width"], plan.source["height"]
+    cw, ch = crop_size_for(W0, H0, plan.target["width"], plan.target["height"])
+    pads = []
+    for shot in plan.shots:
+        s, e = max(shot["start"], start) - start, min(shot["end"], end) - start
+        if s >= e:
+            continue
+        hint = shot.get("hint")
+        if hint is not None:
+            x = {"left": 0, "center": (W0 - cw) // 2, "right": W0 - cw}.get(hint, hint)
+            x = int(min(max(0, x), W0 - cw))
+            for k in range(s, e):
+                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = x, (H0 - ch) // 2, cw, ch
+        elif shot.get("mode") == "pad":
+            pads.append((s, e))
+    if pads:
+        pad_frames = np.zeros(end - start, bool)
+        for s, e in pads:
+            pad_frames[s:e] = True
+        held = None
+        for k in list(range(end - start)) + list(range(end - start - 1, -1, -1)):
+            if not pad_frames[k]:
+                held = (crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k])
+            elif held is not None:
+                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = held
+        if held is None:  # the whole episode is padded: any valid window will do
+            for k in range(end - start):
+                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = (W0 - cw) // 2, (H0 - ch) // 2, cw, ch
+    return crop, pads
+
+
+def _padded(stream, W: int, H: int):
+    """The whole frame scaled to the output width, over a blurred, dimmed fill of itself."""
+    both = stream.split()
+    fg, bg = both[0], both[1]
+    small_w, small_h = max(2, W // 8 // 2 * 2), max(2, H // 8 // 2 * 2)
+    bg = (bg.filter("crop", "min(iw,ih*%d/%d)" % (W, H), "min(ih,iw*%d/%d)" % (H, W))
+          .filter("scale", small_w, small_h, flags="area")
+          .filter("boxblur", max(1, min(6, min(small_w, small_h) // 2 - 1)))
+          .filter("eq", brightness=-0.18, saturation=0.8)
+          .filter("scale", W, H, flags="bicubic")
+          .filter("setsar", 1))
+    fg = fg.filter("scale", W, -2, flags="lanczos").filter("setsar", 1)
+    return bg.overlay(fg, x="(W-w)/2", y="(H-h)/2")
+
+
+def _between(ranges: list[tuple[int, int]], fps: Fraction) -> str:
+    """An ffmpeg expression true on episode frames in any [start, end) range."""
+    half = Fraction(1, 2)
+    return "+".join(f"between(t,{_seconds((s - half) / fps)},{_seconds((e - half) / fps)})" for s, e in ranges)
+
+
 def _ffmpeg_reason(stderr: str, rc: int) -> str:
     """The most telling line of ffmpeg's stderr: the first one, without its [component @ addr] prefix."""
     import re
@@ -147,18 +210,6 @@ def _ffmpeg_reason(stderr: str, rc: int) -> str:
         if line:
             return line
     return f"exit code {rc}"
-
-
-def _apply_hint(crop: dict, shot: dict, start: int, end: int, source_width: int) -> None:
-    s, e = max(shot["start"], start), min(shot["end"], end)
-    if s >= e:
-        return
-    w = crop["w"][s - start]
-    hint = shot["hint"]
-    x = {"left": 0, "center": (source_width - w) // 2, "right": source_width - w}.get(hint, hint)
-    x = int(min(max(0, x), source_width - w))
-    for k in range(s - start, e - start):
-        crop["x"][k] = x
 
 
 def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,

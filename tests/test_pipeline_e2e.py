@@ -43,7 +43,7 @@ def test_plan_structure(e2e):
     assert set(plan.subtitles) == set(LANGS)
     n = truth["frame_count"]
     assert all(len(plan.crop[k]) == n for k in "xywh")
-    assert all(s["mode"] in ("static", "track") for s in plan.shots)
+    assert all(s["mode"] in ("static", "pan", "track", "pad") for s in plan.shots)
 
 
 def test_cuts_match_truth_within_one_frame(e2e):
@@ -86,6 +86,24 @@ def test_faces_stay_in_the_crop(e2e):
             ok = [xs[i] <= b[0] and b[0] + b[2] <= xs[i] + ws[i] for b in boxes]
             inside += all(ok) if shot["kind"] != "dialogue" else any(ok)
         assert inside / len(frames) >= 0.95, (shot, inside / len(frames))
+
+
+def test_framing_quality_targets(e2e):
+    """Issue 3's targets on the sample's ground truth (bench/reframe_quality.py prints them)."""
+    from reframe import metrics
+    plan, truth = e2e["plan"], e2e["truth"]
+    xs, ws, W = plan.crop["x"], plan.crop["w"], plan.source["width"]
+    for shot in truth["shots"]:
+        s, e = shot["start"], shot["end"]
+        x, boxes = xs[s:e], truth["faces"][s:e]
+        if shot["kind"] in ("pan_face", "static_face", "static_face_offcentre"):
+            assert metrics.containment(x, ws[s:e], boxes) >= 0.99, shot
+            assert metrics.first_frame_error(x[0], ws[s], boxes[0], W) <= 0.02, shot
+        if shot.get("subject") == "still":
+            assert metrics.stillness(x) >= 0.98, shot
+        if shot.get("subject") == "moving":
+            assert metrics.reversals_per_10s(x, 30.0) <= 1.0, shot
+        assert metrics.mean_abs_accel(x) <= 0.2, shot
 
 
 def test_static_shots_do_not_move(e2e):

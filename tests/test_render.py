@@ -84,3 +84,31 @@ def test_failed_render_leaves_no_output(coded_clip, tmp_path):
     with pytest.raises(RenderError):
         render_episode(plan, RenderTask(1, None, tmp_path / "ep001.mp4"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pad_shot_shows_the_whole_frame_over_a_blurred_fill(coded_clip, tmp_path):
+    plan = make_plan(coded_clip, [50] * N, [(0, N)])
+    plan.shots = [{"start": 0, "end": 30, "mode": "static"}, {"start": 30, "end": 60, "mode": "pad"},
+                  {"start": 60, "end": N, "mode": "static"}]
+    for k in range(30, 60):
+        plan.crop["x"][k], plan.crop["w"][k] = 0, W
+    out = tmp_path / "ep001.mp4"
+    render_episode(plan, RenderTask(1, None, out), DEFAULTS.with_(preset="superfast", crf=1))
+    frames = read_frames(out, [29, 30, 59, 60], 90, 160)
+    mid = 80  # the letterboxed full frame sits across the middle rows
+    for k in (30, 59):
+        row = frames[k][mid, :, 0].astype(float)
+        assert row[1] < 12 and row[-2] > 200, (k, row[1], row[-2])   # red ramp spans the whole source width
+    for k in (29, 60):
+        row = frames[k][mid, :, 0].astype(float)
+        assert abs(row[1] - 50 * 0.75) < 8 and row[-2] < 200, (k, row[1], row[-2])  # cropped at x=50
+
+
+def test_hint_on_a_pad_shot_crops_it(coded_clip, tmp_path):
+    plan = make_plan(coded_clip, [0] * N, [(0, N)])
+    plan.shots = [{"start": 0, "end": N, "mode": "pad", "hint": "right"}]
+    plan.crop["w"] = [W] * N
+    out = tmp_path / "ep001.mp4"
+    render_episode(plan, RenderTask(1, None, out), DEFAULTS.with_(preset="superfast", crf=1))
+    frame = read_frames(out, [10], 90, 160)[10]
+    assert frame[80, -2, 0] > 200 and frame[80, 1, 0] > 120  # the right-hand window of the ramp
