@@ -5,7 +5,7 @@ Cue times are integer milliseconds. Frame numbers are converted with a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 
@@ -14,11 +14,14 @@ class Cue:
     """One subtitle: shown from ``start_ms`` (inclusive) to ``end_ms`` (exclusive).
 
     ``text`` is plain text; ``"\\n"`` separates lines, there is no markup.
+    ``line`` is the 1-based line of the source file the cue came from (its
+    timing line), for messages; it takes no part in comparisons.
     """
 
     start_ms: int
     end_ms: int
     text: str
+    line: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,9 @@ class Track:
     """The cues of one language, sorted by start time.
 
     ``lang`` is a BCP-47-ish tag ("en", "zh-Hans", "ar"); ``source`` the file it
-    was read from; ``repairs`` short notes on what loading fixed (dropped empty
-    cues, re-sorted, encoding guessed from the language, ...).
+    was read from; ``repairs`` one line per repair that loading made, each
+    naming the source line(s): "line 12: cue has no number", "lines 1-80:
+    CRLF line endings", "decoded as cp1256 (detected, ...)".
     """
 
     lang: str

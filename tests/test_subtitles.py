@@ -120,8 +120,13 @@ def test_load_ass_strips_tags_and_sorts(tmp_path):
     path.write_text(ASS, encoding="utf-8")
     track = load_track(path, "en")
     assert track.cues == (Cue(1000, 2500, "Early space"), Cue(5000, 6000, "Later\nline two"))
-    assert any("sorted" in note for note in track.repairs)
-    assert any("dropped 2" in note for note in track.repairs)
+    assert [cue.line for cue in track.cues] == [12, 10]
+    assert track.repairs == (
+        "line 11: ASS comment skipped",
+        "line 12: cue at 00:00:01,000 comes after one at 00:00:05,000 (line 10): sorted by start time",
+        "line 13: cue without text dropped",
+        "line 14: cue without text dropped",
+    )
 
 
 def test_load_sorts_out_of_order_cues(tmp_path):
