@@ -89,6 +89,7 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS) -> tuple[Fr
 def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
     """Decode ``path`` once and return the plan: shots, crop path per frame, episodes."""
     from reframe.faces import FaceSampler
+    from reframe.persons import PersonSampler
     from reframe.path import solve_path
     from reframe.saliency import SaliencyTracker
 
@@ -105,6 +106,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
     every = max(1, int(round(float(fps) / opts.face_fps)))
     faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
+    persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
     cuts: list[int] = []
     n = 0
     t_faces = 0.0
@@ -116,11 +118,14 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                 if faces.wants(i):
                     tf = time.perf_counter()
                     faces.process_frame(i, frame)
+                    if not faces.detections[i] and persons.wants(i):
+                        persons.process_frame(i, frame)
                     t_faces += time.perf_counter() - tf
                 n = i + 1
                 bar.update(1)
     finally:
         faces.close()
+        persons.close()
     cuts += det.flush()
     if n != info.frame_count:
         log.warning("%s: decoded %d frames, the container lists %d; using %d", path, n, info.frame_count, n)
@@ -128,7 +133,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
 
     bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
-    x, modes = solve_path(shot_spans, faces.detections, np.asarray(sal.centres), info.width, cw, float(fps), opts)
+    x, modes = solve_path(shot_spans, faces.detections, np.asarray(sal.centres), info.width, cw, float(fps), opts,
+                          persons=persons.spans)
     y0 = (info.height - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
     for (s, e), mode in zip(shot_spans, modes):
@@ -152,6 +158,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
         analysis={"analysis_size": [aw, ah], "face_every_frames": every,
                   "faces_sampled": len(faces.detections),
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),
+                  "persons_sampled": len(persons.spans),
+                  "frames_with_persons": sum(1 for v in persons.spans.values() if v),
                   "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]
                             for f, boxes in sorted(faces.detections.items()) if boxes},
                   "seconds": {"decode_and_signals": round(t_decode, 3), "faces": round(t_faces, 3),

@@ -22,6 +22,7 @@ class Options:
     analysis_width_px: int = 384      # width of the low-resolution analysis frames
     face_fps: float = 6.0             # face detection rate, frames per second of source time
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
+    person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
     shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1
     shot_ratio: float = 2.5           # a cut must exceed this multiple of its neighbours' mean score
     shot_window_frames: int = 4       # neighbours on each side for the adaptive test

@@ -1,4 +1,8 @@
-"""Face detection with mediapipe's bundled full-range model, on sampled frames."""
+"""Face detection with mediapipe's two bundled models, on sampled frames.
+
+The full-range model finds faces down to a few percent of the frame; when it
+finds none, the short-range model (made for close-ups) gets a look too.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -52,9 +56,12 @@ class FaceSampler:
         with _quiet_native_stderr():
             self._det = mp.solutions.face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=min_confidence)
+            self._close = mp.solutions.face_detection.FaceDetection(
+                model_selection=0, min_detection_confidence=max(min_confidence, 0.6))
             # the first inference creates the delegate, which prints more
-            import numpy as _np
-            self._det.process(_np.zeros((64, 64, 3), _np.uint8))
+            blank = np.zeros((64, 64, 3), np.uint8)
+            self._det.process(blank)
+            self._close.process(blank)
         self.detections: dict[int, list[tuple[int, int, int, int, float]]] = {}
 
     def wants(self, index: int) -> bool:
@@ -63,9 +70,9 @@ class FaceSampler:
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         if not self.wants(index):
             return
-        result = self._det.process(frame)
+        found = self._det.process(frame).detections or self._close.process(frame).detections or []
         boxes = []
-        for det in result.detections or []:
+        for det in found:
             rb = det.location_data.relative_bounding_box
             x0 = max(0.0, rb.xmin) * self.sw
             y0 = max(0.0, rb.ymin) * self.sh
@@ -79,3 +86,4 @@ class FaceSampler:
 
     def close(self) -> None:
         self._det.close()
+        self._close.close()

@@ -29,7 +29,7 @@ MODES = ("static", "pan", "track", "pad")
 class ShotPath:
     x: np.ndarray        # crop left edge per frame, source px (int64); full frame (0) for pad
     mode: str            # one of MODES
-    subject: str         # "faces" | "saliency" | "hint"
+    subject: str         # "faces" | "person" | "saliency" | "hint"
     tracks: int = 0      # face tracks that count as subjects
 
 
@@ -60,8 +60,19 @@ def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, 
     return left, right, np.full(len(frames), SIGNAL_WEIGHTS["faces"]), needs_pad, len(main)
 
 
+def _person_centres(start: int, end: int, persons: dict[int, object] | None, opts):
+    """Per-frame person-span centre in the shot, or None when persons are too rarely seen."""
+    sampled = sorted(f for f in (persons or {}) if start <= f < end)
+    seen = [f for f in sampled if persons[f]]
+    if not seen or len(seen) < opts.main_face_presence * len(sampled):
+        return None
+    centres = [(persons[f][0] + persons[f][1]) / 2 for f in seen]
+    return np.interp(np.arange(start, end), seen, centres)
+
+
 def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: np.ndarray,
-               source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None) -> ShotPath:
+               source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None,
+               persons: dict[int, object] | None = None) -> ShotPath:
     """Crop path for frames [start, end) of one shot.
 
     faces: sampled frame -> list of (x, y, w, h, score) in source px (empty list = no face).
@@ -90,9 +101,14 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         hi = np.maximum(np.clip(left - m, 0.0, max_x), lo)
     else:
         n_main = 0
-        subject = "saliency"
-        left = right = np.asarray(saliency_centres[start:end], np.float64)
-        conf = np.full(n, SIGNAL_WEIGHTS["saliency"])
+        sal = np.asarray(saliency_centres[start:end], np.float64)
+        person = _person_centres(start, end, persons, opts)
+        if person is None:
+            subject, left, conf = "saliency", sal, np.full(n, SIGNAL_WEIGHTS["saliency"])
+        else:  # weighted fusion: persons count more than general saliency
+            wp, ws = SIGNAL_WEIGHTS["person"], SIGNAL_WEIGHTS["saliency"]
+            subject, left, conf = "person", (wp * person + ws * sal) / (wp + ws), np.full(n, wp)
+        right = left
         lo, hi = np.zeros(n), np.full(n, max_x)
     centre = (left + right) / 2
     target = np.clip(centre - crop_w / 2, lo, hi)
@@ -118,7 +134,8 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
 
 def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS,
-               hints: dict[int, object] | None = None) -> tuple[np.ndarray, list[str]]:
+               hints: dict[int, object] | None = None,
+               persons: dict[int, object] | None = None) -> tuple[np.ndarray, list[str]]:
     """Crop x per source frame and a mode per shot; each shot is solved on its own.
 
     For ``pad`` shots x is 0 (the renderer shows the whole frame).
@@ -128,7 +145,7 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
     x = np.zeros(total, np.int64)
     modes = []
     for k, (s, e) in enumerate(shots):
-        p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k))
+        p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons)
         x[s:e] = p.x
         modes.append(p.mode)
     return x, modes

@@ -166,3 +166,21 @@ def test_tracks_keep_identities():
     tracks = link_tracks(samples)
     assert len(tracks) == 2 and all(len(t.frames) == 20 for t in tracks)
     assert all(abs(t.boxes[0][0] - t.boxes[-1][0]) < 100 for t in tracks)
+
+
+def test_person_span_takes_the_middle_of_the_mask():
+    from reframe.persons import person_span
+    mask = np.zeros((100, 200))
+    mask[20:90, 120:160] = 1.0
+    left, right = person_span(mask, 1920)
+    assert 120 * 9.6 <= left < 125 * 9.6 and 155 * 9.6 < right <= 161 * 9.6
+    assert person_span(np.zeros((100, 200)), 1920) is None     # nobody
+    assert person_span(np.ones((100, 200)), 1920) is None      # a texture, not a person
+
+
+def test_person_cue_leads_when_there_is_no_face():
+    persons = {f: (1500.0, 1700.0) for f in range(0, 200, 15)}
+    p = solve_shot(0, 200, {}, np.full(200, 300.0), W, CW, FPS, persons=persons)
+    assert p.subject == "person"
+    centre = p.x[100] + CW / 2
+    assert abs(centre - (0.6 * 1600 + 0.25 * 300) / 0.85) < 40    # weighted towards the person

@@ -1,0 +1,57 @@
+"""Person cues where no face is seen: mediapipe's bundled selfie-segmentation model.
+
+On sampled frames without a face, the person mask is reduced to the column
+span holding the middle 80% of its mass. Masks covering almost nothing or
+almost everything are ignored (no person, or a false positive on texture).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from reframe.faces import _quiet_native_stderr
+
+
+class PersonSampler:
+    """``spans`` maps a sampled frame to (left, right) in source px, or None when no person."""
+
+    def __init__(self, every: int, source_width: int, min_area: float = 0.03, max_area: float = 0.45):
+        if every < 1:
+            raise ValueError("every must be >= 1")
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        import mediapipe as mp
+
+        self.every = every
+        self.sw = source_width
+        self.min_area = min_area
+        self.max_area = max_area
+        with _quiet_native_stderr():
+            self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
+            self._seg.process(np.zeros((64, 64, 3), np.uint8))
+        self.spans: dict[int, tuple[float, float] | None] = {}
+
+    def wants(self, index: int) -> bool:
+        return index % self.every == 0
+
+    def process_frame(self, index: int, frame: np.ndarray) -> None:
+        mask = self._seg.process(frame).segmentation_mask
+        self.spans[index] = person_span(mask, self.sw, self.min_area, self.max_area)
+
+    def close(self) -> None:
+        self._seg.close()
+
+
+def person_span(mask: np.ndarray, source_width: int, min_area: float = 0.03,
+                max_area: float = 0.45) -> tuple[float, float] | None:
+    """Column span (source px) holding the middle 80% of a 0..1 person mask's mass."""
+    fg = mask > 0.5
+    area = float(fg.mean())
+    if not min_area <= area <= max_area:
+        return None
+    cols = fg.sum(axis=0).astype(np.float64)
+    c = np.cumsum(cols) / cols.sum()
+    scale = source_width / mask.shape[1]
+    left = float(np.searchsorted(c, 0.1)) * scale
+    right = float(np.searchsorted(c, 0.9) + 1) * scale
+    return left, right
