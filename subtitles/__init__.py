@@ -2,14 +2,16 @@
 
     track = load_track("film.zh-Hans.srt", "zh-Hans")
     episode = track_for_episode(track, start_frame, end_frame, Fraction(30000, 1001))
-    write_srt(episode, "ep01.zh-Hans.srt")
-    write_burnin_ass(episode, "ep01.zh-Hans.ass", 1080, 1920)
+    write_srt(episode, "ep01.zh-Hans.srt"); write_vtt(episode, "ep01.zh-Hans.vtt")
+    write_burnin_ass(episode, "ep01.zh-Hans.ass", 1080, 1920, platform="tiktok")
     # ffmpeg -vf subtitles=filename=<ffmpeg_filter_path(ass)>:fontsdir=<fonts_dir()>
     #   with FONTCONFIG_FILE=<fontconfig_file()> in its environment
 """
 from __future__ import annotations
 
-from .ass import break_lines, ffmpeg_filter_path, write_burnin_ass
+from .ass import check_glyphs, ffmpeg_filter_path, write_burnin_ass
+from .layout import PLATFORMS, CueLayout, layout_track, safe_zone
+from .linebreak import break_lines
 from .export import write_srt, write_vtt
 from .fonts import font_name_for, fontconfig_file, fonts_dir, missing_glyphs
 from .model import Cue, Track
@@ -25,6 +27,11 @@ __all__ = [
     "write_srt",
     "write_vtt",
     "write_burnin_ass",
+    "check_glyphs",
+    "PLATFORMS",
+    "safe_zone",
+    "layout_track",
+    "CueLayout",
     "break_lines",
     "ffmpeg_filter_path",
     "fonts_dir",
