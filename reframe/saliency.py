@@ -14,6 +14,8 @@ import numpy as np
 def _saliency_columns_kernel(frame, prev_luma, luma_out, columns_out, motion_weight):
     """Column saliency of an RGB frame; writes this frame's luma to ``luma_out``.
 
+    Returns the mean |luma - previous luma| (0..255; 0 without a previous frame).
+
     contrast(x, y) = |rgb - mean rgb| (L1 over channels, 0..765)
     motion(x, y)   = |luma - previous luma| (0..255), skipped when prev_luma[0, 0] < 0
     """
@@ -33,6 +35,7 @@ def _saliency_columns_kernel(frame, prev_luma, luma_out, columns_out, motion_wei
     has_prev = prev_luma[0, 0] >= 0.0
     for x in range(w):
         columns_out[x] = 0.0
+    motion = 0.0
     for y in range(h):
         for x in range(w):
             r = float(frame[y, x, 0])
@@ -41,9 +44,12 @@ def _saliency_columns_kernel(frame, prev_luma, luma_out, columns_out, motion_wei
             lum = 0.299 * r + 0.587 * g + 0.114 * b
             c = abs(r - mr) + abs(g - mg) + abs(b - mb)
             if has_prev:
-                c += motion_weight * abs(lum - prev_luma[y, x])
+                m = abs(lum - prev_luma[y, x])
+                motion += m
+                c += motion_weight * m
             luma_out[y, x] = lum
             columns_out[x] += c
+    return motion / n
 
 
 @numba.njit(cache=True, nogil=True)
@@ -85,6 +91,7 @@ class SaliencyTracker:
         self._cols = np.empty(width, np.float64)
         self.centres: list[float] = []
         self.shares: list[float] = []
+        self.motion: list[float] = []   # mean |d luma| per frame, 0..255
 
     def reset_motion(self) -> None:
         """Forget the previous frame (call at a cut so the cut is not read as motion)."""
@@ -93,7 +100,7 @@ class SaliencyTracker:
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         if index != len(self.centres):
             raise ValueError("frames must arrive in order")
-        _saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight)
+        self.motion.append(_saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight))
         self._prev, self._cur = self._cur, self._prev
         cx, share = _best_window_kernel(self._cols, self.window)
         self.centres.append((cx + 0.5) * self.scale)

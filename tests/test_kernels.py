@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from edit.shots import ShotDetector, content_score, frame_features
-from reframe.path import _limit_and_contain_kernel, moving_average
 from reframe.saliency import best_window, saliency_columns
 
 rng = np.random.default_rng(0)
@@ -80,24 +79,3 @@ def test_best_window_matches_brute_force():
         i = int(np.argmax(sums))
         assert c == pytest.approx(i + (window - 1) / 2)
         assert share == pytest.approx(sums[i] / cols.sum())
-
-
-def test_moving_average_matches_reference():
-    x = rng.uniform(0, 100, 200)
-    for half in (0, 1, 5, 30):
-        got = moving_average(x, half)
-        ref = [x[i - min(half, i, 199 - i): i + min(half, i, 199 - i) + 1].mean() for i in range(200)]
-        np.testing.assert_allclose(got, ref)
-    line = np.arange(100, dtype=float) * 3.0
-    np.testing.assert_allclose(moving_average(line, 10), line)  # a constant-velocity pan stays exact
-
-
-def test_limit_and_contain_reference():
-    x = np.array([0, 0, 50, 50, 50, 0, 0], float)
-    lo = np.zeros(7)
-    hi = np.full(7, 100.0)
-    out = _limit_and_contain_kernel(x, lo, hi, 10.0)
-    assert np.all(np.abs(np.diff(out)) <= 10.0 + 1e-9)
-    lo[3], hi[3] = 45.0, 100.0
-    out = _limit_and_contain_kernel(x, lo, hi, 10.0)
-    assert out[3] >= 45.0
