@@ -47,6 +47,10 @@ FONT_SIZE_OF_HEIGHT = 0.042
 OUTLINE_OF_HEIGHT = 0.0035
 SHADOW_OF_HEIGHT = 0.002
 BLUR_PAD_PX = 2.0  # \blur1 spreads the outline edge by about this much
+# Glyph ink may reach past the advance box at the ends of a line (negative
+# side bearings: Devanagari vowel signs, italic-like overhangs); allow this
+# much of the font size on each side.
+OVERSHOOT_OF_SIZE = 0.06
 # libass sizes a font by its ascent + descent (OS/2 win metrics). Noto Sans
 # Arabic (2169 units) and Devanagari (1906) have much taller metrics than
 # Noto Sans (1519), so at one ASS size their letters look smaller; these
@@ -66,8 +70,11 @@ def safe_zone(platform: str, width: int, height: int) -> tuple[int, int, int, in
     if width <= 0 or height <= 0:
         raise ValueError(f"bad frame size {width}x{height}")
     left, top, right, bottom = PLATFORMS[platform]
-    return (math.ceil(left * width), math.ceil(top * height),
-            width - math.ceil(right * width), height - math.ceil(bottom * height))
+
+    def px(fraction: float, size: int) -> int:  # rounded up, float noise aside
+        return math.ceil(fraction * size - 1e-6)
+
+    return px(left, width), px(top, height), width - px(right, width), height - px(bottom, height)
 
 
 def burnin_font_size(lang: str, height: int) -> int:
@@ -126,10 +133,13 @@ def _fit(text: str, lang: str, style: Style, zone: tuple[int, int, int, int]) ->
     max_height = (bottom - top) - 2 * style.pad - style.shadow
     if max_width <= 0 or max_height <= 0:
         raise ValueError(f"safe zone {zone} is too small for subtitles")
-    size, lines = fit_cue_lines(text, lang, max_width, style.font_size)
-    while size > 1 and len(lines) * size > max_height:
+    size = style.font_size
+    for _attempt in range(20):
+        size, lines = fit_cue_lines(text, lang, max_width - 2 * OVERSHOOT_OF_SIZE * size, size)
+        widest = max((text_width_px(line, lang, size) for line in lines), default=0.0)
+        if (widest + 2 * OVERSHOOT_OF_SIZE * size <= max_width and len(lines) * size <= max_height) or size <= 1:
+            return size, lines
         size = max(1, min(size - 1, math.floor(max_height / max(1, len(lines)))))
-        size, lines = fit_cue_lines(text, lang, max_width, size)
     return size, lines
 
 
@@ -177,7 +187,9 @@ def layout_track(track: Track, width: int, height: int, platform: str = "none",
         if y is None:
             y, collides = bottom - below, bool(on_screen)
         text_box = (x - text_width / 2, y - text_height, x + text_width / 2, y)
-        box = (text_box[0] - style.pad, text_box[1] - above, text_box[2] + style.pad + style.shadow, y + below)
+        overshoot = OVERSHOOT_OF_SIZE * size
+        box = (text_box[0] - overshoot - style.pad, text_box[1] - above,
+               text_box[2] + overshoot + style.pad + style.shadow, y + below)
         layout = CueLayout(index, start, end, tuple(lines), size, x, y, text_box, box, stacked, collides)
         placed.append(layout)
         if active is not placed:
