@@ -199,6 +199,8 @@ def fonts_dir() -> Path:
             return folder
         try:
             parent.mkdir(parents=True, exist_ok=True)
+            if _folder_is_complete(folder, links):  # another process just finished it
+                return folder
             if folder.exists():  # broken (a font was removed): move it aside
                 trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=parent))
                 os.rename(folder, trash / "old")
