@@ -33,6 +33,10 @@ FONT_PACKAGES = (
     "cvttf_NotoSansCJK_Regular",
 )
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+# Optional font packages, used when installed: package -> (file name, family).
+# Noto Sans Hebrew ships as a variable font whose default instance is Thin, so
+# we cut a static Regular instance from it (once, into the cache).
+OPTIONAL_FONTS = {"pylopdf_fonts_he": ("NotoSansHebrew-Variable.ttf", "Noto Sans Hebrew")}
 
 LATIN_FONT = "Noto Sans"
 # libass matched the CJK OTF only by this name (its name-ID-1 family and full
@@ -41,12 +45,14 @@ CJK_FONT = "Noto Sans CJK TC Regular"
 ARABIC_FONT = "Noto Sans Arabic"
 DEVANAGARI_FONT = "Noto Sans Devanagari"
 THAI_FONT = "Noto Sans Thai"
+HEBREW_FONT = "Noto Sans Hebrew"
 
 _FONT_BY_LANGUAGE = {
     **dict.fromkeys(("zh", "ja", "ko", "yue", "cmn"), CJK_FONT),
     **dict.fromkeys(("ar", "fa", "ur"), ARABIC_FONT),
     **dict.fromkeys(("hi", "mr", "ne"), DEVANAGARI_FONT),
     "th": THAI_FONT,
+    **dict.fromkeys(("he", "yi"), HEBREW_FONT),
 }
 
 
@@ -84,7 +90,43 @@ def bundled_font_files() -> tuple[Path, ...]:
         if not found:
             raise SubtitleError(f"font package {package!r} has no font file; reinstall it")
         files.extend(p.resolve() for p in found)
+    for package, (name, family) in OPTIONAL_FONTS.items():
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            source = Path(list(spec.submodule_search_locations)[0]) / name
+            if source.is_file():
+                files.append(_regular_instance(source, family))
     return tuple(files)
+
+
+def _regular_instance(source: Path, family: str) -> Path:
+    """A static Regular (wght 400, wdth 100) cut of a variable font, cached by source size."""
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    out = cache_root() / "font-instances" / f"{source.stem}-{source.stat().st_size}-Regular.ttf"
+    if out.is_file():
+        return out
+    try:
+        with TTFont(str(source)) as font:
+            axes = {a.axisTag: a for a in font["fvar"].axes} if "fvar" in font else {}
+            location = {tag: min(max(value, axes[tag].minValue), axes[tag].maxValue)
+                        for tag, value in (("wght", 400), ("wdth", 100)) if tag in axes}
+            static = instancer.instantiateVariableFont(font, location) if axes else font
+            names = static["name"]
+            postscript = family.replace(" ", "") + "-Regular"
+            for name_id, value in ((1, family), (2, "Regular"), (4, family), (6, postscript), (16, family), (17, "Regular")):
+                names.setName(value, name_id, 3, 1, 0x409)
+                names.setName(value, name_id, 1, 0, 0)
+            static["OS/2"].usWeightClass = 400
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+            os.close(fd)
+            static.save(tmp)
+            os.replace(tmp, out)
+    except OSError as exc:
+        raise SubtitleError(f"cannot write a font instance: {exc.strerror or exc}", out) from exc
+    return out
 
 
 def _font_names(path: Path) -> tuple[set[str], str]:
@@ -251,7 +293,7 @@ def fontconfig_file() -> Path:
     config_dir = cache_root() / "fontconfig" / folder.name
     fallback_order = "".join(
         f"<family>{xml_escape(name)}</family>"
-        for name in (LATIN_FONT, ARABIC_FONT, DEVANAGARI_FONT, THAI_FONT, CJK_FONT)
+        for name in (LATIN_FONT, ARABIC_FONT, HEBREW_FONT, DEVANAGARI_FONT, THAI_FONT, CJK_FONT)
     )
     text = (
         '<?xml version="1.0"?>\n'

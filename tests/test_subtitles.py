@@ -269,7 +269,7 @@ def test_write_srt_and_vtt_round_trip(tmp_path):
     ("ja", "Noto Sans CJK TC Regular"), ("ko", "Noto Sans CJK TC Regular"),
     ("ar", "Noto Sans Arabic"), ("fa", "Noto Sans Arabic"), ("ur", "Noto Sans Arabic"),
     ("hi", "Noto Sans Devanagari"), ("mr", "Noto Sans Devanagari"), ("ne", "Noto Sans Devanagari"),
-    ("th", "Noto Sans Thai"), ("xx-Unknown", "Noto Sans"),
+    ("th", "Noto Sans Thai"), ("he", "Noto Sans Hebrew"), ("xx-Unknown", "Noto Sans"),
 ])
 def test_font_name_for(lang, name):
     assert font_name_for(lang) == name
