@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from edit.defaults import DEFAULTS, Options
-from edit.episodes import Cue, plan_episodes
+from edit.episodes import Cue, Signals, plan_episodes
+from edit.audio import SAMPLE_RATE, audio_features, speech_spans
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
+from edit.stream import AnalysisDecode
 from edit.plan import Plan, crop_size_for
 from edit.shots import ShotDetector
 from verticalize.errors import OptionsError, SubtitleError
@@ -71,8 +73,16 @@ def _progress(total: int, desc: str):
                 leave=False)
 
 
-def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS) -> tuple[Fraction, list[int], int]:
-    """(fps, cuts, frame_count) of a video: the shot detector alone."""
+def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details: bool = False):
+    """(fps, cuts, frame_count) of a video: the shot detector alone.
+
+    With ``details=True``, a ``SceneScan`` instead: cuts, gradual ``transitions``
+    as (start, end) frame pairs, flashes, per-cut strength, and for
+    variable-frame-rate input the presentation time of every frame.
+    """
+    from edit.media import frame_times
+    from edit.shots import SceneScan
+
     info = probe(path)
     aw, ah = analysis_size(info, opts.analysis_width_px)
     det = ShotDetector(float(info.fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
@@ -83,7 +93,23 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS) -> tuple[Fr
             cuts += det.process_frame(i, frame)
             n = i + 1
             bar.update(1)
-    return info.fps, cuts + det.flush(), n
+    cuts += det.flush()
+    if not details:
+        return info.fps, cuts, n
+    times = frame_times(info)[:n] if info.vfr else None
+    return SceneScan(info.fps, n, cuts, list(det.transitions), list(det.flashes), dict(det.cut_strength),
+                     info.vfr, times)
+
+
+def face_share_per_frame(detections: dict[int, list], n: int, source_width: int) -> np.ndarray:
+    """Largest face width / frame width, held from each sampled frame to the next (0..1)."""
+    share = np.zeros(n, np.float32)
+    frames = sorted(f for f in detections if f < n)
+    for k, f in enumerate(frames):
+        end = frames[k + 1] if k + 1 < len(frames) else n
+        boxes = detections[f]
+        share[f:end] = max((b[2] for b in boxes), default=0) / source_width
+    return share
 
 
 def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
@@ -110,9 +136,10 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     cuts: list[int] = []
     n = 0
     t_faces = 0.0
+    decoder = AnalysisDecode(info, aw, ah, SAMPLE_RATE)
     try:
         with _progress(info.frame_count, Path(path).name) as bar:
-            for i, frame in enumerate(decode_frames(info, aw, ah)):
+            for i, frame in enumerate(decoder):
                 cuts += det.process_frame(i, frame)
                 sal.process_frame(i, frame)
                 if faces.wants(i):
@@ -145,7 +172,17 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
             crop["h"][s:e] = [info.height] * (e - s)
     cue_list = cues_in_frames(tracks, fps)
     cut_scores = {c: det.scores[c] for c in cuts}
-    episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s, opts.episodes)
+    t_audio = time.perf_counter()
+    audio = audio_features(decoder.audio, SAMPLE_RATE, n, fps) if info.has_audio else None
+    t_audio = time.perf_counter() - t_audio
+    signals = Signals(fps, n, cuts, cue_list, cut_scores,
+                      loudness=None if audio is None else audio.loudness_lufs,
+                      loudness_fast=None if audio is None else audio.loudness_fast,
+                      speech=None if audio is None else audio.speech,
+                      motion=np.asarray(sal.motion, np.float32),
+                      face_share=face_share_per_frame(faces.detections, n, info.width))
+    episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
+                             opts.episodes, signals, opts.first_episode_min_s)
     return Plan(
         source={"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
                 "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio},
@@ -160,8 +197,9 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),
                   "persons_sampled": len(persons.spans),
                   "frames_with_persons": sum(1 for v in persons.spans.values() if v),
+                  "speech": [] if audio is None else [list(sp) for sp in speech_spans(audio.speech)],
                   "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]
                             for f, boxes in sorted(faces.detections.items()) if boxes},
-                  "seconds": {"decode_and_signals": round(t_decode, 3), "faces": round(t_faces, 3),
+                  "seconds": {"decode_and_signals": round(t_decode, 3), "faces": round(t_faces, 3), "audio": round(t_audio, 3),
                               "total": round(time.perf_counter() - t0, 3)}},
     )

@@ -17,6 +17,7 @@ class Options:
     # episodes
     episode_min_s: float = 60.0       # shortest episode, s (the last one may be shorter)
     episode_max_s: float = 120.0      # longest episode, s
+    first_episode_min_s: float = 0.0  # shortest first episode, s (0: same as episode_min_s)
     episodes: bool = True             # False: one episode spanning the whole input
     # analysis
     analysis_width_px: int = 384      # width of the low-resolution analysis frames
@@ -51,13 +52,31 @@ OPTION_NAMES = tuple(f.name for f in fields(Options))
 # Cliffhanger features and their weights. A candidate boundary's score is the
 # weighted sum of its features, each in 0..1.
 HOOK_WEIGHTS: dict[str, float] = {
-    "question": 1.0,        # the last cue before the cut ends with "?"
+    # dialogue
+    "question": 1.0,        # the last line before the cut ends with "?"
     "ellipsis": 0.8,        # ... ends with "…" or "..." (a line left hanging)
     "exclamation": 0.7,     # ... ends with "!"
     "unfinished": 0.4,      # ... ends with no closing punctuation
-    "line_just_ended": 0.5, # that cue ended less than 2 s before the cut
-    "cut_strength": 0.3,    # content change at the cut, 0..1
+    "line_just_ended": 0.4, # that line ended less than 2 s before the cut
+    "reply_follows": 0.3,   # a line starts within 3 s after the cut
+    # audio (K-weighted loudness)
+    "sting": 1.0,           # a loud peak in the last second, well above what came before
+    "silence_after": 0.6,   # the first 0.7 s after the cut is much quieter than the last second before it
+    "loudness_rise": 0.5,   # the last second is louder than the three before it
+    # picture
+    "close_up": 0.5,        # a face fills much of the frame just before the cut
+    "motion_spike": 0.3,    # motion in the last second well above the shot's median
     "quickening": 0.4,      # the shots before the cut are shorter than the film's median
+    "cut_strength": 0.2,    # content change at the cut, 0..1
+}
+
+# Named presets for markets: episode lengths in seconds and a longer first
+# episode where audiences expect more setup. Explicit options override them.
+PRESETS: dict[str, dict[str, float]] = {
+    "duanju": {"episode_min_s": 60.0, "episode_max_s": 120.0, "first_episode_min_s": 60.0},
+    "western": {"episode_min_s": 75.0, "episode_max_s": 150.0, "first_episode_min_s": 110.0},
+    "sea": {"episode_min_s": 50.0, "episode_max_s": 90.0, "first_episode_min_s": 50.0},
+    "latam": {"episode_min_s": 60.0, "episode_max_s": 120.0, "first_episode_min_s": 90.0},
 }
 
 # Weight of each signal type when it sets the camera's target (AutoFlip ranks

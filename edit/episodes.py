@@ -1,15 +1,19 @@
-"""Episode planning: boundaries on shot cuts, lengths in [min, max], never inside a cue.
+"""Episode planning: boundaries on shot cuts, lengths in [min, max], never inside a line
+of dialogue or detected speech, each boundary scored as a cliffhanger.
 
-A dynamic program over candidate cuts maximises the summed cliffhanger score of
-the chosen boundaries. Same input, same plan.
+Dynamic programs over the candidate cuts first maximise the weakest hook
+(every episode must end on one), then the summed hook score at that floor.
+Same input, same plan.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numba
 import numpy as np
 
 from edit.defaults import HOOK_WEIGHTS
@@ -36,9 +40,50 @@ class Cue:
     text: str
 
 
+@dataclass
+class Signals:
+    """Per-frame evidence the analysis pass collected. Arrays may be None when absent."""
+
+    fps: Fraction
+    frame_count: int
+    cuts: list[int]
+    cues: list[Cue] = field(default_factory=list)
+    cut_scores: dict[int, float] = field(default_factory=dict)
+    loudness: np.ndarray | None = None    # momentary (400 ms) LUFS per frame
+    loudness_fast: np.ndarray | None = None  # 100 ms LUFS per frame
+    speech: np.ndarray | None = None      # bool per frame
+    motion: np.ndarray | None = None      # mean |d luma| per frame, 0..255
+    face_share: np.ndarray | None = None  # largest face width / frame width per frame, 0..1
+    _cue_index: tuple | None = field(default=None, repr=False)
+    _raw: dict | None = field(default=None, repr=False)
+
+
 def inside_cue(frame: int, cues: list[Cue]) -> bool:
     """True when a cue is on screen on both ``frame - 1`` and ``frame``."""
     return any(c.start < frame < c.end for c in cues)
+
+
+def _covered_by_cues(cues: list[Cue], frame_count: int) -> np.ndarray:
+    """covered[f]: a cue is on screen on both f - 1 and f (so a boundary at f would cut it)."""
+    diff = np.zeros(frame_count + 2, np.int32)
+    for c in cues:
+        a, b = max(c.start + 1, 0), min(c.end, frame_count + 1)  # frames f with c.start < f < c.end
+        if a < b:
+            diff[a] += 1
+            diff[b] -= 1
+    return np.cumsum(diff)[: frame_count + 1] > 0
+
+
+def inside_speech(frame: int, speech: np.ndarray | None, fps: Fraction | float = 30) -> bool:
+    """True when detected speech runs through ``frame``: on ``frame - 1`` and for 0.2 s from ``frame`` on.
+
+    Speech that dies out within 0.2 s after the cut is the tail of a sound
+    (or the codec's smear of it), not a line being cut.
+    """
+    if speech is None or not 0 < frame < len(speech):
+        return False
+    after = max(1, int(round(0.2 * float(fps))))
+    return bool(speech[frame - 1] and np.all(speech[frame:frame + after]))
 
 
 def _ending_kind(text: str) -> str:
@@ -56,24 +101,96 @@ def _ending_kind(text: str) -> str:
     return "unfinished"
 
 
-def hook_features(cut: int, fps: Fraction, cues: list[Cue], cut_strength: float,
-                  shot_lengths_before: list[int], median_shot: float) -> dict[str, float]:
+@numba.njit(cache=True, nogil=True)
+def _raw_features_kernel(cuts, shot_starts, loud, fast, motion, face, sec, skip, after_n):
+    """Per cut: loudness rise (dB), sting height (dB), drop after the cut (dB), face share
+    and motion excess over the shot's median; NaN where the signal or the room is missing."""
+    m = cuts.shape[0]
+    out = np.full((m, 5), np.nan)
+    n = loud.shape[0]
+    for k in range(m):
+        c = cuts[k]
+        if c < 4 * sec:
+            continue
+        if n:
+            out[k, 0] = np.mean(loud[c - sec:c]) - np.mean(loud[c - 4 * sec:c - sec])
+            last = np.max(fast[c - sec:c])
+            out[k, 1] = last - np.percentile(fast[c - 4 * sec:c - sec], 75.0)
+            a, b = c + skip, min(n, c + skip + after_n)
+            if b > a:
+                out[k, 2] = last - np.mean(fast[a:b])
+        if face.shape[0]:
+            out[k, 3] = np.max(face[c - sec:c])
+        if motion.shape[0]:
+            s0 = shot_starts[k]
+            base = np.median(motion[s0 + 1:c]) if c - s0 > 2 else 0.0
+            out[k, 4] = np.max(motion[c - sec:c]) - base
+    return out
+
+
+def _raw_features(sig: "Signals") -> dict:
+    """Audio and picture measurements at every cut, computed once per Signals."""
+    if sig._raw is None:
+        cuts = np.array(sorted(c for c in set(sig.cuts) if 0 < c < sig.frame_count), np.int64)
+        starts = np.concatenate([[0], cuts[:-1]]) if len(cuts) else np.zeros(0, np.int64)
+        f32 = lambda a: np.zeros(0, np.float64) if a is None else np.asarray(a, np.float64)
+        fps = float(sig.fps)
+        loud, fast = (f32(sig.loudness), f32(sig.loudness_fast)) if sig.loudness_fast is not None \
+            else (np.zeros(0), np.zeros(0))
+        raw = _raw_features_kernel(cuts, starts.astype(np.int64), loud, fast, f32(sig.motion), f32(sig.face_share),
+                                   int(round(fps)), int(round(0.1 * fps)) + 1, int(0.7 * fps))
+        sig._raw = {int(c): tuple(float(v) for v in row) for c, row in zip(cuts, raw)}
+    return sig._raw
+
+
+def _cue_index(sig: "Signals"):
+    """Cues sorted by end, their ends, and the sorted starts (cached on the Signals)."""
+    if sig._cue_index is None:
+        by_end = sorted(sig.cues, key=lambda c: (c.end, c.start))
+        sig._cue_index = (by_end, [c.end for c in by_end], sorted(c.start for c in sig.cues))
+    return sig._cue_index
+
+
+def _ramp(value: float, zero: float, one: float) -> float:
+    """0 at ``zero``, 1 at ``one``, linear and clipped between."""
+    return float(min(1.0, max(0.0, (value - zero) / (one - zero))))
+
+
+def hook_features(cut: int, sig: Signals, shot_lengths_before: list[int], median_shot: float) -> dict[str, float]:
     """Cliffhanger features of a boundary at ``cut``, each in 0..1."""
+    fps = sig.fps
     feats: dict[str, float] = {}
-    before = [c for c in cues if c.end <= cut]
-    if before:
-        last = max(before, key=lambda c: c.end)
+    by_end, ends, starts = _cue_index(sig)
+    k = bisect.bisect_right(ends, cut)  # cues that ended by the cut
+    last = by_end[k - 1] if k else None
+    if last is not None and (cut - last.end) <= 5 * fps:
         kind = _ending_kind(last.text)
         if kind:
             feats[kind] = 1.0
         gap_s = (cut - last.end) / fps
         if gap_s < 2:
             feats["line_just_ended"] = float(1 - gap_s / 2)
-    feats["cut_strength"] = float(min(1.0, max(0.0, cut_strength)))
+    k = bisect.bisect_left(starts, cut)  # the first cue starting at or after the cut
+    if k < len(starts) and starts[k] - cut <= 3 * fps:
+        feats["reply_follows"] = float(1 - (starts[k] - cut) / (3 * fps))
+    raw = _raw_features(sig).get(cut)
+    if raw is not None:
+        rise, sting, drop, close, motion = raw
+        if not math.isnan(rise):
+            feats["loudness_rise"] = _ramp(rise, 2.0, 10.0)
+        if not math.isnan(sting):
+            feats["sting"] = _ramp(sting, 3.0, 12.0)
+        if not math.isnan(drop):
+            feats["silence_after"] = _ramp(drop, 10.0, 25.0)
+        if not math.isnan(close):
+            feats["close_up"] = _ramp(close, 0.10, 0.30)
+        if not math.isnan(motion):
+            feats["motion_spike"] = _ramp(motion, 2.0, 12.0)
+    feats["cut_strength"] = float(min(1.0, max(0.0, sig.cut_scores.get(cut, 0.0))))
     if shot_lengths_before and median_shot > 0:
         mean = sum(shot_lengths_before) / len(shot_lengths_before)
         feats["quickening"] = float(min(1.0, max(0.0, 1 - mean / median_shot)))
-    return feats
+    return {k: v for k, v in feats.items() if v > 0}
 
 
 def _score(feats: dict[str, float]) -> float:
@@ -87,87 +204,135 @@ def _reasons(feats: dict[str, float], extra: list | None = None) -> list:
 
 
 def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: dict[int, float],
-                  cues: list[Cue], min_s: float, max_s: float, split: bool = True) -> list[Episode]:
+                  cues: list[Cue], min_s: float, max_s: float, split: bool = True,
+                  signals: Signals | None = None, first_min_s: float = 0.0) -> list[Episode]:
     """Choose episode boundaries.
 
-    Every boundary is a shot cut that no cue spans; every episode lasts
-    between ``min_s`` and ``max_s`` seconds except the last, which may be
-    shorter. When the cuts make that impossible, cuts inside cues are allowed
-    next, and then forced boundaries between cues; each is named in
-    ``reasons`` and logged as a warning.
+    Every boundary is a shot cut that no cue and no detected speech spans;
+    every episode lasts between ``min_s`` (``first_min_s`` for the first, when
+    larger) and ``max_s`` seconds, except the last, which may be shorter. When
+    the cuts make that impossible, constraints are relaxed in this order, each
+    named in ``reasons`` and logged as a warning: speech, then cues, then
+    boundaries off the cuts.
     """
     if min_s <= 0 or max_s <= 0:
         raise OptionsError(f"episode lengths must be positive (got min {min_s} s, max {max_s} s)")
     if min_s > max_s:
         raise OptionsError(f"--episode-min ({min_s} s) is longer than --episode-max ({max_s} s)")
+    if first_min_s > max_s:
+        raise OptionsError(f"the first episode's minimum ({first_min_s} s) is longer than --episode-max ({max_s} s)")
     if not split or frame_count / fps <= max_s:
         return [Episode(1, 0, frame_count, 0.0, [])]
-    min_f = int(math.ceil(Fraction(min_s) * fps - Fraction(1, 10**6)))
-    max_f = int(math.floor(Fraction(max_s) * fps + Fraction(1, 10**6)))
+    sig = signals or Signals(fps, frame_count, list(cuts), list(cues), dict(cut_scores))
+    to_frames = lambda s, up: int(math.ceil(Fraction(s) * fps - Fraction(1, 10**6)) if up
+                                  else math.floor(Fraction(s) * fps + Fraction(1, 10**6)))
+    min_f, max_f = to_frames(min_s, True), to_frames(max_s, False)
+    first_min_f = max(min_f, to_frames(first_min_s, True))
     if max_f < 1:
         raise OptionsError(f"--episode-max {max_s} s is shorter than one frame")
 
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frame_count) + [frame_count]
     lengths = np.diff(bounds)
     median_shot = float(np.median(lengths)) if len(lengths) else 0.0
+    feats_at = {c: hook_features(c, sig, list(lengths[max(0, k - 3):k]), median_shot)
+                for k, c in enumerate(bounds[1:-1], start=1)}
 
     def candidates_at(level: int) -> list[tuple[int, float, list]]:
         out = []
-        for k, c in enumerate(bounds[1:-1], start=1):
-            in_cue = inside_cue(c, cues)
-            if in_cue and level == 0:
+        for c in bounds[1:-1]:
+            in_cue, in_speech = bool(covered[c]), inside_speech(c, sig.speech, fps)
+            if (in_speech and level < 1) or (in_cue and level < 2):
                 continue
-            feats = hook_features(c, fps, cues, cut_scores.get(c, 0.0), list(lengths[max(0, k - 3):k]), median_shot)
-            extra = [{"feature": "inside_cue", "value": 1}] if in_cue else []
-            out.append((c, _score(feats) - (5.0 if in_cue else 0.0), _reasons(feats, extra)))
-        if level >= 2:  # forced boundaries, one per second, between cues
+            extra = ([{"feature": "inside_cue", "value": 1}] if in_cue else []) + \
+                    ([{"feature": "inside_speech", "value": 1}] if in_speech else [])
+            penalty = (5.0 if in_cue else 0.0) + (2.0 if in_speech else 0.0)
+            out.append((c, _score(feats_at[c]) - penalty, _reasons(feats_at[c], extra)))
+        if level >= 3:  # forced boundaries, one per second, between cues
             step = max(1, int(round(fps)))
             taken = {c for c, _, _ in out}
             for f in range(step, frame_count, step):
-                if f not in taken and not inside_cue(f, cues):
+                if f not in taken and not covered[f]:
                     out.append((f, -20.0, [{"feature": "forced_no_cut", "value": 1}]))
             out.sort()
         return out
 
-    for level in range(3):
-        cands = candidates_at(level)
-        episodes = _solve(frame_count, cands, min_f, max_f)
+    relaxed = ("", "boundaries inside detected speech", "boundaries inside subtitle cues",
+               "forced boundaries off the shot cuts")
+    covered = _covered_by_cues(cues, frame_count)
+
+    for level in range(4):
+        episodes = _solve(frame_count, candidates_at(level), min_f, max_f, first_min_f)
         if episodes is not None:
             if level:
-                log.warning("episode plan needed %s: no cue-free shot cut fits [%s s, %s s]",
-                            "cuts inside cues" if level == 1 else "forced boundaries between cues", min_s, max_s)
+                log.warning("episode plan needed %s: nothing stricter fits [%s s, %s s]", relaxed[level], min_s, max_s)
             return episodes
     raise OptionsError(f"cannot split {frame_count} frames into episodes of {min_s}-{max_s} s")
 
 
-def _solve(frame_count: int, cands: list[tuple[int, float, list]], min_f: int, max_f: int):
-    """DP over candidate boundaries; None when no plan satisfies the length limits."""
+def _solve(frame_count: int, cands: list[tuple[int, float, list]], min_f: int, max_f: int,
+           first_min_f: int | None = None):
+    """Choose boundaries among ``cands`` (frame, score, reasons); None when no plan fits the limits.
+
+    Every episode ends on a hook, so the weakest hook matters most: first find
+    the largest achievable minimum boundary score, then, among the plans that
+    reach it, the one with the largest total score (ties: the earlier cuts).
+    Both passes are exact dynamic programs.
+    """
+    first_min_f = min_f if first_min_f is None else first_min_f
+    floor = _best_bottleneck(frame_count, [(c, s) for c, s, _ in cands], min_f, max_f, first_min_f)
+    if floor is None:
+        return None
+    kept = [c for c in cands if c[1] >= floor - 1e-9]
+    return _max_sum(frame_count, kept, min_f, max_f, first_min_f)
+
+
+def _transitions(pos: list[int], min_f: int, max_f: int, first_min_f: int):
+    """(i, j) pairs where an episode can run from boundary i to boundary j."""
+    n = len(pos)
+    lo = 0
+    for j in range(1, n):
+        while lo < j and pos[j] - pos[lo] > max_f:
+            lo += 1
+        for i in range(lo, j):
+            d = pos[j] - pos[i]
+            if d < (first_min_f if i == 0 else min_f):
+                if i == 0:
+                    continue
+                break
+            yield i, j
+
+
+def _best_bottleneck(frame_count: int, cands: list[tuple[int, float]], min_f: int, max_f: int,
+                     first_min_f: int) -> float | None:
+    pos = [0] + [c for c, _ in cands]
+    score = [math.inf] + [s for _, s in cands]
+    best = [-math.inf] * len(pos)
+    best[0] = math.inf
+    for i, j in _transitions(pos, min_f, max_f, first_min_f):
+        if best[i] > -math.inf:
+            best[j] = max(best[j], min(best[i], score[j]))
+    ends = [best[i] for i in range(len(pos)) if best[i] > -math.inf and 0 < frame_count - pos[i] <= max_f]
+    return max(ends) if ends else None
+
+
+def _max_sum(frame_count: int, cands: list[tuple[int, float, list]], min_f: int, max_f: int, first_min_f: int):
     pos = [0] + [c for c, _, _ in cands]
     score = [0.0] + [s for _, s, _ in cands]
     n = len(pos)
     best = [-math.inf] * n
     back = [-1] * n
     best[0] = 0.0
-    lo = 0
-    for j in range(1, n):
-        for i in range(lo, j):
-            d = pos[j] - pos[i]
-            if d > max_f:
-                lo = i + 1
-                continue
-            if d < min_f:
-                break
-            if best[i] > -math.inf and best[i] + score[j] > best[j]:
-                best[j] = best[i] + score[j]
-                back[j] = i
+    for i, j in _transitions(pos, min_f, max_f, first_min_f):
+        if best[i] > -math.inf and best[i] + score[j] > best[j]:
+            best[j] = best[i] + score[j]
+            back[j] = i
     end_best, end_i = -math.inf, -1
     for i in range(n):
         d = frame_count - pos[i]
         if best[i] == -math.inf or d > max_f or d <= 0:
             continue
-        total = best[i] - (0.5 if d < min_f else 0.0)
-        if total > end_best:
-            end_best, end_i = total, i
+        if best[i] > end_best:
+            end_best, end_i = best[i], i
     if end_i < 0:
         return None
     chain = []

@@ -1,0 +1,74 @@
+"""Audio features: BS.1770 loudness calibration, speech activity, and the hooks they feed."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from edit.audio import audio_features, biquad_cascade, k_weighting_biquads, speech_spans
+from edit.episodes import Cue, Signals, hook_features
+
+RATE = 16000
+
+
+def tone(freq, seconds, amp=1.0):
+    t = np.arange(int(RATE * seconds)) / RATE
+    return amp * np.sin(2 * np.pi * freq * t)
+
+
+def test_full_scale_997hz_sine_reads_minus_3_lkfs():
+    # ITU-R BS.1770-4: a 0 dBFS 997 Hz sine in one channel measures -3.01 LKFS
+    f = audio_features(tone(997, 3), RATE, 90, Fraction(30))
+    assert f.loudness_lufs[60] == pytest.approx(-3.01, abs=0.1)
+    f = audio_features(tone(997, 3, 0.1), RATE, 90, Fraction(30))
+    assert f.loudness_lufs[60] == pytest.approx(-23.01, abs=0.1)
+
+
+def test_k_weighting_matches_a_slow_reference():
+    sos = k_weighting_biquads(RATE)
+    x = np.random.default_rng(0).normal(0, 0.1, 2000)
+    y = x.copy()
+    for b0, b1, b2, _, a1, a2 in sos:  # direct form I, plain Python
+        out = np.zeros_like(y)
+        for i in range(len(y)):
+            out[i] = (b0 * y[i] + b1 * (y[i - 1] if i > 0 else 0) + b2 * (y[i - 2] if i > 1 else 0)
+                      - a1 * (out[i - 1] if i > 0 else 0) - a2 * (out[i - 2] if i > 1 else 0))
+        y = out
+    np.testing.assert_allclose(biquad_cascade(x, sos), y, atol=1e-12)
+    with pytest.raises(ValueError):
+        biquad_cascade(np.array([0.0, np.nan]), sos)
+
+
+def test_speech_is_syllabic_band_energy_not_a_steady_tone():
+    rng = np.random.default_rng(1)
+    quiet = rng.normal(0, 0.002, RATE * 2)
+    t = np.arange(RATE * 3) / RATE
+    syllables = (np.sin(2 * np.pi * 4 * t) > 0).astype(float)
+    speechy = rng.normal(0, 0.2, RATE * 3) * syllables
+    speechy = biquad_cascade(speechy, np.array([[0.2, 0, -0.2, 1, -1.6, 0.64]]))  # a crude voice band
+    steady = tone(800, 3, 0.3)
+    x = np.concatenate([quiet, speechy, quiet, steady, quiet])
+    n = int(len(x) / RATE * 30)
+    f = audio_features(x, RATE, n, Fraction(30))
+    spans = speech_spans(f.speech)
+    assert len(spans) == 1
+    s, e = spans[0]
+    assert abs(s - 60) <= 6 and abs(e - 150) <= 8          # the syllables, 2 s .. 5 s
+    assert not f.speech[200:280].any()                     # the steady tone is not speech
+
+
+def test_sting_then_silence_scores_as_a_hook():
+    fps = Fraction(30)
+    n = 300
+    loud = np.full(n, -30.0, np.float32)
+    fast = np.full(n, -30.0, np.float32)
+    fast[170:200] = -8.0            # a sting in the last second before the cut at 200
+    fast[200:] = -55.0              # silence after it
+    sig = Signals(fps, n, [200], [Cue(120, 160, "Who are you?")], {200: 0.5},
+                  loudness=loud, loudness_fast=fast)
+    f = hook_features(200, sig, [], 0)
+    assert f["sting"] == 1.0 and f["silence_after"] == 1.0 and f["question"] == 1.0
+    flat = Signals(fps, n, [200], [], {200: 0.5}, loudness=loud, loudness_fast=np.full(n, -30.0, np.float32))
+    g = hook_features(200, flat, [], 0)
+    assert "sting" not in g and "silence_after" not in g
