@@ -46,7 +46,7 @@ class MediaInfo:
     frame_count: int        # video packets in the first video stream
     has_audio: bool
     codec: str
-    vfr: bool               # packet durations vary
+    vfr: bool               # some frame is more than half a frame from index / fps (see frame_times)
 
 
 def _check_path(path: Path) -> None:
@@ -140,8 +140,8 @@ def _rational_fps(text: str) -> Fraction:
     return value.limit_denominator(1001)
 
 
-def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
-    """Count video packets and derive the exact fps from their durations."""
+def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list[int]]:
+    """(time base, pts, durations) of the first video stream's packets, in file order."""
     proc = subprocess.run([ff, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0",
                            "-c", "copy", "-f", "framecrc", "-"],
                           capture_output=True, text=True, errors="replace")
@@ -150,23 +150,75 @@ def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
     if proc.returncode != 0:
         raise InputError("cannot read video packets (" + _first_error_line(proc.stderr) + ")", path)
     tb = None
-    durations: Counter[int] = Counter()
-    count = 0
+    pts: list[int] = []
+    durations: list[int] = []
     for line in proc.stdout.splitlines():
         if line.startswith("#tb 0:"):
             tb = Fraction(line.split(":", 1)[1].strip())
         elif line and not line.startswith("#"):
             parts = line.split(",")
-            count += 1
-            durations[int(parts[3])] += 1
+            pts.append(int(parts[2]))
+            durations.append(int(parts[3]))
+    return tb, pts, durations
+
+
+def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
+    """Count video packets, derive the exact fps from their durations, and tell VFR from CFR.
+
+    The stream is variable-frame-rate when some frame's presentation time is more
+    than half a frame away from ``index / fps`` (so frame numbers alone would give
+    wrong timecodes); timestamps rounded to the time base do not count.
+    """
+    tb, pts, durs = _read_packets(ff, path)
+    count = len(pts)
+    durations: Counter[int] = Counter(durs)
     if tb is None or not durations:
         return None, count, False
     common, _ = durations.most_common(1)[0]
     if common <= 0:
         return None, count, False
     fps = 1 / (common * tb)
-    vfr = len([d for d, n in durations.items() if n > max(2, count // 100)]) > 1
+    times = sorted(pts)
+    t0 = times[0]
+    # |(t - t0) tb - i / fps| > 1 / (2 fps), with 1 / fps = common * tb, in integers
+    vfr = any(abs(2 * (t - t0) - 2 * i * common) > common for i, t in enumerate(times))
+    _remember_times(path, tb, times)
     return fps, count, vfr
+
+
+_times_cache: dict[tuple, tuple[Fraction, list[int]]] = {}
+
+
+def _remember_times(path: Path, tb: Fraction, times: list[int]) -> None:
+    while len(_times_cache) >= 4:
+        _times_cache.pop(next(iter(_times_cache)))
+    _times_cache[_cache_key(path)] = (tb, times)
+
+
+def _cache_key(path: Path) -> tuple:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def frame_times(info: MediaInfo) -> list[Fraction]:
+    """Presentation time of every video frame, in seconds from the first frame, exact.
+
+    The n-th entry belongs to the n-th array of ``decode_frames`` (which passes
+    every decoded frame through, in presentation order). For a constant frame
+    rate this is ``n / info.fps``; for variable-frame-rate input it is the
+    packet timestamps, sorted. Read from the container's packets (no decoding);
+    the probe's reading is reused when the file has not changed.
+    """
+    path = Path(info.path)
+    key = _cache_key(path)
+    if key not in _times_cache:
+        tb, pts, _ = _read_packets(ffmpeg_exe(), path)
+        if tb is None or not pts:
+            return [Fraction(i) / info.fps for i in range(info.frame_count)]
+        _remember_times(path, tb, sorted(pts))
+    tb, times = _times_cache[key]
+    t0 = times[0]
+    return [(t - t0) * tb for t in times]
 
 
 def _check_decodable(ff: str, path: Path) -> None:

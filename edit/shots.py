@@ -1,20 +1,63 @@
-"""Hard-cut detection on low-resolution frames, in numba.
+"""Shot-boundary detection on low-resolution frames, in numba.
 
 ``ShotDetector.process_frame(index, frame) -> list[cut]`` is the streaming
-interface: the driver feeds every frame once; cuts come back a few frames late
-(the adaptive test needs neighbours on both sides) and ``flush()`` returns the
-rest. A cut is the first frame of a new shot.
+interface: the driver feeds every frame once, in order; decisions come back a
+little late (about ``2 * max_transition_s + 1`` s: gradual transitions need
+frames on both sides) and ``flush()`` returns the rest. Cuts are returned in
+increasing order. A cut is the first frame of a new shot.
 
-Content score of frame i against i-1, in 0..1: the mean of
-  * half the L1 distance between normalised 16-bin per-channel histograms, and
-  * the mean absolute difference of 8x8-block luma means, over 64.
-A cut needs the score above ``min_score`` and above ``ratio`` times the mean
-score of ``window`` neighbours on each side (as PySceneDetect's adaptive
-detector does), and at least ``min_shot_frames`` since the previous cut.
+Per frame, one pass over the pixels (``_frame_features_kernel``) gives a
+normalised 16-bin histogram per RGB channel and a luma thumbnail of
+``GRID_W`` x ``GRID_H`` cell means (the grid follows the frame's aspect ratio,
+so scores do not depend on the analysis resolution). Four decisions use them:
+
+Hard cuts
+    Content score of frame i against i-1, in 0..1: the mean of half the L1
+    distance between the histograms (averaged over the channels) and the mean
+    absolute thumbnail difference over 64. A cut needs the score above
+    ``min_score``, above ``ratio`` times the mean score of ``window`` neighbours
+    on each side (as PySceneDetect's adaptive detector does), to be the local
+    maximum, and at least ``min_shot_frames`` since the previous cut.
+
+Flash frames
+    A cut candidate at i is a flash, not a cut, when the picture before the
+    flash comes back: some frame a <= i-1 and b >= i with 1..3 frames strictly
+    between them have luma thumbnails correlated above ``1 - flash_tolerance``
+    (correlation ignores gain and offset, so a flash that is still decaying
+    matches). Flashes are kept in ``flashes`` as ``(start, end)`` spans.
+
+Gradual transitions (dissolves, fades, dips to black or white)
+    For each centre frame c and half-width h (a geometric ladder up to
+    ``max_transition_s / 2``), with a = c-h and b = c+h: the change D from a to
+    b must be large (RMS thumbnail difference >= ``gradual_min_delta`` grey
+    levels); frame c and the quarter frames c -+ h/2 must lie on the line
+    between frames a and b (a mix (1-t) A + t B; the residual off the line
+    under ``gradual_residual`` of D) at increasing t, with t(c) in 0.2..0.8;
+    frames a and b must not be alike (correlation under
+    ``gradual_max_correlation``: a slow pan over smooth content is nearly a
+    mix); and the change must stay, frame a-h against b+h at least
+    ``gradual_outside`` of D. Camera motion fails the line test, flashes fail
+    the outside test, cuts fail the t test. The span comes from a straight-line fit of t over the
+    mixed frames: ``start`` is the first mixed frame and ``end`` the first
+    clean frame of the new shot (end exclusive).
+
+Merging
+    Boundaries separated only by flat frames (black, white or any uniform
+    colour; at most ``1 s``) are one transition: fade out / black / fade in,
+    fade out then cut in, cut to black then fade in. A hard cut inside a
+    transition belongs to it. A fade in from flat frames at the very start and
+    a fade out to flat frames at the very end are not boundaries.
+
+The cut reported for a gradual transition ``(start, end)`` is its midpoint,
+``(start + end) // 2``; ``transitions`` lists the spans and ``cut_strength``
+gives every reported cut a 0..1 strength (the hard-cut score, or the content
+score between the frames just before and just after a transition).
 """
 from __future__ import annotations
 
-from collections import deque
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numba
 import numpy as np
@@ -22,118 +65,625 @@ import numpy as np
 from edit.defaults import DEFAULTS
 
 HIST_BINS = 16
-BLOCK = 8
+GRID_W = 32                 # thumbnail cells across; rows follow the aspect ratio
+FLAT_STD = 4.0              # luma thumbnail standard deviation under which a frame is flat (grey levels)
+FLASH_MAX_FRAMES = 3        # longest flash, frames
+_H_LADDER = (2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50, 60, 72, 90)
+
+# Defaults of the gradual-transition and flash tests. They belong in edit/defaults.py's
+# table (same names); until they are there, these values apply.
+_SHOT_DEFAULTS = {
+    "shot_max_transition_s": 2.0,     # longest dissolve or fade found as one transition, s
+    "shot_gradual_min_delta": 14.0,   # least change across a transition, RMS luma grey levels
+    "shot_gradual_residual": 0.12,    # largest distance of a mid frame from the a..b mix line, over the change
+    "shot_gradual_residual_motion": 0.3,  # the same for moving pictures whose variance dips as a mix's
+    "shot_gradual_outside": 0.6,      # least change from h frames before to h frames after, over the change
+    "shot_gradual_max_correlation": 0.85,  # the two ends of a transition must correlate less than this
+    "shot_flash_tolerance": 0.12,     # 1 - least correlation of the frames either side of a flash
+}
+
+
+def _default(name: str):
+    return getattr(DEFAULTS, name, _SHOT_DEFAULTS[name])
+
+
+def grid_size(width: int, height: int) -> tuple[int, int]:
+    """Thumbnail (cells across, cells down) for a frame of this size."""
+    gw = min(GRID_W, width)
+    gh = max(1, min(height, int(round(gw * height / width))))
+    return gw, gh
 
 
 @numba.njit(cache=True, nogil=True)
-def _frame_features_kernel(frame, hist, blocks):
-    """Fill ``hist`` (3*HIST_BINS, normalised) and ``blocks`` (luma block means) from an RGB frame."""
+def _frame_features_kernel(frame, hist, thumb):
+    """Fill ``hist`` (3*HIST_BINS, normalised) and ``thumb`` (gh, gw luma cell means) from an RGB frame."""
     h, w, _ = frame.shape
+    gh, gw = thumb.shape
     hist[:] = 0.0
-    blocks[:, :] = 0.0
-    bh, bw = blocks.shape
-    shift = 8 - 4  # 256 levels -> 16 bins
+    thumb[:, :] = 0.0
+    counts = np.zeros((gh, gw), np.float64)
+    sums = np.zeros((gh, gw), np.float64)
+    xcell = np.empty(w, np.int64)
+    for x in range(w):
+        xcell[x] = x * gw // w
     for y in range(h):
-        by = min(y // BLOCK, bh - 1)
+        cy = y * gh // h
         for x in range(w):
             r = frame[y, x, 0]
             g = frame[y, x, 1]
             b = frame[y, x, 2]
-            hist[r >> shift] += 1.0
-            hist[HIST_BINS + (g >> shift)] += 1.0
-            hist[2 * HIST_BINS + (b >> shift)] += 1.0
-            blocks[by, min(x // BLOCK, bw - 1)] += 0.299 * r + 0.587 * g + 0.114 * b
+            hist[r >> 4] += 1.0
+            hist[HIST_BINS + (g >> 4)] += 1.0
+            hist[2 * HIST_BINS + (b >> 4)] += 1.0
+            cx = xcell[x]
+            sums[cy, cx] += 0.299 * r + 0.587 * g + 0.114 * b
+            counts[cy, cx] += 1.0
     n = float(h * w)
     for i in range(hist.shape[0]):
         hist[i] /= n
-    per_block = float(BLOCK * BLOCK)
-    for i in range(bh):
-        for j in range(bw):
-            blocks[i, j] /= per_block
+    for i in range(gh):
+        for j in range(gw):
+            thumb[i, j] = sums[i, j] / counts[i, j]
 
 
 @numba.njit(cache=True, nogil=True)
-def _content_score_kernel(hist_a, hist_b, blocks_a, blocks_b):
+def _content_score_kernel(hist_a, hist_b, thumb_a, thumb_b):
     d_hist = 0.0
     for i in range(hist_a.shape[0]):
         d_hist += abs(hist_a[i] - hist_b[i])
     d_hist /= 6.0  # three channels, each L1 in 0..2
-    d_block = 0.0
-    bh, bw = blocks_a.shape
-    for i in range(bh):
-        for j in range(bw):
-            d_block += abs(blocks_a[i, j] - blocks_b[i, j])
-    d_block = min(1.0, d_block / (bh * bw) / 64.0)
-    return 0.5 * (d_hist + d_block)
+    d_thumb = 0.0
+    for i in range(thumb_a.shape[0]):
+        d_thumb += abs(thumb_a[i] - thumb_b[i])
+    d_thumb = min(1.0, d_thumb / thumb_a.shape[0] / 64.0)
+    return 0.5 * (d_hist + d_thumb)
+
+
+@numba.njit(cache=True, nogil=True)
+def _correlation_kernel(x, y):
+    """Pearson correlation of two thumbnails; 0 when either is flat."""
+    n = x.shape[0]
+    mx = 0.0
+    my = 0.0
+    for i in range(n):
+        mx += x[i]
+        my += y[i]
+    mx /= n
+    my /= n
+    sxy = 0.0
+    sxx = 0.0
+    syy = 0.0
+    for i in range(n):
+        dx = x[i] - mx
+        dy = y[i] - my
+        sxy += dx * dy
+        sxx += dx * dx
+        syy += dy * dy
+    if sxx < n * FLAT_STD * FLAT_STD or syy < n * FLAT_STD * FLAT_STD:
+        return 0.0
+    return sxy / math.sqrt(sxx * syy)
+
+
+@numba.njit(cache=True, nogil=True)
+def _line_fit(ring, ia, ib, it):
+    """(t, residual RMS) of ring[it] on the line ring[ia] + t (ring[ib] - ring[ia])."""
+    d = ring.shape[1]
+    vv = 0.0
+    pv = 0.0
+    for k in range(d):
+        v = ring[ib, k] - ring[ia, k]
+        vv += v * v
+        pv += (ring[it, k] - ring[ia, k]) * v
+    t = pv / vv if vv > 0 else 0.0
+    rr = 0.0
+    for k in range(d):
+        e = ring[it, k] - ring[ia, k] - t * (ring[ib, k] - ring[ia, k])
+        rr += e * e
+    return t, math.sqrt(rr / d)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rms_diff(ring, i, j):
+    d = ring.shape[1]
+    s = 0.0
+    for k in range(d):
+        e = ring[i, k] - ring[j, k]
+        s += e * e
+    return math.sqrt(s / d)
+
+
+@numba.njit(cache=True, nogil=True)
+def _variance(ring, i):
+    d = ring.shape[1]
+    m = 0.0
+    for k in range(d):
+        m += ring[i, k]
+    m /= d
+    v = 0.0
+    for k in range(d):
+        v += (ring[i, k] - m) * (ring[i, k] - m)
+    return v / d
+
+
+@numba.njit(cache=True, nogil=True)
+def _dip(ring, ia, ib, it, t):
+    """How far frame it's variance falls from the no-dip level toward the mix's, 0..1+.
+
+    A mix (1-t) A + t B of unlike pictures has less spatial variance than either
+    (the variance dip of a dissolve or fade); a moving picture keeps its variance.
+    1 means frame it's variance is that of the mix, 0 that of (1-t) var A + t var B.
+    """
+    d = ring.shape[1]
+    m = 0.0
+    for k in range(d):
+        m += (1 - t) * ring[ia, k] + t * ring[ib, k]
+    m /= d
+    vmix = 0.0
+    for k in range(d):
+        x = (1 - t) * ring[ia, k] + t * ring[ib, k] - m
+        vmix += x * x
+    vmix /= d
+    vflat = (1 - t) * _variance(ring, ia) + t * _variance(ring, ib)
+    if vflat - vmix <= 0.1 * vflat or vflat <= 0:
+        return 0.0
+    return (vflat - _variance(ring, it)) / (vflat - vmix)
+
+
+@numba.njit(cache=True, nogil=True)
+def _gradual_kernel(ring, c, n, hs, out):
+    """Line tests around centre frame ``c`` for every half-width in ``hs``; frames 0..n-1 exist.
+
+    ``ring`` holds thumbnails (flattened) with frame i in row i % len(ring). Row k of
+    ``out``: delta (RMS a..b), t and residual/delta at c, at c-h/2 and at c+h/2,
+    the change from frame a-h to frame b+h over delta, the correlation of frames
+    a and b, and the variance dip (see ``_dip``) at c, c-h/2 and c+h/2; delta = -1
+    if the window does not fit.
+    """
+    size = ring.shape[0]
+    for k in range(hs.shape[0]):
+        h = hs[k]
+        a = c - h
+        b = c + h
+        if a < 0 or b > n - 1:
+            out[k, 0] = -1.0
+            continue
+        ia, ib, ic = a % size, b % size, c % size
+        delta = _rms_diff(ring, ia, ib)
+        out[k, 0] = delta
+        if delta <= 0.0:
+            out[k, 0] = -1.0
+            continue
+        t, r = _line_fit(ring, ia, ib, ic)
+        q = h // 2
+        i1 = (c - q) % size
+        i3 = (c + q) % size
+        if q >= 1 and h >= 3:
+            t1, r1 = _line_fit(ring, ia, ib, i1)
+            t3, r3 = _line_fit(ring, ia, ib, i3)
+        else:
+            i1 = ic
+            i3 = ic
+            t1, r1, t3, r3 = t, r, t, r
+        out[k, 1] = t
+        out[k, 2] = r / delta
+        out[k, 3] = t1
+        out[k, 4] = r1 / delta
+        out[k, 5] = t3
+        out[k, 6] = r3 / delta
+        a0 = max(0, a - h)
+        b1 = min(n - 1, b + h)
+        out[k, 7] = _rms_diff(ring, a0 % size, b1 % size) / delta
+        out[k, 8] = _correlation_kernel(ring[ia], ring[ib])
+        out[k, 9] = _dip(ring, ia, ib, ic, min(1.0, max(0.0, t)))
+        out[k, 10] = _dip(ring, ia, ib, i1, min(1.0, max(0.0, t1)))
+        out[k, 11] = _dip(ring, ia, ib, i3, min(1.0, max(0.0, t3)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _ramp_fit_kernel(y, lo, c_rel, min_len):
+    """Best ramp over ``y`` (one value per frame from frame ``lo``): (start, end, sse).
+
+    The model is flat, then a straight ramp over frames start..end-1, then flat: frame
+    f weighs w = (f - start + 1) / (end - start + 1) clipped to 0..1, and y = p0 + (p1 - p0) w
+    by least squares. start <= lo + c_rel < end; end - start >= min_len.
+    """
+    m = y.shape[0]
+    best_sse = 1e300
+    best_s = lo + c_rel
+    best_e = lo + c_rel + 1
+    ybar = 0.0
+    for f in range(m):
+        ybar += y[f]
+    ybar /= m
+    syy = 0.0
+    for f in range(m):
+        syy += (y[f] - ybar) * (y[f] - ybar)
+    for s in range(1, c_rel + 1):
+        for e in range(c_rel + 1, m):
+            if e - s < min_len:
+                continue
+            span = float(e - s + 1)
+            sw = 0.0
+            sww = 0.0
+            swy = 0.0
+            for f in range(m):
+                if f < s:
+                    w = 0.0
+                elif f >= e:
+                    w = 1.0
+                else:
+                    w = (f - s + 1) / span
+                sw += w
+                sww += w * w
+                swy += w * (y[f] - ybar)
+            sxx = sww - sw * sw / m
+            if sxx <= 0:
+                continue
+            beta = swy / sxx
+            if beta <= 0:
+                continue
+            sse = syy - swy * swy / sxx
+            if sse < best_sse:
+                best_sse = sse
+                best_s = lo + s
+                best_e = lo + e
+    return best_s, best_e, best_sse
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix_positions(ring, a, b, lo, hi, out):
+    """t of frames lo..hi on the line from frame a to frame b (ring rows are frame % len)."""
+    size = ring.shape[0]
+    for f in range(lo, hi + 1):
+        t, r = _line_fit(ring, a % size, b % size, f % size)
+        out[f - lo] = t
+
+
+def ramp_span(t_values: np.ndarray, lo: int, centre: int, min_len: int = 2) -> tuple[int, int]:
+    """(start, end) of the best flat-ramp-flat fit to per-frame mix positions ``t_values`` (frames lo..)."""
+    y = np.ascontiguousarray(t_values, np.float64)
+    if y.ndim != 1 or not lo < centre < lo + len(y) - 1:
+        raise ValueError("t_values must be 1-D with the centre strictly inside")
+    s, e, _ = _ramp_fit_kernel(y, lo, centre - lo, min_len)
+    return int(s), int(e)
 
 
 def frame_features(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram and block-luma features of an RGB uint8 frame (h, w, 3), h and w >= 8."""
+    """Histogram (48,) and flattened luma thumbnail (gh*gw,) of an RGB uint8 frame (h, w, 3)."""
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError("frame must be an (h, w, 3) uint8 RGB array")
     h, w, _ = frame.shape
-    if h < BLOCK or w < BLOCK:
-        raise ValueError(f"frame must be at least {BLOCK}x{BLOCK}")
+    if h < 2 or w < 2:
+        raise ValueError("frame must be at least 2x2")
+    gw, gh = grid_size(w, h)
     hist = np.zeros(3 * HIST_BINS, np.float64)
-    blocks = np.zeros((h // BLOCK, w // BLOCK), np.float64)
-    _frame_features_kernel(np.ascontiguousarray(frame), hist, blocks)
-    return hist, blocks
+    thumb = np.zeros((gh, gw), np.float64)
+    _frame_features_kernel(np.ascontiguousarray(frame), hist, thumb)
+    return hist, thumb.ravel()
 
 
 def content_score(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
     """Content change between two frames' features, 0 (same) .. 1 (nothing alike)."""
+    if a[1].shape != b[1].shape:
+        raise ValueError("features come from frames of different sizes")
     return float(_content_score_kernel(a[0], b[0], a[1], b[1]))
 
 
+def thumb_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two luma thumbnails (0 if either is flat)."""
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("thumbnails must be 1-D and of one size")
+    return float(_correlation_kernel(np.asarray(a, np.float64), np.asarray(b, np.float64)))
+
+
+def gradual_tests(thumbs: np.ndarray, c: int, hs) -> np.ndarray:
+    """The line tests of ``_gradual_kernel`` for centre ``c`` over a (frames, cells) array."""
+    thumbs = np.ascontiguousarray(thumbs, np.float64)
+    if thumbs.ndim != 2 or not 0 <= c < len(thumbs):
+        raise ValueError("thumbs must be (frames, cells) and c one of its frames")
+    hs = np.asarray(hs, np.int64)
+    out = np.zeros((len(hs), 12), np.float64)
+    _gradual_kernel(thumbs, c, len(thumbs), hs, out)
+    return out
+
+
 class ShotDetector:
-    """Streaming adaptive hard-cut detector. Scores are kept (one float per frame) for the plan."""
+    """Streaming detector of hard cuts and gradual transitions, blind to flash frames.
+
+    Attributes filled as frames arrive (the plan reads them):
+      ``scores``        one float per frame: the hard-cut content score against the previous frame
+      ``transitions``   ``(start, end)`` of each gradual transition emitted so far, end exclusive
+      ``cut_strength``  cut frame -> strength 0..1, for every cut returned
+      ``flashes``       ``(start, end)`` of flash frames that were not taken for cuts
+    """
 
     def __init__(self, fps: float, min_score: float = DEFAULTS.shot_min_score,
                  ratio: float = DEFAULTS.shot_ratio, window: int = DEFAULTS.shot_window_frames,
-                 min_shot_s: float = DEFAULTS.min_shot_s):
+                 min_shot_s: float = DEFAULTS.min_shot_s,
+                 max_transition_s: float = _default("shot_max_transition_s"),
+                 gradual_min_delta: float = _default("shot_gradual_min_delta"),
+                 gradual_residual: float = _default("shot_gradual_residual"),
+                 gradual_residual_motion: float = _default("shot_gradual_residual_motion"),
+                 gradual_outside: float = _default("shot_gradual_outside"),
+                 gradual_max_correlation: float = _default("shot_gradual_max_correlation"),
+                 flash_tolerance: float = _default("shot_flash_tolerance")):
         if min_score <= 0 or ratio <= 1 or window < 1:
             raise ValueError("min_score > 0, ratio > 1 and window >= 1 are required")
+        if fps <= 0 or max_transition_s < 0:
+            raise ValueError("fps > 0 and max_transition_s >= 0 are required")
+        self.fps = float(fps)
         self.min_score = min_score
         self.ratio = ratio
-        self.window = window
+        self.window = max(window, FLASH_MAX_FRAMES)
         self.min_shot_frames = max(1, int(round(min_shot_s * fps)))
+        self.gradual_min_delta = gradual_min_delta
+        self.gradual_residual = gradual_residual
+        self.gradual_outside = gradual_outside
+        self.gradual_residual_motion = gradual_residual_motion
+        self.gradual_max_correlation = gradual_max_correlation
+        self.flash_tolerance = flash_tolerance
+        hmax = int(round(max_transition_s * fps / 2))
+        scale = max(1.0, fps / 30.0)
+        hs = sorted({int(round(h * scale)) for h in _H_LADDER if h * scale <= hmax})
+        self._hs = np.array(hs, np.int64)
+        self._hmax = hs[-1] if hs else 0
+        self._flat_gap = max(1, int(round(fps)))            # flat frames merged into one transition
+        self._horizon = 2 * self._hmax + self._flat_gap + self.window + 4
+        size = 1
+        while size < 2 * self._horizon + 16:
+            size *= 2
+        self._size = size
+
         self.scores: list[float] = []
-        self._prev = None
-        self._pending: deque[int] = deque()
-        self._last_cut = 0
+        self.transitions: list[tuple[int, int]] = []
+        self.cut_strength: dict[int, float] = {}
+        self.flashes: list[tuple[int, int]] = []
+        self._n = 0
+        self._ring: np.ndarray | None = None
+        self._hists: np.ndarray | None = None
+        self._flat = np.zeros(size, np.bool_)
+        self._contrast = np.zeros(size, np.float64)
+        self._first_content = -1         # first frame that is not flat
+        self._last_content = -1
+        self._hard_next = 1              # next frame the hard-cut stage decides
+        self._last_cut = -10 ** 9
+        self._grad_next = 0              # next centre the gradual stage tests
+        self._cluster: list[tuple] = []  # gradual candidates at consecutive centres
+        self._events: list[list] = []    # [start, end, kind, strength]; kind 'cut' or 'gradual'
+        self._tests = np.zeros((len(hs), 12), np.float64)
+        self._last_out = 0
+
+    # -- streaming -------------------------------------------------------------------
 
     def process_frame(self, index: int, frame: np.ndarray) -> list[int]:
-        """Feed frame ``index`` (0, 1, 2, ... in order). Returns cuts now decided."""
-        if index != len(self.scores):
-            raise ValueError(f"frames must arrive in order: expected {len(self.scores)}, got {index}")
-        feats = frame_features(frame)
-        self.scores.append(0.0 if self._prev is None else content_score(self._prev, feats))
-        self._prev = feats
-        self._pending.append(index)
-        return self._decide(final=False)
+        """Feed frame ``index`` (0, 1, 2, ... in order). Returns cuts now decided, in order."""
+        if index != self._n:
+            raise ValueError(f"frames must arrive in order: expected {self._n}, got {index}")
+        hist, thumb = frame_features(frame)
+        if self._ring is None:
+            self._ring = np.zeros((self._size, thumb.shape[0]), np.float64)
+            self._hists = np.zeros((self._size, hist.shape[0]), np.float64)
+        elif thumb.shape[0] != self._ring.shape[1]:
+            raise ValueError("all frames must have the same size")
+        slot = index % self._size
+        self._ring[slot] = thumb
+        self._hists[slot] = hist
+        contrast = float(thumb.std())
+        flat = contrast < FLAT_STD
+        self._flat[slot] = flat
+        self._contrast[slot] = contrast
+        if not flat:
+            if self._first_content < 0:
+                self._first_content = index
+            self._last_content = index
+        if index == 0:
+            self.scores.append(0.0)
+        else:
+            prev = (index - 1) % self._size
+            self.scores.append(float(_content_score_kernel(self._hists[prev], hist, self._ring[prev], thumb)))
+        self._n = index + 1
+        self._hard_stage(final=False)
+        self._gradual_stage(final=False)
+        return self._emit(final=False)
 
     def flush(self) -> list[int]:
-        """Decide the frames still waiting for right-hand neighbours."""
-        return self._decide(final=True)
+        """Decide every frame still waiting for neighbours; returns the remaining cuts."""
+        if self._n == 0:
+            return []
+        self._hard_stage(final=True)
+        self._gradual_stage(final=True)
+        return self._emit(final=True)
 
-    def _decide(self, final: bool) -> list[int]:
-        cuts = []
-        n = len(self.scores)
-        while self._pending and (final or self._pending[0] + self.window < n):
-            i = self._pending.popleft()
-            if i == 0:
-                continue
-            s = self.scores[i]
+    # -- hard cuts and flashes -------------------------------------------------------
+
+    def _score(self, a: int, b: int) -> float:
+        sa, sb = a % self._size, b % self._size
+        return float(_content_score_kernel(self._hists[sa], self._hists[sb], self._ring[sa], self._ring[sb]))
+
+    def _flash_span(self, i: int) -> tuple[int, int] | None:
+        """(first, end) flash frames if the picture before frame i comes back within 3 frames."""
+        n = self._n
+        tol = 1.0 - self.flash_tolerance
+        for a in range(i - 1, max(-1, i - 2 - FLASH_MAX_FRAMES), -1):
+            for b in range(i, min(n, a + FLASH_MAX_FRAMES + 2)):
+                if b - a - 1 < 1:
+                    continue
+                if self._flat[a % self._size] and self._flat[b % self._size]:
+                    continue
+                r = _correlation_kernel(self._ring[a % self._size], self._ring[b % self._size])
+                if r >= tol:
+                    return a + 1, b
+        return None
+
+    def _hard_stage(self, final: bool) -> None:
+        n = self._n
+        w = self.window
+        sc = self.scores
+        while self._hard_next < n and (final or self._hard_next + w < n):
+            i = self._hard_next
+            self._hard_next += 1
+            s = sc[i]
             if s < self.min_score or i - self._last_cut < self.min_shot_frames:
                 continue
-            lo, hi = max(1, i - self.window), min(n, i + self.window + 1)
-            neigh = [self.scores[j] for j in range(lo, hi) if j != i]
+            lo, hi = max(1, i - w), min(n, i + w + 1)
+            neigh = [sc[j] for j in range(lo, hi) if j != i]
             mean = sum(neigh) / len(neigh) if neigh else 0.0
-            # the peak must dominate its neighbourhood and be its local maximum
-            if s >= self.ratio * mean and all(s >= self.scores[j] for j in range(lo, hi)):
-                cuts.append(i)
-                self._last_cut = i
-        return cuts
+            if s < self.ratio * mean or any(sc[j] > s for j in range(lo, hi)):
+                continue
+            flash = self._flash_span(i)
+            if flash is not None:
+                if not self.flashes or self.flashes[-1] != flash:
+                    self.flashes.append(flash)
+                continue
+            self._last_cut = i
+            self._add_event([i, i, "cut", s])
+
+    # -- gradual transitions ---------------------------------------------------------
+
+    def _gradual_stage(self, final: bool) -> None:
+        if not len(self._hs):
+            return
+        n = self._n
+        while self._grad_next < n and (final or self._grad_next + 2 * self._hmax < n):
+            c = self._grad_next
+            self._grad_next += 1
+            cand = self._test_centre(c, n)
+            if cand is None:
+                if self._cluster and c - self._cluster[-1][0] > 1:
+                    self._close_cluster(n)
+                continue
+            self._cluster.append(cand)
+        if final and self._cluster:
+            self._close_cluster(n)
+
+    def _test_centre(self, c: int, n: int):
+        out = self._tests
+        _gradual_kernel(self._ring, c, n, self._hs, out)
+        best = None
+        rho, kappa = self.gradual_residual, self.gradual_outside
+        passing = []
+        loose = self.gradual_residual_motion
+        for k in range(len(self._hs)):
+            delta, t, r, t1, r1, t3, r3, far, corr, dip, dip1, dip3 = out[k]
+            if delta < self.gradual_min_delta or not 0.2 <= t <= 0.8:
+                continue
+            h = int(self._hs[k])
+            if h >= 3 and not (t1 < t < t3):
+                continue
+            if far < kappa or corr > self.gradual_max_correlation:
+                continue
+            if max(r, r1, r3) > rho:
+                # moving pictures: off the line, but the variance dips as a mix's does
+                if h < 4 or delta < 1.5 * self.gradual_min_delta or far > 1.3 or max(r, r1, r3) > loose:
+                    continue
+                if not 0.6 <= dip <= 1.5 or any(rr > rho and 0.15 <= tt <= 0.85 and not 0.6 <= dd <= 1.5
+                                                for rr, tt, dd in ((r1, t1, dip1), (r3, t3, dip3))):
+                    continue
+            passing.append((delta, h, t, max(r, r1, r3)))
+        if not passing:
+            return None
+        top = max(p[0] for p in passing)
+        for delta, h, t, r in passing:  # the narrowest window that sees (nearly) the whole change
+            if delta >= 0.85 * top:
+                best = (c, h, t, r, delta)
+                break
+        return best
+
+    def _close_cluster(self, n: int) -> None:
+        cl, self._cluster = self._cluster, []
+        top = max(x[4] for x in cl)
+        c, h, t, r, delta = min((x for x in cl if x[4] >= 0.9 * top), key=lambda x: abs(x[2] - 0.5))
+        a, b = c - h, c + h
+        lo, hi = max(0, c - 2 * h - 2), min(n - 1, c + 2 * h + 2)
+        ts = np.empty(hi - lo + 1, np.float64)
+        _mix_positions(self._ring, a, b, lo, hi, ts)
+        start, end, _ = _ramp_fit_kernel(ts, lo, c - lo, 2)
+        start, end = int(start), int(end)
+        strength = self._score(max(0, start - 1), min(n - 1, end))
+        self._add_event([start, end, "gradual", strength])
+
+    # -- merging and output ----------------------------------------------------------
+
+    def _add_event(self, ev: list) -> None:
+        self._events.append(ev)
+        self._events.sort(key=lambda e: (e[0], e[1]))
+
+    def _all_flat(self, lo: int, hi: int) -> bool:
+        """Frames lo..hi-1 are all flat (true for an empty range)."""
+        return all(self._flat[f % self._size] for f in range(lo, hi))
+
+    def _all_dim(self, lo: int, hi: int, before: int, after: int) -> bool:
+        """Frames lo..hi-1 have at most half the contrast of frames ``before`` and ``after`` (or are flat)."""
+        con = self._contrast
+        size = self._size
+        limit = max(FLAT_STD, 0.5 * min(con[max(0, before) % size], con[min(self._n - 1, after) % size]))
+        return all(con[f % size] <= limit for f in range(lo, hi))
+
+    def _merge(self) -> None:
+        """One boundary for boundaries that touch, or that only short or dim frames separate."""
+        evs = self._events
+        i = 0
+        while i + 1 < len(evs):
+            e, f = evs[i], evs[i + 1]
+            e_end = e[1] if e[2] == "gradual" else e[0]       # first frame after e
+            f_end = f[1] if f[2] == "gradual" else f[0]
+            gap = f[0] - e_end
+            gradual = e[2] == "gradual" or f[2] == "gradual"
+            merge = (gap <= 1 and gradual
+                     or gradual and gap < self.min_shot_frames
+                     or gap <= self._flat_gap and self._all_dim(e_end, f[0], e[0] - 1, f_end))
+            if merge:
+                start = min(e[0], f[0])
+                end = max(e_end, f_end)
+                strength = self._score(max(0, start - 1), min(self._n - 1, end))
+                evs[i] = [start, end, "gradual", strength]
+                del evs[i + 1]
+                continue
+            i += 1
+
+    def _emit(self, final: bool) -> list[int]:
+        self._merge()
+        out: list[int] = []
+        limit = self._n if final else self._n - self._horizon
+        while self._events and (final or self._events[0][1] < limit and self._events[0][0] < limit):
+            start, end, kind, strength = self._events.pop(0)
+            if kind == "gradual":
+                if self._first_content < 0 or self._first_content >= start:
+                    continue  # fade in at the start: nothing before it
+                if final and end > self._last_content and not self._events:
+                    continue  # fade out at the end: nothing after it
+                cut = (start + end) // 2
+                if self.transitions and self.transitions[-1][1] > start:
+                    continue
+                self.transitions.append((start, end))
+            else:
+                cut = start
+            if cut <= self._last_out:
+                continue
+            self._last_out = cut
+            self.cut_strength[cut] = float(min(1.0, strength))
+            out.append(cut)
+        return out
+
+
+@dataclass(frozen=True)
+class SceneScan:
+    """What ``verticalize scenes`` reports about a video (``edit.analyze.detect_scenes(..., details=True)``)."""
+
+    fps: Fraction
+    frame_count: int
+    cuts: list[int]                                   # first frame of each new shot (a transition's midpoint)
+    transitions: list[tuple[int, int]] = field(default_factory=list)   # gradual, (start, end) end exclusive
+    flashes: list[tuple[int, int]] = field(default_factory=list)       # flash frames, not cuts
+    cut_strength: dict[int, float] = field(default_factory=dict)
+    vfr: bool = False
+    times: list[Fraction] | None = None               # per-frame presentation time, s (always set for VFR)
+
+    def time_of(self, frame: int) -> Fraction:
+        """Presentation time of ``frame`` in seconds from the first frame (exact on VFR input)."""
+        if self.times is not None:
+            return self.times[frame] if frame < len(self.times) else self.times[-1] + (frame - len(self.times) + 1) / self.fps
+        return Fraction(frame) / self.fps
 
 
 def detect_cuts(frames, fps: float, **kwargs) -> list[int]:

@@ -4,30 +4,34 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edit.shots import ShotDetector, content_score, frame_features
+from edit.shots import ShotDetector, content_score, frame_features, grid_size
 from reframe.saliency import best_window, saliency_columns
 
 rng = np.random.default_rng(0)
 
 
 def ref_features(frame):
+    """Histograms and the luma thumbnail: cell (i, j) averages the pixels with y*gh//h == i, x*gw//w == j."""
     hist = np.concatenate([np.bincount(frame[..., c].ravel() >> 4, minlength=16) for c in range(3)]) / frame[..., 0].size
     luma = 0.299 * frame[..., 0] + 0.587 * frame[..., 1] + 0.114 * frame[..., 2]
     h, w = frame.shape[:2]
-    bh, bw = h // 8, w // 8
-    blocks = np.zeros((bh, bw))
+    gw, gh = grid_size(w, h)
+    sums = np.zeros((gh, gw))
+    counts = np.zeros((gh, gw))
     for y in range(h):
         for x in range(w):
-            blocks[min(y // 8, bh - 1), min(x // 8, bw - 1)] += luma[y, x]
-    return hist, blocks / 64
+            sums[y * gh // h, x * gw // w] += luma[y, x]
+            counts[y * gh // h, x * gw // w] += 1
+    return hist, (sums / counts).ravel()
 
 
 def test_frame_features_match_reference():
-    frame = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
-    hist, blocks = frame_features(frame)
-    rh, rb = ref_features(frame)
-    np.testing.assert_allclose(hist, rh, atol=1e-12)
-    np.testing.assert_allclose(blocks, rb, atol=1e-9)
+    for shape in ((36, 64, 3), (50, 70, 3), (90, 40, 3)):
+        frame = rng.integers(0, 256, shape, dtype=np.uint8)
+        hist, thumb = frame_features(frame)
+        rh, rt = ref_features(frame)
+        np.testing.assert_allclose(hist, rh, atol=1e-12)
+        np.testing.assert_allclose(thumb, rt, atol=1e-9)
 
 
 def test_content_score_reference_and_range():
