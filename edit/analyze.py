@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edit.defaults import DEFAULTS, Options
+from edit.defaults import DEFAULTS, Options, check_options
 from edit.episodes import Cue, Signals, plan_episodes
 from edit.audio import SAMPLE_RATE, audio_features, speech_spans
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
@@ -39,15 +39,11 @@ def load_subtitles(subtitles: dict[str, str] | None):
     tracks = {}
     if not subtitles:
         return tracks
-    from subtitles import load_track, missing_glyphs
+    from subtitles import check_glyphs, load_track
 
-    for lang, path in (subtitles or {}).items():
+    for lang, path in subtitles.items():
         track = load_track(path, lang)
-        missing = missing_glyphs(track)
-        if missing:
-            chars = "".join(sorted(missing))[:20]
-            cues = sorted({i + 1 for idx in missing.values() for i in idx})[:10]
-            raise SubtitleError(f"no bundled font covers {chars!r} (cues {', '.join(map(str, cues))})", path)
+        check_glyphs(track)  # a character no bundled font covers: SubtitleError listing chars and cues
         tracks[lang] = track
     return tracks
 
@@ -101,6 +97,18 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
                      info.vfr, times)
 
 
+def add_recaps(episodes: list[dict], fps: Fraction, recap_s: float) -> None:
+    """Give every episode after the first a ``recap``: the last ``recap_s`` seconds of the one before."""
+    if recap_s < 0:
+        raise OptionsError(f"--recap {recap_s:g} s must not be negative")
+    frames = int(round(Fraction(recap_s) * fps))
+    for prev, ep in zip(episodes, episodes[1:]):
+        if frames > 0:
+            ep["recap"] = {"start": max(prev["start"], prev["end"] - frames), "end": prev["end"]}
+        else:
+            ep.pop("recap", None)
+
+
 def face_share_per_frame(detections: dict[int, list], n: int, source_width: int) -> np.ndarray:
     """Largest face width / frame width, held from each sampled frame to the next (0..1)."""
     share = np.zeros(n, np.float32)
@@ -119,9 +127,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     from reframe.path import solve_path
     from reframe.saliency import SaliencyTracker
 
-    check_size(opts.width, opts.height)
-    if opts.episode_min_s > opts.episode_max_s:
-        raise OptionsError(f"--episode-min ({opts.episode_min_s} s) is longer than --episode-max ({opts.episode_max_s} s)")
+    check_options(opts)
     t0 = time.perf_counter()
     info = probe(path)
     tracks = load_subtitles(subtitles)
@@ -183,14 +189,17 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                       face_share=face_share_per_frame(faces.detections, n, info.width))
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
                              opts.episodes, signals, opts.first_episode_min_s)
+    episode_dicts = [{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
+                     for e in episodes]
+    add_recaps(episode_dicts, fps, opts.recap_s)
     return Plan(
         source={"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
                 "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio},
         target={"width": opts.width, "height": opts.height},
         shots=[{"start": s, "end": e, "mode": m} for (s, e), m in zip(shot_spans, modes)],
         crop=crop,
-        episodes=[{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
-                  for e in episodes],
+        episodes=episode_dicts,
+        extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},
         subtitles={lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()},
         analysis={"analysis_size": [aw, ah], "face_every_frames": every,
                   "faces_sampled": len(faces.detections),

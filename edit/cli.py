@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from edit.defaults import DEFAULTS, Options
+from edit.defaults import DEFAULTS, PRESETS, Options, check_options, with_preset
 from verticalize.errors import OptionsError, VerticalizeError
 
 PROG = "verticalize"
@@ -50,29 +50,33 @@ def _subs(items: list[str] | None) -> dict[str, str]:
 
 
 def _options(args) -> Options:
+    """Defaults, then the market preset, then explicit flags; checked as a whole."""
+    opts = DEFAULTS
+    if getattr(args, "preset_market", None):
+        opts = with_preset(opts, args.preset_market)
     changes = {}
     if getattr(args, "size", None):
         changes["width"], changes["height"] = _size(args.size)
-    for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"),
-                        ("preset", "preset"), ("crf", "crf"), ("jobs", "jobs")):
+    for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
+                        ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
+                        ("platform", "platform")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
         changes["episodes"] = False
-    opts = DEFAULTS.with_(**changes)
-    if opts.episode_min_s <= 0 or opts.episode_max_s <= 0:
-        raise OptionsError("--episode-min and --episode-max must be positive")
-    if opts.episode_min_s > opts.episode_max_s:
-        raise OptionsError(f"--episode-min ({opts.episode_min_s:g} s) is longer than --episode-max ({opts.episode_max_s:g} s)")
-    if not 0 <= opts.crf <= 51:
-        raise OptionsError(f"--crf {opts.crf} is outside 0..51")
-    if opts.jobs < 0:
-        raise OptionsError("--jobs must be >= 0")
+    if getattr(args, "title_card", False):
+        changes["title_card"] = True
+    opts = opts.with_(**changes)
+    if opts.first_episode_min_s > opts.episode_max_s:  # a preset's long first episode, under an explicit max
+        opts = opts.with_(first_episode_min_s=opts.episode_max_s)
+    check_options(opts)
     return opts
 
 
-def _add_render_opts(p):
-    p.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
+def _add_render_opts(p, size: bool = True):
+    if size:
+        p.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
+    p.add_argument("--platform", help=f"subtitle safe zone: tiktok, reels, shorts or none (default {DEFAULTS.platform})")
     p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
     p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
@@ -83,6 +87,12 @@ def _add_episode_opts(p):
     p.add_argument("--episode-max", type=float, metavar="S", help=f"longest episode, s (default {DEFAULTS.episode_max_s:g})")
     p.add_argument("--no-episodes", action="store_true", help="one episode for the whole input")
     p.add_argument("--subs", action="append", metavar="LANG=PATH", help="subtitles to burn in (repeatable)")
+    p.add_argument("--market", dest="preset_market", metavar="PRESET",
+                   help=f"episode-length preset: {', '.join(PRESETS)} (explicit options win)")
+    p.add_argument("--recap", type=float, metavar="S", help="open each episode after the first with the last S seconds "
+                   "of the one before")
+    p.add_argument("--free-episodes", type=int, metavar="N", help="mark the first N episodes free in manifest.json")
+    p.add_argument("--title-card", action="store_true", help='burn "Episode N" over the opening seconds')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,13 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", required=True, metavar="PLAN.json")
     _add_episode_opts(a)
     a.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
+    a.add_argument("--platform", help=f"subtitle safe zone (default {DEFAULTS.platform})")
     rd = sub.add_parser("render", help="render the episodes of a plan")
     rd.add_argument("plan", metavar="PLAN")
     rd.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     rd.add_argument("--episode", type=int, action="append", help="render only this episode (repeatable)")
     rd.add_argument("--lang", action="append", help="render only this language (repeatable)")
-    for flag, kw in (("--preset", {}), ("--crf", {"type": int}), ("--jobs", {"type": int})):
-        rd.add_argument(flag, **kw)
+    _add_render_opts(rd, size=False)
     s = sub.add_parser("scenes", help="print the shot cuts (first frame of each new shot)")
     s.add_argument("input", metavar="INPUT")
     s.add_argument("--json", action="store_true", help='print {"fps": "num/den", "cuts": [...]}')
@@ -112,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("input", metavar="INPUT")
     f.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
     _add_render_opts(f)
+    from subtitles.cli import add_subs_parser
+
+    add_subs_parser(sub)
     return p
 
 
@@ -187,8 +200,14 @@ def _cmd_reframe(args) -> int:
     return 0
 
 
+def _cmd_subs(args) -> int:
+    from subtitles.cli import run_subs
+
+    return run_subs(args)
+
+
 COMMANDS = {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
-            "reframe": _cmd_reframe}
+            "reframe": _cmd_reframe, "subs": _cmd_subs}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,12 @@ class Options:
     max_accel_frac_s2: float = 0.5        # fastest change of pan speed, fraction of source width per s^2
     main_face_presence: float = 0.3       # a face track seen on this share of a shot's samples is a subject
     face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
+    # episode extras
+    recap_s: float = 0.0              # open each episode after the first with this many seconds of the previous one
+    free_episodes: int = 0            # the first N episodes are marked free in manifest.json
+    title_card: bool = False          # burn "Episode N" over the opening seconds
+    # subtitles
+    platform: str = "tiktok"          # safe zone for burned subtitles: tiktok, reels, shorts or none
     # render
     preset: str = "veryfast"          # x264 preset
     crf: int = 20                     # x264 constant rate factor, 0..51
@@ -86,3 +92,42 @@ SIGNAL_WEIGHTS: dict[str, float] = {
     "person": 0.6,
     "saliency": 0.25,
 }
+
+
+def check_options(opts: Options) -> None:
+    """Raise OptionsError naming the first impossible option value."""
+    from verticalize.errors import OptionsError
+
+    if opts.width < 16 or opts.height < 16 or opts.width > 8192 or opts.height > 8192:
+        raise OptionsError(f"output size {opts.width}x{opts.height} is out of range (16..8192 px per side)")
+    if opts.width % 2 or opts.height % 2:
+        raise OptionsError(f"output size {opts.width}x{opts.height} must have even width and height (H.264 4:2:0)")
+    if opts.episode_min_s <= 0 or opts.episode_max_s <= 0:
+        raise OptionsError("--episode-min and --episode-max must be positive")
+    if opts.episode_min_s > opts.episode_max_s:
+        raise OptionsError(f"--episode-min ({opts.episode_min_s:g} s) is longer than --episode-max ({opts.episode_max_s:g} s)")
+    if opts.first_episode_min_s > opts.episode_max_s:
+        raise OptionsError(f"the first episode's minimum ({opts.first_episode_min_s:g} s) is longer than "
+                           f"--episode-max ({opts.episode_max_s:g} s)")
+    if not 0 <= opts.recap_s < opts.episode_min_s:
+        raise OptionsError(f"--recap {opts.recap_s:g} s must be at least 0 and shorter than --episode-min "
+                           f"({opts.episode_min_s:g} s)")
+    if opts.free_episodes < 0:
+        raise OptionsError(f"--free-episodes {opts.free_episodes} must not be negative")
+    if not 0 <= opts.crf <= 51:
+        raise OptionsError(f"--crf {opts.crf} is outside 0..51")
+    if opts.jobs < 0:
+        raise OptionsError("--jobs must be >= 0")
+    from subtitles import PLATFORMS
+
+    if opts.platform not in PLATFORMS:
+        raise OptionsError(f"--platform {opts.platform!r}: choose one of {', '.join(PLATFORMS)}")
+
+
+def with_preset(opts: Options, name: str) -> Options:
+    """``opts`` with a market preset's episode lengths applied."""
+    from verticalize.errors import OptionsError
+
+    if name not in PRESETS:
+        raise OptionsError(f"--preset {name!r}: choose one of {', '.join(PRESETS)}")
+    return replace(opts, **PRESETS[name])

@@ -27,6 +27,7 @@ class Plan:
     episodes: list[dict[str, Any]]  # {index, start, end, score, reasons}
     subtitles: dict[str, str] = field(default_factory=dict)  # lang -> path
     analysis: dict[str, Any] = field(default_factory=dict)   # options and timings, informative
+    extras: dict[str, Any] = field(default_factory=dict)     # recap_s, free_episodes, title_card
 
     @property
     def fps(self) -> Fraction:
@@ -39,7 +40,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "source": self.source, "target": self.target, "shots": self.shots,
                 "crop": self.crop, "episodes": self.episodes, "subtitles": self.subtitles,
-                "analysis": self.analysis}
+                "extras": self.extras, "analysis": self.analysis}
 
 
 def crop_size_for(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
@@ -99,7 +100,7 @@ def read_plan(path: str | os.PathLike) -> Plan:
     try:
         plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
                     episodes=data["episodes"], subtitles=data.get("subtitles", {}),
-                    analysis=data.get("analysis", {}))
+                    analysis=data.get("analysis", {}), extras=data.get("extras", {}))
     except KeyError as e:
         raise PlanError(f"plan is missing the {e.args[0]!r} section", path) from None
     validate_plan(plan, path)
@@ -150,5 +151,9 @@ def validate_plan(plan: Plan, path: Any = None) -> None:
         if ep.get("index") != i + 1 or ep.get("start") != prev or ep.get("end", 0) <= prev:
             fail(f"episodes[{i}] must be index {i + 1} starting at frame {prev}")
         prev = ep["end"]
+        recap = ep.get("recap")
+        if recap is not None and not (isinstance(recap, dict) and 0 <= recap.get("start", -1) < recap.get("end", -1)
+                                      <= ep["start"]):
+            fail(f"episodes[{i}].recap must be {{start, end}} frames before the episode")
     if prev != n:
         fail(f"episodes cover {prev} frames but the source has {n}")

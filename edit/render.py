@@ -71,12 +71,12 @@ def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> l
 def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, tracks=None) -> dict:
     """Render one episode (optionally with one language burned in) to ``task.output``.
 
-    Also writes ``epNNN.<lang>.srt`` next to it, timed from the episode start.
-    Returns the manifest entry.
+    With a recap in the plan, the episode opens with the recap's frames. With
+    a language, ``epNNN.<lang>.srt`` is written next to the video, timed from
+    the start of the file. Returns the manifest entry.
     """
     ep = plan.episodes[task.episode - 1]
     start, end = ep["start"], ep["end"]
-    n = end - start
     fps = plan.fps
     W, H = plan.target["width"], plan.target["height"]
     src = plan.source["path"]
@@ -84,47 +84,50 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         raise RenderError("source video of the plan is missing", src)
     out = Path(task.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    crop, pad_ranges = episode_windows(plan, start, end)
+    recap = ep.get("recap")
+    segments = ([(recap["start"], recap["end"])] if recap else []) + [(start, end)]
+    n = sum(e - s for s, e in segments)
     work = Path(tempfile.mkdtemp(prefix="verticalize-"))
     tmp_out = out.with_name(f".{out.name}.part")
     entry = {"episode": task.episode, "lang": task.lang, "video": out.name, "start": start, "end": end,
              "frames": n, "duration_s": round(float(n / fps), 6)}
+    if recap:
+        entry["recap_frames"] = recap["end"] - recap["start"]
     try:
-        script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps)
-        ss = max(Fraction(0), (start - Fraction(1, 2)) / fps) if start > 0 else Fraction(0)
-        video_in = ffmpeg.input(src, ss=_seconds(ss)) if start > 0 else ffmpeg.input(src)
-        v = video_in.video.filter("setpts", "PTS-STARTPTS")
-        if pad_ranges:
-            both = v.split()
-            v, v_pad = both[0], both[1]
-        if script.strip():  # sendcmd refuses an empty script
-            cmd_file = work / "crop.cmd"
-            cmd_file.write_text(script)
-            v = v.filter("sendcmd", f=str(cmd_file))
-        v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
-             .filter("scale", W, H, flags="lanczos")
-             .filter("setsar", 1))
-        if pad_ranges:
-            v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps))
+        parts = [_segment(plan, s, e, work / f"crop{k}.cmd", W, H) for k, (s, e) in enumerate(segments)]
+        if len(parts) > 1:
+            joined = ffmpeg.concat(*[x for part in parts for x in part], v=1, a=1).node
+            v, a = joined[0], joined[1]
+        else:
+            v, a = parts[0]
         env = dict(os.environ)
+        burn = []
+        if plan.extras.get("title_card"):
+            title = work / "title.ass"
+            write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
+            burn.append(title)
         if task.lang:
-            from subtitles import fontconfig_file, fonts_dir, load_track, track_for_episode, write_burnin_ass, write_srt
+            from subtitles import load_track, write_burnin_ass, write_srt, write_vtt
+            from subtitles.retime import track_for_segments
 
             track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
-            ep_track = track_for_episode(track, start, end, fps)
+            ep_track = track_for_segments(track, segments, fps)
             ass = work / "subs.ass"
-            write_burnin_ass(ep_track, ass, W, H)
-            v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir()))
-            env["FONTCONFIG_FILE"] = str(fontconfig_file())
-            srt = out.with_name(f"ep{task.episode:03d}.{task.lang}.srt")
-            write_srt(ep_track, srt)
-            entry["subtitles"] = srt.name
+            write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=fps)
+            burn.append(ass)
+            stem = f"ep{task.episode:03d}.{task.lang}"
+            write_srt(ep_track, out.with_name(stem + ".srt"))
+            write_vtt(ep_track, out.with_name(stem + ".vtt"))
+            entry["subtitles"] = stem + ".srt"
+            entry["subtitles_vtt"] = stem + ".vtt"
             entry["cues"] = len(ep_track.cues)
+        if burn:
+            from subtitles import fontconfig_file, fonts_dir
+
+            for ass in burn:
+                v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir()))
+            env["FONTCONFIG_FILE"] = str(fontconfig_file())
         v = v.filter("format", "yuv420p")
-        if plan.source.get("has_audio"):
-            a = video_in.audio.filter("asetpts", "PTS-STARTPTS")
-        else:
-            a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi").audio
         stream = ffmpeg.output(
             v, a, str(tmp_out), f="mp4", vcodec="libx264", preset=opts.preset, crf=opts.crf,
             **{"profile:v": "high", "pix_fmt": "yuv420p", "fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}",
@@ -139,6 +142,68 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         tmp_out.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     return entry
+
+
+def _segment(plan: Plan, start: int, end: int, cmd_file: Path, W: int, H: int):
+    """(video, audio) streams of source frames [start, end): exact trim, crop path or pad, scale."""
+    fps = plan.fps
+    n = end - start
+    crop, pad_ranges = episode_windows(plan, start, end)
+    script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps)
+    ss = (start - Fraction(1, 2)) / fps if start > 0 else Fraction(0)
+    src = ffmpeg.input(plan.source["path"], ss=_seconds(ss)) if start > 0 else ffmpeg.input(plan.source["path"])
+    v = src.video.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)
+    if pad_ranges:
+        both = v.split()
+        v, v_pad = both[0], both[1]
+    if script.strip():  # sendcmd refuses an empty script
+        cmd_file.write_text(script)
+        v = v.filter("sendcmd", f=str(cmd_file))
+    v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
+         .filter("scale", W, H, flags="lanczos")
+         .filter("setsar", 1))
+    if pad_ranges:
+        v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps))
+    dur = _seconds(n / fps)
+    if plan.source.get("has_audio"):
+        a = src.audio.filter("asetpts", "PTS-STARTPTS").filter("atrim", end=dur).filter("apad", whole_dur=dur)
+    else:
+        a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
+    a = a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+    return v, a
+
+
+TITLE_WORDS = {  # "Episode N" per language; {n} is the number
+    "en": "Episode {n}", "es": "Episodio {n}", "pt": "Episódio {n}", "id": "Episode {n}", "fr": "Épisode {n}",
+    "de": "Folge {n}", "th": "ตอนที่ {n}", "ja": "第{n}話", "ko": "{n}화", "zh": "第{n}集", "ar": "الحلقة {n}",
+    "hi": "एपिसोड {n}", "vi": "Tập {n}", "tr": "Bölüm {n}", "ru": "Серия {n}",
+}
+
+
+def title_text(episode: int, lang: str | None) -> str:
+    base = (lang or "en").split("-")[0].lower()
+    return TITLE_WORDS.get(base, TITLE_WORDS["en"]).format(n=episode)
+
+
+def write_title_card(path: Path, episode: int, lang: str | None, W: int, H: int, seconds: float = 2.5) -> None:
+    """An ASS file that shows "Episode N" in the upper third for the first ``seconds``, fading out."""
+    from subtitles import font_name_for
+
+    font = font_name_for(lang or "en")
+    size = int(round(H * 0.055))
+    end_cs = int(round(seconds * 100))
+    text = title_text(episode, lang)
+    path.write_text(
+        "[Script Info]\nScriptType: v4.00+\nWrapStyle: 2\nScaledBorderAndShadow: yes\n"
+        f"PlayResX: {W}\nPlayResY: {H}\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+        "MarginR, MarginV, Encoding\n"
+        f"Style: Title,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,1,0,0,0,100,100,0,0,1,"
+        f"{max(1, size // 12)},{max(1, size // 20)},8,{W // 10},{W // 10},{int(H * 0.16)},1\n\n"
+        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        f"Dialogue: 0,0:00:00.00,0:00:{end_cs // 100:02d}.{end_cs % 100:02d},Title,,0,0,0,,{{\\fad(200,400)}}{text}\n",
+        encoding="utf-8")
 
 
 def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[int, int]]]:
@@ -187,7 +252,7 @@ def _padded(stream, W: int, H: int):
     small_w, small_h = max(2, W // 8 // 2 * 2), max(2, H // 8 // 2 * 2)
     bg = (bg.filter("crop", "min(iw,ih*%d/%d)" % (W, H), "min(ih,iw*%d/%d)" % (H, W))
           .filter("scale", small_w, small_h, flags="area")
-          .filter("boxblur", max(1, min(6, min(small_w, small_h) // 2 - 1)))
+          .filter("boxblur", max(1, min(6, min(small_w, small_h) // 4 - 1)))  # chroma planes are half size
           .filter("eq", brightness=-0.18, saturation=0.8)
           .filter("scale", W, H, flags="bicubic")
           .filter("setsar", 1))
@@ -233,6 +298,8 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
               "target": plan.target, "fps": plan.source["fps"],
               "episodes": [{"index": ep["index"], "start": ep["start"], "end": ep["end"],
                             "frames": ep["end"] - ep["start"], "score": ep["score"],
+                            "free": ep["index"] <= int(plan.extras.get("free_episodes", 0)),
+                            "recap": ep.get("recap"),
                             "outputs": [e for e in entries if e["episode"] == ep["index"]]}
                            for ep in plan.episodes if episodes is None or ep["index"] in episodes]}
     if manifest:
