@@ -35,6 +35,9 @@ def _quiet_native_stderr():
         os.close(devnull)
 
 
+CLOSE_MIN_SCORE = 0.75  # short-range detections below this were coins and fabric in our tests
+
+
 class FaceSampler:
     """Runs face detection every ``every`` frames; boxes are kept in source pixels.
 
@@ -70,9 +73,11 @@ class FaceSampler:
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         if not self.wants(index):
             return
-        found = self._det.process(frame).detections or self._close.process(frame).detections or []
+        found = self._det.process(frame).detections
+        if not found:  # close-ups: the short-range model, held to a stricter score (it fires on textures)
+            found = [d for d in self._close.process(frame).detections or [] if d.score[0] >= CLOSE_MIN_SCORE]
         boxes = []
-        for det in found:
+        for det in found or []:
             rb = det.location_data.relative_bounding_box
             x0 = max(0.0, rb.xmin) * self.sw
             y0 = max(0.0, rb.ymin) * self.sh

@@ -33,7 +33,8 @@ class PathWeights:
     accel: float = 10.0       # w2, per px/frame^2
     jerk: float = 100.0       # w3, per px/frame^3
     rho: float = 1.0          # ADMM penalty
-    iterations: int = 400
+    iterations: int = 4000    # at most; stops earlier once the path moves < tolerance_px per check
+    tolerance_px: float = 1e-3
 
 
 @numba.njit(cache=True, nogil=True)
@@ -136,7 +137,7 @@ def _shrink(v, t):
 
 
 @numba.njit(cache=True, nogil=True)
-def _solve_window_kernel(target, conf, lo, hi, w0, w1, w2, w3, v_max, a_max, rho, iterations, x0):
+def _solve_window_kernel(target, conf, lo, hi, w0, w1, w2, w3, v_max, a_max, rho, iterations, x0, tol):
     n = target.shape[0]
     L = _banded_cholesky(_normal_matrix_bands(n))
     x = x0.copy()
@@ -148,7 +149,8 @@ def _solve_window_kernel(target, conf, lo, hi, w0, w1, w2, w3, v_max, a_max, rho
     u2 = np.zeros(max(0, n - 2))
     z3 = _diff(x, 3)
     u3 = np.zeros(max(0, n - 3))
-    for _ in range(iterations):
+    last = z0.copy()
+    for it in range(iterations):
         b = (z0 - u0) + _diff_transpose(z1 - u1, 1, n) + _diff_transpose(z2 - u2, 2, n) \
             + _diff_transpose(z3 - u3, 3, n)
         x = _banded_solve(L, b)
@@ -169,6 +171,13 @@ def _solve_window_kernel(target, conf, lo, hi, w0, w1, w2, w3, v_max, a_max, rho
         for i in range(n - 3):
             z3[i] = _shrink(d3[i] + u3[i], w3 / rho)
             u3[i] += d3[i] - z3[i]
+        if tol > 0 and it % 25 == 24:  # converged: the path and the split agree and have settled
+            worst = 0.0
+            for i in range(n):
+                worst = max(worst, abs(z0[i] - last[i]), abs(x[i] - z0[i]))
+                last[i] = z0[i]
+            if worst < tol:
+                break
     return z0
 
 
@@ -207,7 +216,8 @@ def solve_l1_path(target: np.ndarray, conf: np.ndarray, lo: np.ndarray, hi: np.n
             lo_w[:pinned] = hi_w[:pinned] = out[start:start + pinned]
         x0 = np.clip(target[start:end], lo_w, hi_w)
         out[start:end] = _solve_window_kernel(target[start:end], conf[start:end], lo_w, hi_w, w.data, w.velocity,
-                                              w.accel, w.jerk, float(v_max), float(a_max), w.rho, w.iterations, x0)
+                                              w.accel, w.jerk, float(v_max), float(a_max), w.rho, w.iterations, x0,
+                                              w.tolerance_px)
         if end == n:
             return out
         start = end - overlap

@@ -47,7 +47,7 @@ def problem(n=60, seed=0):
 
 def test_kernel_matches_numpy_reference():
     target, conf, lo, hi = problem()
-    w = PathWeights(iterations=150)
+    w = PathWeights(iterations=150, tolerance_px=0.0)
     got = solve_l1_path(target, conf, lo, hi, 6.0, 1.0, w)
     ref = reference_admm(target, conf, lo, hi, 6.0, 1.0, w)
     np.testing.assert_allclose(got, ref, atol=1e-6)
@@ -56,7 +56,7 @@ def test_kernel_matches_numpy_reference():
 def test_solution_is_near_the_lp_optimum():
     scipy_opt = pytest.importorskip("scipy.optimize")
     target, conf, lo, hi = problem(n=40, seed=3)
-    w = PathWeights(iterations=4000)
+    w = PathWeights(iterations=4000, tolerance_px=1e-6)
     v_max, a_max = 6.0, 1.0
     got = solve_l1_path(target, conf, lo, hi, v_max, a_max, w)
     # LP: variables x (n) and slacks e0 (n), e1..e3; minimise weighted slacks
