@@ -118,6 +118,10 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     if dur:
         seconds = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3))
         expected = seconds * float(fps)
+        if vfr:  # no single rate: the frames' own average rate
+            tb, times = _times_cache.get(_cache_key(path), (None, []))
+            if tb is not None and len(times) > 1 and times[-1] > times[0]:
+                expected = seconds * (len(times) - 1) / float((times[-1] - times[0]) * tb)
         if expected > 30 and count < 0.97 * expected:
             raise InputError(f"truncated or corrupt: only {count} of about {int(expected)} frames are readable", path)
     _check_decodable(ff, path)
@@ -180,10 +184,29 @@ def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
     fps = 1 / (common * tb)
     times = sorted(pts)
     t0 = times[0]
-    # |(t - t0) tb - i / fps| > 1 / (2 fps), with 1 / fps = common * tb, in integers
-    vfr = any(abs(2 * (t - t0) - 2 * i * common) > common for i, t in enumerate(times))
     _remember_times(path, tb, times)
+    if count > 1 and times[-1] > t0:
+        # Time bases that cannot hold the frame duration (1/1000 s in Matroska: 33 and 34 ms
+        # steps at 30 fps) make the commonest duration a rounded one; the average over the
+        # whole stream is then the exact rate.
+        mean_fps = Fraction(count - 1) / ((times[-1] - t0) * tb)
+        if abs(mean_fps - fps) <= Fraction(15, 1000) * mean_fps:
+            fps = _snap_fps(mean_fps, Fraction(3, 2) / (times[-1] - t0))  # 1.5 ticks over the span
+    # VFR: some |(t - t0) tb - i / fps| > 1 / (2 fps); with 1 / (fps tb) = p / q, in integers
+    step = 1 / (fps * tb)
+    p, q = step.numerator, step.denominator
+    vfr = any(abs(2 * ((t - t0) * q - i * p)) > p for i, t in enumerate(times))
     return fps, count, vfr
+
+
+def _snap_fps(value: Fraction, rel: Fraction) -> Fraction:
+    """A measured rate to the standard one within ``rel`` (relative): 29.97.. -> 30000/1001, 30.0.. -> 30."""
+    tol = max(float(rel), 1e-5) * float(value)
+    candidates = [Fraction(base * 1000, 1001) for base in (24, 30, 48, 60, 120)]
+    if round(value) > 0:
+        candidates.append(Fraction(round(value)))
+    best = min(candidates, key=lambda c: abs(value - c))
+    return best if abs(float(value - best)) <= tol else value.limit_denominator(1001)
 
 
 _times_cache: dict[tuple, tuple[Fraction, list[int]]] = {}
@@ -272,3 +295,94 @@ def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) ->
         raise InputError("truncated or corrupt (ffmpeg: partial file)", info.path)
     if n == 0:
         raise InputError("no frames could be decoded", info.path)
+
+
+def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int]]:
+    """(time base, packet pts -> display index) of the first video stream."""
+    path = Path(info.path)
+    key = _cache_key(path)
+    if key not in _times_cache:
+        tb, pts, _ = _read_packets(ffmpeg_exe(), path)
+        if tb is None or not pts:
+            raise InputError("video stream has no packet timestamps", path)
+        _remember_times(path, tb, sorted(pts))
+    tb, times = _times_cache[key]
+    return tb, {t: i for i, t in enumerate(times)}
+
+
+def decode_indexed(info: MediaInfo, width: int, height: int, *, reference_only: bool = False,
+                   first: int = 0, last: int | None = None, threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(frame index, RGB frame)`` for decoded frames, each frame tagged by its timestamp.
+
+    ``reference_only``: a fast scan for shot detection. The decoder skips the frames
+    no other frame refers to (``-skip_frame noref``; about half of an H.264 stream
+    with B-frames) and the deblocking filter, and scales with a bilinear filter;
+    the frames it yields keep their true indices, so a cut between two decoded
+    neighbours is still exact. ``first``/``last``: only frames first..last
+    (inclusive), reached by seeking; all of them are decoded. Raises InputError
+    when ffmpeg fails or a frame's timestamp is not one of the stream's.
+    """
+    tb, index_of = _packet_index(info)
+    times = sorted(index_of)
+    pre = ["-copyts"]
+    if reference_only:
+        pre += ["-skip_frame", "noref", "-skip_loop_filter", "all"]
+        scale = f"scale={width}:{height}:flags=fast_bilinear"
+    else:
+        scale = f"scale={width}:{height}:flags=area"
+    if first > 0:
+        # seek a second early (stream start offsets); frames before ``first`` are dropped
+        pre += ["-ss", f"{max(0.0, float((times[first] - times[0]) * tb) - 1.0):.6f}"]
+    rfd, wfd = os.pipe()
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
+           "-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-an", "-sn",
+           "-vf", scale, "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
+           "-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-an", "-sn",
+           "-vf", "scale=2:2", "-f", "framecrc", "-flush_packets", "1", f"pipe:{wfd}"]
+    frame_bytes = width * height * 3
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes * 4,
+                            pass_fds=(wfd,))
+    os.close(wfd)
+    import threading
+
+    err_chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    stamps = os.fdopen(rfd, "r", errors="replace")
+    out_tb = tb
+    stopped = False
+    try:
+        while True:
+            buf = proc.stdout.read(frame_bytes)
+            if len(buf) < frame_bytes:
+                break
+            while True:
+                line = stamps.readline()
+                if not line:
+                    raise InputError("decoding failed (no timestamp for a decoded frame)", info.path)
+                if line.startswith("#tb 0:"):
+                    out_tb = Fraction(line.split(":", 1)[1].strip())
+                elif line.strip() and not line.startswith("#"):
+                    break
+            pts = int(line.split(",")[2])
+            if out_tb != tb:
+                pts = int(round(pts * out_tb / tb))
+            idx = index_of.get(pts)
+            if idx is None:
+                raise InputError(f"decoding failed (a frame has timestamp {pts}, no packet has)", info.path)
+            if idx < first:
+                continue
+            if last is not None and idx > last:
+                stopped = True
+                break
+            yield idx, np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+    finally:
+        if stopped or proc.poll() is None and last is not None:
+            proc.kill()
+        proc.stdout.close()
+        rc = proc.wait()
+        reader.join()
+        stamps.close()
+    stderr = b"".join(err_chunks).decode("utf-8", "replace")
+    if rc != 0 and not stopped:
+        raise InputError("decoding failed (" + _first_error_line(stderr) + ")", info.path)

@@ -428,7 +428,9 @@ class ShotDetector:
         self._hs = np.array(hs, np.int64)
         self._hmax = hs[-1] if hs else 0
         self._flat_gap = max(1, int(round(fps)))            # flat frames merged into one transition
-        self._horizon = 2 * self._hmax + self._flat_gap + self.window + 4
+        # an event waits until any event it could merge with has been found: that one starts
+        # at most flat_gap after it and is found 3 hmax after its start
+        self._horizon = 3 * self._hmax + max(self._flat_gap, self.min_shot_frames) + self.window + 8
         size = 1
         while size < 2 * self._horizon + 16:
             size *= 2
@@ -443,6 +445,7 @@ class ShotDetector:
         self._hists: np.ndarray | None = None
         self._flat = np.zeros(size, np.bool_)
         self._contrast = np.zeros(size, np.float64)
+        self._decoded = np.zeros(size, np.bool_)
         self._first_content = -1         # first frame that is not flat
         self._last_content = -1
         self._hard_next = 1              # next frame the hard-cut stage decides
@@ -456,15 +459,42 @@ class ShotDetector:
     # -- streaming -------------------------------------------------------------------
 
     def process_frame(self, index: int, frame: np.ndarray) -> list[int]:
-        """Feed frame ``index`` (0, 1, 2, ... in order). Returns cuts now decided, in order."""
-        if index != self._n:
-            raise ValueError(f"frames must arrive in order: expected {self._n}, got {index}")
+        """Feed frame ``index`` in order; returns the cuts now decided, in order.
+
+        Frames are 0, 1, 2, ...; a driver that decodes only some frames (the
+        reference frames of a fast scan) may skip indices: the skipped frames
+        are filled in as linear mixes of their decoded neighbours for the
+        gradual test, and are never taken for a hard cut (the score of the next
+        decoded frame spans the gap).
+        """
+        if index < self._n:
+            raise ValueError(f"frames must arrive in order: expected {self._n} or later, got {index}")
         hist, thumb = frame_features(frame)
         if self._ring is None:
             self._ring = np.zeros((self._size, thumb.shape[0]), np.float64)
             self._hists = np.zeros((self._size, hist.shape[0]), np.float64)
         elif thumb.shape[0] != self._ring.shape[1]:
             raise ValueError("all frames must have the same size")
+        last = self._n - 1
+        for j in range(self._n, index):  # skipped frames
+            if last < 0:
+                self._store(j, hist, thumb, 0.0, decoded=False)
+            else:
+                w = (j - last) / (index - last)
+                sl = last % self._size
+                self._store(j, (1 - w) * self._hists[sl] + w * hist, (1 - w) * self._ring[sl] + w * thumb, 0.0,
+                            decoded=False)
+        if last < 0:
+            score = 0.0
+        else:
+            sl = last % self._size
+            score = float(_content_score_kernel(self._hists[sl], hist, self._ring[sl], thumb))
+        self._store(index, hist, thumb, score, decoded=True)
+        self._hard_stage(final=False)
+        self._gradual_stage(final=False)
+        return self._emit(final=False)
+
+    def _store(self, index: int, hist: np.ndarray, thumb: np.ndarray, score: float, decoded: bool) -> None:
         slot = index % self._size
         self._ring[slot] = thumb
         self._hists[slot] = hist
@@ -472,27 +502,39 @@ class ShotDetector:
         flat = contrast < FLAT_STD
         self._flat[slot] = flat
         self._contrast[slot] = contrast
+        self._decoded[slot] = decoded
         if not flat:
             if self._first_content < 0:
                 self._first_content = index
             self._last_content = index
-        if index == 0:
-            self.scores.append(0.0)
-        else:
-            prev = (index - 1) % self._size
-            self.scores.append(float(_content_score_kernel(self._hists[prev], hist, self._ring[prev], thumb)))
+        self.scores.append(score)
         self._n = index + 1
-        self._hard_stage(final=False)
-        self._gradual_stage(final=False)
-        return self._emit(final=False)
 
-    def flush(self) -> list[int]:
-        """Decide every frame still waiting for neighbours; returns the remaining cuts."""
+    def flush(self, frame_count: int | None = None) -> list[int]:
+        """Decide every frame still waiting for neighbours; returns the remaining cuts.
+
+        ``frame_count``: the number of frames in the video, when the last ones
+        were skipped (they repeat the last decoded frame).
+        """
         if self._n == 0:
             return []
+        if frame_count is not None and frame_count > self._n:
+            sl = (self._n - 1) % self._size
+            hist, thumb = self._hists[sl].copy(), self._ring[sl].copy()
+            for j in range(self._n, frame_count):
+                self._store(j, hist, thumb, 0.0, decoded=False)
         self._hard_stage(final=True)
         self._gradual_stage(final=True)
         return self._emit(final=True)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames seen so far (decoded or skipped)."""
+        return self._n
+
+    def decoded(self, index: int) -> bool:
+        """Whether frame ``index`` (one of the last few hundred) was decoded, not filled in."""
+        return bool(self._decoded[index % self._size]) if 0 <= index < self._n else False
 
     # -- hard cuts and flashes -------------------------------------------------------
 
@@ -510,6 +552,8 @@ class ShotDetector:
                     continue
                 if self._flat[a % self._size] and self._flat[b % self._size]:
                     continue
+                if not (self._decoded[a % self._size] and self._decoded[b % self._size]):
+                    continue  # a filled-in frame is half of each side
                 r = _correlation_kernel(self._ring[a % self._size], self._ring[b % self._size])
                 if r >= tol:
                     return a + 1, b
@@ -523,10 +567,12 @@ class ShotDetector:
             i = self._hard_next
             self._hard_next += 1
             s = sc[i]
-            if s < self.min_score or i - self._last_cut < self.min_shot_frames:
+            if s < self.min_score or not self._decoded[i % self._size]:
                 continue
+            if i - self._last_cut < self.min_shot_frames and not self._all_dim(self._last_cut, i, self._last_cut - 1, i):
+                continue  # too soon after the last cut, unless only dark or flat frames lie between (merged later)
             lo, hi = max(1, i - w), min(n, i + w + 1)
-            neigh = [sc[j] for j in range(lo, hi) if j != i]
+            neigh = [sc[j] for j in range(lo, hi) if j != i and self._decoded[j % self._size]]
             mean = sum(neigh) / len(neigh) if neigh else 0.0
             if s < self.ratio * mean or any(sc[j] > s for j in range(lo, hi)):
                 continue
@@ -599,6 +645,8 @@ class ShotDetector:
         _mix_positions(self._ring, a, b, lo, hi, ts)
         start, end, _ = _ramp_fit_kernel(ts, lo, c - lo, 2)
         start, end = int(start), int(end)
+        if not any(self._decoded[f % self._size] and 0.1 <= ts[f - lo] <= 0.9 for f in range(max(lo, start), min(hi + 1, end))):
+            return  # no decoded frame is a mix, only filled-in ones: a cut between two decoded frames
         strength = self._score(max(0, start - 1), min(n - 1, end))
         self._add_event([start, end, "gradual", strength])
 

@@ -1,0 +1,114 @@
+"""Shot detection on real encoded files: per-frame timestamps of variable-frame-rate input, and
+``detect_scenes`` (what ``verticalize scenes`` runs) end to end on small clips built with ffmpeg.
+"""
+from __future__ import annotations
+
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from edit.analyze import detect_scenes
+from edit.media import ffmpeg_exe, frame_times, probe
+from edit.shots import SceneScan
+
+W, H = 192, 108
+
+
+def _photo_frames(name, n, pan=1.0):
+    import skimage.data
+
+    img = np.asarray(getattr(skimage.data, name)(), np.float32)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, 2)
+    img = img[..., :3]
+    out = []
+    for k in range(n):
+        x0 = 10 + pan * k
+        xs = np.clip((x0 + np.arange(W) * 300 / W).astype(int), 0, img.shape[1] - 1)
+        ys = np.clip((40 + np.arange(H) * 300 / W).astype(int), 0, img.shape[0] - 1)
+        out.append(img[ys][:, xs])
+    return out
+
+
+def encode(path, frames, vf=None, extra=()):
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", f"{W}x{H}", "-framerate", "30", "-i", "-"]
+    if vf:
+        cmd += ["-vf", vf]
+    cmd += [*extra, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", str(path)]
+    data = b"".join(np.clip(f + 0.5, 0, 255).astype(np.uint8).tobytes() for f in frames)
+    subprocess.run(cmd, input=data, check=True)
+    return path
+
+
+# 30 fps, then 24 fps, then 60 fps: exact ticks of 1/120 s
+SEGMENTS = [(0, 30), (40, 24), (70, 60)]
+
+
+def vfr_truth(n):
+    times, t = [], Fraction(0)
+    for i in range(n):
+        fps = [f for s, f in SEGMENTS if s <= i][-1]
+        times.append(t)
+        t += Fraction(1, fps)
+    return times
+
+
+def vfr_filter(n):
+    times = vfr_truth(n)
+    expr = "0"
+    for s, f in SEGMENTS:
+        expr = f"if(gte(N,{s}),{int(times[s] * 120)}+(N-{s})*{120 // f},{expr})"
+    return f"settb=1/120,setpts='{expr}'"
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    d = tmp_path_factory.mktemp("shots_media")
+    a, b, c = _photo_frames("astronaut", 45), _photo_frames("coffee", 45, -1), _photo_frames("rocket", 40, 0.5)
+    mix = [(1 - (j + 1) / 13) * b[-1] + (j + 1) / 13 * c[0] for j in range(12)]
+    frames = a + b + mix + c                    # cut at 45, dissolve [90, 102)
+    n = len(frames)
+    vfr = encode(d / "vfr.mp4", frames, vfr_filter(n),
+                 ["-fps_mode", "passthrough", "-enc_time_base:v", "1/120", "-video_track_timescale", "120"])
+    cfr = encode(d / "cfr.mp4", frames)
+    mkv = encode(d / "cfr_ms.mkv", frames)      # 1/1000 s time base: 33 and 34 ms steps, still CFR
+    return {"vfr": vfr, "cfr": cfr, "mkv": mkv, "n": n}
+
+
+def test_vfr_is_detected_and_frame_times_are_exact(clips):
+    info = probe(clips["vfr"])
+    assert info.vfr is True and info.frame_count == clips["n"]
+    assert frame_times(info) == vfr_truth(clips["n"])
+
+
+def test_cfr_is_not_vfr_even_with_rounded_timestamps(clips):
+    for key in ("cfr", "mkv"):
+        info = probe(clips[key])
+        assert info.vfr is False, key
+        assert info.fps == 30
+        times = frame_times(info)
+        assert len(times) == clips["n"]
+        assert all(abs(t - Fraction(i, 30)) <= Fraction(1, 1000) for i, t in enumerate(times)), key
+
+
+def test_detect_scenes_finds_cut_and_dissolve(clips):
+    fps, cuts, n = detect_scenes(clips["cfr"])
+    assert (fps, n) == (30, clips["n"])
+    scan = detect_scenes(clips["cfr"], details=True)
+    assert isinstance(scan, SceneScan)
+    assert scan.cuts == cuts
+    assert cuts[0] == 45 and len(cuts) == 2
+    (s, e), = scan.transitions
+    assert abs(s - 90) <= 1 and abs(e - 102) <= 1 and cuts[1] == (s + e) // 2
+    assert scan.vfr is False and scan.times is None and scan.time_of(45) == Fraction(3, 2)
+
+
+def test_detect_scenes_times_on_vfr(clips):
+    scan = detect_scenes(clips["vfr"], details=True)
+    truth = vfr_truth(clips["n"])
+    assert scan.vfr and scan.times == truth
+    assert scan.cuts[0] == 45 and scan.time_of(45) == truth[45] != Fraction(45, 30)
+    assert len(scan.transitions) == 1
