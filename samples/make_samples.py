@@ -620,7 +620,7 @@ SHORT_CUES = [
     (2, 3.6, 3.0, "M", ("Fifty thousand. Cash. By midnight.",)),  # spans the cut 2 -> 3
     (3, 1.2, 2.4, "P", ("[Phone buzzing]",)),
     (4, 0.6, 3.0, "F", ("Hello? Who is this?",)),
-    (5, 0.8, 3.0, "N", ("To be continued…",)),
+    (5, 1.0, 3.0, "N", ("To be continued…",)),
 ]
 
 # Sound effects besides speech: (shot index, offset [s], duration [s], kind).
@@ -841,7 +841,7 @@ def truth_for(name: str, shots: list, cues: list[Cue], inside: list[int], stings
         "cues_ms": [[c.start_ms, c.end_ms] for c in cues],
         # planted hooks: a question line, then a loud sting in the last 0.9 s, the cut,
         # then at least 1 s without dialogue
-        "cliffhangers": [ends[s] for s in stings],
+        "cliffhangers": [ends[s] for s in stings if ends[s] not in inside],
         "faces": faces,
     }
 

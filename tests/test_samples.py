@@ -127,7 +127,17 @@ def test_truth_is_consistent(sample):
     assert len(t["faces"]) == t["frame_count"]
     assert set(t["cuts_inside_cues"]) <= set(t["cuts"]) and t["cuts_inside_cues"]
     assert set(t["stings"]) <= set(t["cuts"])
-    assert t["cliffhangers"] == []
+    # planted hooks: a sting before a cut that no cue crosses, a question line ending in the
+    # 3 s before it, and no line in the second after it
+    assert t["cliffhangers"] == [c for c in t["stings"] if c not in t["cuts_inside_cues"]]
+    assert t["cliffhangers"]
+    fps = 30
+    for c in t["cliffhangers"]:
+        c_ms = c * 1000 // fps
+        assert not any(a < c_ms < b for a, b in t["cues_ms"])
+        before = [b for a, b in t["cues_ms"] if b <= c_ms]
+        assert before and c_ms - max(before) <= 3000
+        assert not any(c_ms <= a < c_ms + 1000 for a, b in t["cues_ms"])
     kinds = {s["kind"] for s in shots}
     assert {"pan_face", "static_face_offcentre", "dialogue", "no_face"} <= kinds
     for s in shots:
