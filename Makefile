@@ -21,8 +21,13 @@ demo: samples
 	  --subs ar=samples/subs/drama.ar.srt
 	@echo "episodes written to out/drama/"
 
+bench: samples
+	$(BIN)/python bench/analysis_speed.py
+	$(BIN)/python bench/reframe_quality.py
+	$(BIN)/python bench/plan_speed.py
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf out samples/build .pytest_cache
+	rm -rf out samples/*.mp4 samples/*.truth.json samples/.cache .pytest_cache
