@@ -9,7 +9,9 @@ cached in bench/.clips/). No clip with published shot annotations ships in a
 package on PyPI or Debian, so these are the clips with ground truth we have.
 
 Detectors, each on the same file, one after another:
-  * ours      ``verticalize scenes`` (edit.analyze.detect_scenes: probe, decode, ShotDetector)
+  * ours      ``verticalize scenes`` (edit.analyze.detect_scenes: probe, fast scan of the
+              reference frames, ShotDetector, exact re-decode around ambiguous cuts)
+  * ours-full (``--full``) the same detector fed every frame at 384 px, as the analysis pass does
   * adaptive  PySceneDetect ``AdaptiveDetector()`` at its defaults
   * content   PySceneDetect ``ContentDetector()`` at its defaults
 PySceneDetect runs in its own virtual environment (``bench/.venv-peer``, created
@@ -75,11 +77,11 @@ def run_peer(py: str, path: Path, kind: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_ours(path: Path) -> dict:
+def run_ours(path: Path, fast: bool = True) -> dict:
     from edit.analyze import detect_scenes
 
     t = time.perf_counter()
-    scan = detect_scenes(path, details=True)
+    scan = detect_scenes(path, details=True, fast=fast)
     dt = time.perf_counter() - t
     return {"cuts": scan.cuts, "transitions": [list(x) for x in scan.transitions], "seconds": dt,
             "frames": scan.frame_count}
@@ -137,6 +139,8 @@ def main() -> None:
     ap.add_argument("--clips", nargs="*", help="only these clips (drama, short, hard_cuts, dissolves, ...)")
     ap.add_argument("--no-peer", action="store_true", help="ours only, no PySceneDetect")
     ap.add_argument("--repeat", type=int, default=1, help="timing runs per detector and clip (median)")
+    ap.add_argument("--full", action="store_true",
+                    help="also ours-full: the detector on every frame as the analysis pass decodes them")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     clips = clip_list(args.clips)
@@ -149,18 +153,19 @@ def main() -> None:
         warm.process_frame(i, np.full((36, 64, 3), (i // 40) * 200, np.uint8))
     warm.flush()
 
-    detectors = ["ours"] + ([] if py is None else ["adaptive", "content"])
+    detectors = ["ours"] + (["ours-full"] if args.full else []) + ([] if py is None else ["adaptive", "content"])
     results = []
     for name, path, truth in clips:
         row = {"clip": name, "frames": truth["frame_count"], "size": f"{truth['width']}x{truth['height']}",
                "boundaries": len(boundaries(truth))}
         for det in detectors:
-            runs = [run_ours(path) if det == "ours" else run_peer(py, path, det) for _ in range(args.repeat)]
+            runs = [run_ours(path) if det == "ours" else run_ours(path, fast=False) if det == "ours-full"
+                    else run_peer(py, path, det) for _ in range(args.repeat)]
             sec = statistics.median(r["seconds"] for r in runs)
             res = runs[0]
             row[det] = {"cuts": res["cuts"], "seconds": sec, "fps": truth["frame_count"] / sec,
                         **score(truth, res["cuts"])}
-            if det == "ours":
+            if det.startswith("ours"):
                 row[det]["transitions"] = res["transitions"]
                 row[det]["spans"] = spans_ok(truth, res["transitions"])
         results.append(row)

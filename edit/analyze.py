@@ -76,11 +76,13 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     as (start, end) frame pairs, flashes, per-cut strength, and for
     variable-frame-rate input the presentation time of every frame.
 
-    ``fast`` (the default): decode only the reference frames, small, without
-    deblocking (edit.media.decode_indexed), about half the decoding work of the
-    full pass; the detector fills the skipped frames in, and every hard cut not
-    already between two decoded frames is re-decoded exactly around it, so cuts
-    stay frame-exact. Gradual-transition spans are then +-1 frame.
+    ``fast`` (the default): decode only the intra and P-frames, small, without
+    deblocking (``edit.media.decode_indexed(skip="bidir")``), a third or less of
+    the decoding work of the full pass; the detector fills the skipped frames in,
+    and every hard cut not already between two decoded frames is re-decoded
+    exactly around it, so cuts stay frame-exact. Gradual-transition spans are
+    then +-1 frame or so; a transition shorter than the gaps may come back as a
+    cut inside it.
     """
     from edit.media import decode_indexed, frame_times
     from edit.shots import SceneScan, content_score, frame_features
@@ -92,7 +94,7 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     decoded: list[int] = []
     if fast:
         aw, ah = analysis_size(info, min(opts.analysis_width_px, 192))
-        frames = decode_indexed(info, aw, ah, reference_only=True)
+        frames = decode_indexed(info, aw, ah, skip="bidir")
     else:
         aw, ah = analysis_size(info, opts.analysis_width_px)
         frames = enumerate(decode_frames(info, aw, ah))

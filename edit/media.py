@@ -310,23 +310,26 @@ def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int]]:
     return tb, {t: i for i, t in enumerate(times)}
 
 
-def decode_indexed(info: MediaInfo, width: int, height: int, *, reference_only: bool = False,
+def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
                    first: int = 0, last: int | None = None, threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame index, RGB frame)`` for decoded frames, each frame tagged by its timestamp.
 
-    ``reference_only``: a fast scan for shot detection. The decoder skips the frames
-    no other frame refers to (``-skip_frame noref``; about half of an H.264 stream
-    with B-frames) and the deblocking filter, and scales with a bilinear filter;
-    the frames it yields keep their true indices, so a cut between two decoded
-    neighbours is still exact. ``first``/``last``: only frames first..last
-    (inclusive), reached by seeking; all of them are decoded. Raises InputError
-    when ffmpeg fails or a frame's timestamp is not one of the stream's.
+    ``skip``: a fast scan for shot detection. ``"noref"`` skips the frames no other
+    frame refers to (about half of an H.264 stream with B-frames), ``"bidir"`` every
+    B-frame (about three quarters; intra and P-frames remain, and encoders put an
+    intra frame on a scene cut); both skip the deblocking filter and scale with a
+    bilinear filter. The frames yielded keep their true indices, so a cut between
+    two decoded neighbours is still exact. ``first``/``last``: only frames
+    first..last (inclusive), reached by seeking; all of them are decoded. Raises
+    InputError when ffmpeg fails or a frame's timestamp is not one of the stream's.
     """
+    if skip not in ("none", "noref", "bidir"):
+        raise ValueError(f"skip must be none, noref or bidir, not {skip!r}")
     tb, index_of = _packet_index(info)
     times = sorted(index_of)
     pre = ["-copyts"]
-    if reference_only:
-        pre += ["-skip_frame", "noref", "-skip_loop_filter", "all"]
+    if skip != "none":
+        pre += ["-skip_frame", skip, "-skip_loop_filter", "all"]
         scale = f"scale={width}:{height}:flags=fast_bilinear"
     else:
         scale = f"scale={width}:{height}:flags=area"

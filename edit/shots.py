@@ -68,6 +68,7 @@ HIST_BINS = 16
 GRID_W = 32                 # thumbnail cells across; rows follow the aspect ratio
 FLAT_STD = 4.0              # luma thumbnail standard deviation under which a frame is flat (grey levels)
 FLASH_MAX_FRAMES = 3        # longest flash, frames
+FLASH_SLACK = 6             # skipped (not decoded) frames a flash may also span in a fast scan
 _H_LADDER = (2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50, 60, 72, 90)
 
 # Defaults of the gradual-transition and flash tests. They belong in edit/defaults.py's
@@ -446,6 +447,8 @@ class ShotDetector:
         self._flat = np.zeros(size, np.bool_)
         self._contrast = np.zeros(size, np.float64)
         self._decoded = np.zeros(size, np.bool_)
+        self._gap = np.ones(size, np.int64)      # frames since the previous decoded frame
+        self._last_decoded = -1
         self._first_content = -1         # first frame that is not flat
         self._last_content = -1
         self._hard_next = 1              # next frame the hard-cut stage decides
@@ -496,6 +499,9 @@ class ShotDetector:
 
     def _store(self, index: int, hist: np.ndarray, thumb: np.ndarray, score: float, decoded: bool) -> None:
         slot = index % self._size
+        if decoded:
+            self._gap[slot] = index - self._last_decoded if self._last_decoded >= 0 else 1
+            self._last_decoded = index
         self._ring[slot] = thumb
         self._hists[slot] = hist
         contrast = float(thumb.std())
@@ -543,18 +549,30 @@ class ShotDetector:
         return float(_content_score_kernel(self._hists[sa], self._hists[sb], self._ring[sa], self._ring[sb]))
 
     def _flash_span(self, i: int) -> tuple[int, int] | None:
-        """(first, end) flash frames if the picture before frame i comes back within 3 frames."""
+        """(first, end) flash frames if the picture before frame i comes back within 3 frames.
+
+        Frames a < i <= b, both decoded, with 1..3 decoded frames between them (and
+        any number of skipped ones, up to ``FLASH_SLACK``), correlated above
+        1 - flash_tolerance.
+        """
         n = self._n
+        size = self._size
         tol = 1.0 - self.flash_tolerance
-        for a in range(i - 1, max(-1, i - 2 - FLASH_MAX_FRAMES), -1):
-            for b in range(i, min(n, a + FLASH_MAX_FRAMES + 2)):
-                if b - a - 1 < 1:
+        dec = self._decoded
+        for a in range(i - 1, max(-1, i - 2 - FLASH_MAX_FRAMES - FLASH_SLACK), -1):
+            if not dec[a % size]:
+                continue
+            between = sum(1 for f in range(a + 1, i) if dec[f % size])
+            for b in range(i, min(n, a + FLASH_MAX_FRAMES + FLASH_SLACK + 2)):
+                if b > i and dec[(b - 1) % size]:
+                    between += 1  # frame b-1 lies between a and b
+                if not dec[b % size] or not 1 <= between <= FLASH_MAX_FRAMES:
                     continue
-                if self._flat[a % self._size] and self._flat[b % self._size]:
+                if b - a - 1 - sum(1 for f in range(a + 1, b) if not dec[f % size]) > FLASH_MAX_FRAMES:
                     continue
-                if not (self._decoded[a % self._size] and self._decoded[b % self._size]):
-                    continue  # a filled-in frame is half of each side
-                r = _correlation_kernel(self._ring[a % self._size], self._ring[b % self._size])
+                if self._flat[a % size] and self._flat[b % size]:
+                    continue
+                r = _correlation_kernel(self._ring[a % size], self._ring[b % size])
                 if r >= tol:
                     return a + 1, b
         return None
@@ -563,7 +581,8 @@ class ShotDetector:
         n = self._n
         w = self.window
         sc = self.scores
-        while self._hard_next < n and (final or self._hard_next + w < n):
+        ahead = max(w, FLASH_MAX_FRAMES + FLASH_SLACK + 1)  # frames after i the flash test may read
+        while self._hard_next < n and (final or self._hard_next + ahead < n):
             i = self._hard_next
             self._hard_next += 1
             s = sc[i]
@@ -572,9 +591,13 @@ class ShotDetector:
             if i - self._last_cut < self.min_shot_frames and not self._all_dim(self._last_cut, i, self._last_cut - 1, i):
                 continue  # too soon after the last cut, unless only dark or flat frames lie between (merged later)
             lo, hi = max(1, i - w), min(n, i + w + 1)
-            neigh = [sc[j] for j in range(lo, hi) if j != i and self._decoded[j % self._size]]
+            # neighbours' scores, scaled to this frame's gap from the previous decoded frame
+            # (motion over g frames scores about sqrt(g) times one frame's)
+            gi = self._gap[i % self._size]
+            neigh = [sc[j] * math.sqrt(gi / self._gap[j % self._size]) for j in range(lo, hi)
+                     if j != i and self._decoded[j % self._size]]
             mean = sum(neigh) / len(neigh) if neigh else 0.0
-            if s < self.ratio * mean or any(sc[j] > s for j in range(lo, hi)):
+            if s < self.ratio * mean or any(v > s for v in neigh):
                 continue
             flash = self._flash_span(i)
             if flash is not None:
@@ -661,11 +684,17 @@ class ShotDetector:
         return all(self._flat[f % self._size] for f in range(lo, hi))
 
     def _all_dim(self, lo: int, hi: int, before: int, after: int) -> bool:
-        """Frames lo..hi-1 have at most half the contrast of frames ``before`` and ``after`` (or are flat)."""
+        """Frames lo..hi-1 are a hold of black, white or one colour, give or take the tail of a fade.
+
+        Every frame has at most 0.3 of the contrast of frames ``before`` and ``after``
+        (or is flat), and at least one is flat. True for an empty range.
+        """
+        if hi <= lo:
+            return True
         con = self._contrast
         size = self._size
-        limit = max(FLAT_STD, 0.5 * min(con[max(0, before) % size], con[min(self._n - 1, after) % size]))
-        return all(con[f % size] <= limit for f in range(lo, hi))
+        limit = max(FLAT_STD, 0.3 * min(con[max(0, before) % size], con[min(self._n - 1, after) % size]))
+        return all(con[f % size] <= limit for f in range(lo, hi)) and any(self._flat[f % size] for f in range(lo, hi))
 
     def _merge(self) -> None:
         """One boundary for boundaries that touch, or that only short or dim frames separate."""

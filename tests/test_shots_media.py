@@ -112,3 +112,19 @@ def test_detect_scenes_times_on_vfr(clips):
     assert scan.vfr and scan.times == truth
     assert scan.cuts[0] == 45 and scan.time_of(45) == truth[45] != Fraction(45, 30)
     assert len(scan.transitions) == 1
+
+
+def test_fast_scan_cuts_are_exact_when_cuts_fall_on_skipped_frames(tmp_path):
+    """Without scene-cut I-frames, cuts land on B-frames the fast scan skips: re-decoded, still exact."""
+    names = ["astronaut", "coffee", "rocket", "chelsea", "hubble_deep_field", "camera"]
+    lengths = [31, 22, 27, 25, 29, 30]
+    frames = []
+    for name, n in zip(names, lengths):
+        frames += _photo_frames(name, n, 0.7)
+    truth = list(np.cumsum(lengths)[:-1])
+    clip = encode(tmp_path / "nosc.mp4", frames, extra=["-x264-params", "scenecut=0:bframes=3:b-pyramid=normal",
+                                                        "-g", "300"])
+    fps, cuts, n = detect_scenes(clip)
+    assert n == len(frames)
+    assert cuts == truth
+    assert detect_scenes(clip, fast=False)[1] == truth
