@@ -87,6 +87,8 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     from edit.media import decode_indexed, frame_times
     from edit.shots import SceneScan, content_score, frame_features
 
+    from verticalize.errors import InputError
+
     info = probe(path)
     det = ShotDetector(float(info.fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
     cuts: list[int] = []
@@ -98,12 +100,18 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     else:
         aw, ah = analysis_size(info, opts.analysis_width_px)
         frames = enumerate(decode_frames(info, aw, ah))
-    with _progress(info.frame_count, Path(path).name) as bar:
-        for i, frame in frames:
-            cuts += det.process_frame(i, frame)
-            decoded.append(i)
-            bar.update(i + 1 - n)
-            n = i + 1
+    try:
+        with _progress(info.frame_count, Path(path).name) as bar:
+            for i, frame in frames:
+                cuts += det.process_frame(i, frame)
+                decoded.append(i)
+                bar.update(i + 1 - n)
+                n = i + 1
+    except InputError as e:
+        if not fast or "timestamp" not in str(e):
+            raise
+        log.info("%s: %s; scanning every frame instead", path, e)  # no usable timestamps: the full pass
+        return detect_scenes(path, opts, details=details, fast=False)
     if fast:
         n = max(n, info.frame_count)
         cuts += det.flush(n)
@@ -122,8 +130,15 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
                 continue  # both sides of the cut were decoded: exact
             lo = decoded[j - 1] if j > 0 else 0
             hi = decoded[j] if j < len(decoded) else n - 1
-            exact = [(i, frame_features(f)) for i, f in decode_indexed(info, aw, ah, first=lo, last=hi)]
-            if len(exact) == hi - lo + 1 and len(exact) > 1:
+            for margin in (1.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
+                try:
+                    exact = [(i, frame_features(f)) for i, f in decode_indexed(info, aw, ah, first=lo, last=hi,
+                                                                              seek_margin_s=margin)]
+                except InputError:
+                    exact = []
+                if [i for i, _ in exact] == list(range(lo, hi + 1)):
+                    break
+            if [i for i, _ in exact] == list(range(lo, hi + 1)) and len(exact) > 1:
                 best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))
                 new = exact[best][0]
                 if new != c:

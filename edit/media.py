@@ -146,7 +146,8 @@ def _rational_fps(text: str) -> Fraction:
 
 def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list[int]]:
     """(time base, pts, durations) of the first video stream's packets, in file order."""
-    proc = subprocess.run([ff, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0",
+    # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
+    proc = subprocess.run([ff, "-v", "error", "-nostdin", "-copyts", "-i", str(path), "-map", "0:v:0",
                            "-c", "copy", "-f", "framecrc", "-"],
                           capture_output=True, text=True, errors="replace")
     if "partial file" in proc.stderr:
@@ -182,6 +183,8 @@ def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
     if common <= 0:
         return None, count, False
     fps = 1 / (common * tb)
+    if any(t <= _NOPTS for t in pts):  # an elementary stream: no timestamps, frames are index / fps
+        return fps, count, False
     times = sorted(pts)
     t0 = times[0]
     _remember_times(path, tb, times)
@@ -210,6 +213,7 @@ def _snap_fps(value: Fraction, rel: Fraction) -> Fraction:
 
 
 _times_cache: dict[tuple, tuple[Fraction, list[int]]] = {}
+_NOPTS = -(2 ** 62)   # framecrc prints AV_NOPTS_VALUE (-2**63) for a packet without a timestamp
 
 
 def _remember_times(path: Path, tb: Fraction, times: list[int]) -> None:
@@ -236,7 +240,7 @@ def frame_times(info: MediaInfo) -> list[Fraction]:
     key = _cache_key(path)
     if key not in _times_cache:
         tb, pts, _ = _read_packets(ffmpeg_exe(), path)
-        if tb is None or not pts:
+        if tb is None or not pts or any(t <= _NOPTS for t in pts):
             return [Fraction(i) / info.fps for i in range(info.frame_count)]
         _remember_times(path, tb, sorted(pts))
     tb, times = _times_cache[key]
@@ -303,7 +307,7 @@ def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int]]:
     key = _cache_key(path)
     if key not in _times_cache:
         tb, pts, _ = _read_packets(ffmpeg_exe(), path)
-        if tb is None or not pts:
+        if tb is None or not pts or any(t <= _NOPTS for t in pts):
             raise InputError("video stream has no packet timestamps", path)
         _remember_times(path, tb, sorted(pts))
     tb, times = _times_cache[key]
@@ -311,7 +315,8 @@ def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int]]:
 
 
 def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
-                   first: int = 0, last: int | None = None, threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+                   first: int = 0, last: int | None = None, seek_margin_s: float | None = 1.0,
+                   threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame index, RGB frame)`` for decoded frames, each frame tagged by its timestamp.
 
     ``skip``: a fast scan for shot detection. ``"noref"`` skips the frames no other
@@ -320,7 +325,10 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     intra frame on a scene cut); both skip the deblocking filter and scale with a
     bilinear filter. The frames yielded keep their true indices, so a cut between
     two decoded neighbours is still exact. ``first``/``last``: only frames
-    first..last (inclusive), reached by seeking; all of them are decoded. Raises
+    first..last (inclusive), reached by seeking ``seek_margin_s`` early (None: no
+    seek, decode from the start; some containers seek coarsely, so a caller that
+    gets fewer frames than asked may try again with a wider margin); all of them
+    are decoded. Raises
     InputError when ffmpeg fails or a frame's timestamp is not one of the stream's.
     """
     if skip not in ("none", "noref", "bidir"):
@@ -333,9 +341,9 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
         scale = f"scale={width}:{height}:flags=fast_bilinear"
     else:
         scale = f"scale={width}:{height}:flags=area"
-    if first > 0:
-        # seek a second early (stream start offsets); frames before ``first`` are dropped
-        pre += ["-ss", f"{max(0.0, float((times[first] - times[0]) * tb) - 1.0):.6f}"]
+    if first > 0 and seek_margin_s is not None:
+        # seek early (stream start offsets, coarse seeking); frames before ``first`` are dropped
+        pre += ["-ss", f"{max(0.0, float((times[first] - times[0]) * tb) - seek_margin_s):.6f}"]
     rfd, wfd = os.pipe()
     cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
            "-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-an", "-sn",

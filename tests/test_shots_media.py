@@ -128,3 +128,12 @@ def test_fast_scan_cuts_are_exact_when_cuts_fall_on_skipped_frames(tmp_path):
     assert n == len(frames)
     assert cuts == truth
     assert detect_scenes(clip, fast=False)[1] == truth
+    # MPEG-TS (coarse seeking, a start offset) and a raw H.264 stream (no timestamps at all)
+    ts, raw = tmp_path / "nosc.ts", tmp_path / "nosc.h264"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-c", "copy", str(ts)], check=True)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-bsf:v", "h264_mp4toannexb",
+                    str(raw)], check=True)
+    for path in (ts, raw):
+        info = probe(path)
+        assert info.vfr is False and info.frame_count == len(frames), path
+        assert detect_scenes(path)[1] == truth, path
