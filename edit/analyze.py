@@ -241,7 +241,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                       motion=np.asarray(sal.motion, np.float32),
                       face_share=face_share_per_frame(faces.detections, n, info.width))
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
-                             opts.episodes, signals, opts.first_episode_min_s)
+                             opts.episodes, signals, opts.first_episode_min_s, opts.relax_boundaries)
     episode_dicts = [{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
                      for e in episodes]
     add_recaps(episode_dicts, fps, opts.recap_s)

@@ -66,6 +66,8 @@ def _options(args) -> Options:
         changes["episodes"] = False
     if getattr(args, "title_card", False):
         changes["title_card"] = True
+    if getattr(args, "relax_boundaries", False):
+        changes["relax_boundaries"] = True
     opts = opts.with_(**changes)
     if opts.first_episode_min_s > opts.episode_max_s:  # a preset's long first episode, under an explicit max
         opts = opts.with_(first_episode_min_s=opts.episode_max_s)
@@ -93,6 +95,8 @@ def _add_episode_opts(p):
                    "of the one before")
     p.add_argument("--free-episodes", type=int, metavar="N", help="mark the first N episodes free in manifest.json")
     p.add_argument("--title-card", action="store_true", help='burn "Episode N" over the opening seconds')
+    p.add_argument("--relax-boundaries", action="store_true",
+                   help="when no plan fits, allow boundaries inside speech, then cues, then off the cuts (warned)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ class Options:
     episode_max_s: float = 120.0      # longest episode, s
     first_episode_min_s: float = 0.0  # shortest first episode, s (0: same as episode_min_s)
     episodes: bool = True             # False: one episode spanning the whole input
+    relax_boundaries: bool = False    # when no plan fits, allow boundaries in speech, then cues, then off cuts
     # analysis
     analysis_width_px: int = 384      # width of the low-resolution analysis frames
     face_fps: float = 6.0             # face detection rate, frames per second of source time

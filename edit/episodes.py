@@ -205,15 +205,15 @@ def _reasons(feats: dict[str, float], extra: list | None = None) -> list:
 
 def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: dict[int, float],
                   cues: list[Cue], min_s: float, max_s: float, split: bool = True,
-                  signals: Signals | None = None, first_min_s: float = 0.0) -> list[Episode]:
+                  signals: Signals | None = None, first_min_s: float = 0.0, relax: bool = False) -> list[Episode]:
     """Choose episode boundaries.
 
     Every boundary is a shot cut that no cue and no detected speech spans;
     every episode lasts between ``min_s`` (``first_min_s`` for the first, when
     larger) and ``max_s`` seconds, except the last, which may be shorter. When
-    the cuts make that impossible, constraints are relaxed in this order, each
-    named in ``reasons`` and logged as a warning: speech, then cues, then
-    boundaries off the cuts.
+    the cuts make that impossible, OptionsError says where; with ``relax``,
+    constraints are relaxed instead, in this order, each named in ``reasons``
+    and logged as a warning: speech, then cues, then boundaries off the cuts.
     """
     if min_s <= 0 or max_s <= 0:
         raise OptionsError(f"episode lengths must be positive (got min {min_s} s, max {max_s} s)")
@@ -260,13 +260,29 @@ def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: 
                "forced boundaries off the shot cuts")
     covered = _covered_by_cues(cues, frame_count)
 
-    for level in range(4):
+    for level in range(4 if relax else 1):
         episodes = _solve(frame_count, candidates_at(level), min_f, max_f, first_min_f)
         if episodes is not None:
             if level:
                 log.warning("episode plan needed %s: nothing stricter fits [%s s, %s s]", relaxed[level], min_s, max_s)
             return episodes
-    raise OptionsError(f"cannot split {frame_count} frames into episodes of {min_s}-{max_s} s")
+    where = _first_dead_end(frame_count, [c for c, _, _ in candidates_at(0)], min_f, max_f, first_min_f, fps)
+    raise OptionsError(f"cannot split into {min_s:g}-{max_s:g} s episodes: {where}; widen the limits, "
+                       "use --no-episodes, or --relax-boundaries to allow cuts inside speech or cues")
+
+
+def _first_dead_end(frame_count: int, cands: list[int], min_f: int, max_f: int, first_min_f: int,
+                    fps: Fraction) -> str:
+    """Where planning gets stuck: the earliest reachable boundary with no valid next one."""
+    reach = {0}
+    pos = [0] + cands
+    for j in range(1, len(pos)):
+        if any(pos[j] - i <= max_f and pos[j] - i >= (first_min_f if i == 0 else min_f) for i in reach):
+            reach.add(pos[j])
+    stuck = max(r for r in reach if r < frame_count)
+    t = lambda f: f"{float(f / fps):.1f} s"
+    return (f"no shot cut free of dialogue and speech between {t(stuck + (first_min_f if stuck == 0 else min_f))} "
+            f"and {t(min(frame_count, stuck + max_f))}")
 
 
 def _solve(frame_count: int, cands: list[tuple[int, float, list]], min_f: int, max_f: int,

@@ -1,52 +1,60 @@
 """Shot-boundary detection on low-resolution frames, in numba.
 
 ``ShotDetector.process_frame(index, frame) -> list[cut]`` is the streaming
-interface: the driver feeds every frame once, in order; decisions come back a
-little late (about ``2 * max_transition_s + 1`` s: gradual transitions need
-frames on both sides) and ``flush()`` returns the rest. Cuts are returned in
-increasing order. A cut is the first frame of a new shot.
+interface: the driver feeds frames in order; decisions come back late (about
+``1.5 * max_transition_s + 1`` s: gradual transitions need frames on both sides
+and fades through black are merged) and ``flush()`` returns the rest. Cuts are
+returned in increasing order. A cut is the first frame of a new shot. A driver
+may skip frames (the fast scan of ``verticalize scenes`` decodes only intra and
+P-frames): skipped frames are filled in as mixes of their decoded neighbours for
+the gradual test and never taken for a hard cut.
 
 Per frame, one pass over the pixels (``_frame_features_kernel``) gives a
-normalised 16-bin histogram per RGB channel and a luma thumbnail of
-``GRID_W`` x ``GRID_H`` cell means (the grid follows the frame's aspect ratio,
-so scores do not depend on the analysis resolution). Four decisions use them:
+normalised 16-bin histogram per RGB channel and a luma thumbnail of ``GRID_W``
+cells across (rows follow the aspect ratio, so scores do not depend on the
+analysis resolution). Four decisions use them:
 
 Hard cuts
-    Content score of frame i against i-1, in 0..1: the mean of half the L1
-    distance between the histograms (averaged over the channels) and the mean
-    absolute thumbnail difference over 64. A cut needs the score above
-    ``min_score``, above ``ratio`` times the mean score of ``window`` neighbours
-    on each side (as PySceneDetect's adaptive detector does), to be the local
-    maximum, and at least ``min_shot_frames`` since the previous cut.
+    Content score of a frame against the previous decoded one, in 0..1: the mean
+    of half the L1 distance between the histograms (averaged over the channels)
+    and the mean absolute thumbnail difference over 64. A cut needs the score
+    above ``min_score``, above ``ratio`` times the mean score of the decoded
+    frames among ``window`` neighbours on each side (as PySceneDetect's adaptive
+    detector does; a neighbour's score is scaled by sqrt(gap ratio) when the gaps
+    since the previous decoded frame differ), to be the local maximum, and at
+    least ``min_shot_frames`` after the previous cut unless only a black or flat
+    hold lies between them.
 
 Flash frames
     A cut candidate at i is a flash, not a cut, when the picture before the
-    flash comes back: some frame a <= i-1 and b >= i with 1..3 frames strictly
-    between them have luma thumbnails correlated above ``1 - flash_tolerance``
-    (correlation ignores gain and offset, so a flash that is still decaying
-    matches). Flashes are kept in ``flashes`` as ``(start, end)`` spans.
+    flash comes back: decoded frames a < i <= b with 1..3 frames between them
+    (plus skipped ones) whose luma thumbnails correlate above
+    ``1 - flash_tolerance`` (correlation ignores gain and offset, so a camera
+    flash that is still decaying matches). Kept in ``flashes`` as (start, end).
 
 Gradual transitions (dissolves, fades, dips to black or white)
-    For each centre frame c and half-width h (a geometric ladder up to
-    ``max_transition_s / 2``), with a = c-h and b = c+h: the change D from a to
-    b must be large (RMS thumbnail difference >= ``gradual_min_delta`` grey
-    levels); frame c and the quarter frames c -+ h/2 must lie on the line
-    between frames a and b (a mix (1-t) A + t B; the residual off the line
-    under ``gradual_residual`` of D) at increasing t, with t(c) in 0.2..0.8;
-    frames a and b must not be alike (correlation under
-    ``gradual_max_correlation``: a slow pan over smooth content is nearly a
-    mix); and the change must stay, frame a-h against b+h at least
-    ``gradual_outside`` of D. Camera motion fails the line test, flashes fail
-    the outside test, cuts fail the t test. The span comes from a straight-line fit of t over the
-    mixed frames: ``start`` is the first mixed frame and ``end`` the first
-    clean frame of the new shot (end exclusive).
+    For each centre frame c and half-width h (a ladder up to
+    ``max_transition_s / 2``), with a = c-h and b = c+h: the change D from a to b
+    must be large (RMS thumbnail difference >= ``gradual_min_delta`` grey levels);
+    frame c and the quarter frames c -+ h/2 must lie near the line between frames
+    a and b (a mix (1-t) A + t B: residual under ``gradual_residual`` of D; or,
+    for moving pictures, under ``gradual_residual_motion`` when the frame's
+    spatial variance dips as a mix's does), at increasing t, with t(c) in
+    0.2..0.8; frames a and b must not be alike (correlation under
+    ``gradual_max_correlation``: a slow pan over smooth content is nearly a mix);
+    and the change must last (frame a-h against b+h at least ``gradual_outside``
+    of D). Camera motion fails the line or variance test, flashes the lasting
+    test, cuts the t test. The span comes from the best flat-ramp-flat fit to t
+    over 2h frames either side: ``start`` is the first mixed frame and ``end``
+    the first clean frame of the new shot (end exclusive).
 
 Merging
-    Boundaries separated only by flat frames (black, white or any uniform
-    colour; at most ``1 s``) are one transition: fade out / black / fade in,
-    fade out then cut in, cut to black then fade in. A hard cut inside a
-    transition belongs to it. A fade in from flat frames at the very start and
-    a fade out to flat frames at the very end are not boundaries.
+    Boundaries that touch, that fewer than ``min_shot_frames`` separate (when one
+    is gradual), or that only a hold of black, white or one colour separates (at
+    most 1 s, the tail of a fade allowed) are one transition: fade out / black /
+    fade in, fade out then cut in, cut to black then fade in, dip to white. A
+    fade in from flat frames at the very start and a fade out to flat frames at
+    the very end are not boundaries.
 
 The cut reported for a gradual transition ``(start, end)`` is its midpoint,
 ``(start + end) // 2``; ``transitions`` lists the spans and ``cut_strength``
@@ -678,10 +686,6 @@ class ShotDetector:
     def _add_event(self, ev: list) -> None:
         self._events.append(ev)
         self._events.sort(key=lambda e: (e[0], e[1]))
-
-    def _all_flat(self, lo: int, hi: int) -> bool:
-        """Frames lo..hi-1 are all flat (true for an empty range)."""
-        return all(self._flat[f % self._size] for f in range(lo, hi))
 
     def _all_dim(self, lo: int, hi: int, before: int, after: int) -> bool:
         """Frames lo..hi-1 are a hold of black, white or one colour, give or take the tail of a fade.
