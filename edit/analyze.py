@@ -77,14 +77,15 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     variable-frame-rate input the presentation time of every frame.
 
     ``fast`` (the default): decode only the intra and P-frames, small, without
-    deblocking (``edit.media.decode_indexed(skip="bidir")``), a third or less of
+    deblocking, in keyframe-aligned chunks on every core
+    (``edit.media.decode_indexed_parallel(skip="bidir")``), a third or less of
     the decoding work of the full pass; the detector fills the skipped frames in,
     and every hard cut not already between two decoded frames is re-decoded
     exactly around it, so cuts stay frame-exact. Gradual-transition spans are
     then +-1 frame or so; a transition shorter than the gaps may come back as a
     cut inside it.
     """
-    from edit.media import decode_indexed, frame_times
+    from edit.media import decode_indexed, decode_indexed_parallel, frame_times
     from edit.shots import SceneScan, content_score, frame_features
 
     from verticalize.errors import InputError
@@ -96,7 +97,7 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     decoded: list[int] = []
     if fast:
         aw, ah = analysis_size(info, min(opts.analysis_width_px, 192))
-        frames = decode_indexed(info, aw, ah, skip="bidir")
+        frames = decode_indexed_parallel(info, aw, ah, skip="bidir")
     else:
         aw, ah = analysis_size(info, opts.analysis_width_px)
         frames = enumerate(decode_frames(info, aw, ah))

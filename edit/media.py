@@ -119,7 +119,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         seconds = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3))
         expected = seconds * float(fps)
         if vfr:  # no single rate: the frames' own average rate
-            tb, times = _times_cache.get(_cache_key(path), (None, []))
+            tb, times, _ = _times_cache.get(_cache_key(path), (None, [], None))
             if tb is not None and len(times) > 1 and times[-1] > times[0]:
                 expected = seconds * (len(times) - 1) / float((times[-1] - times[0]) * tb)
         if expected > 30 and count < 0.97 * expected:
@@ -144,8 +144,8 @@ def _rational_fps(text: str) -> Fraction:
     return value.limit_denominator(1001)
 
 
-def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list[int]]:
-    """(time base, pts, durations) of the first video stream's packets, in file order."""
+def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool]]:
+    """(time base, pts, durations, keyframe flags) of the first video stream's packets, in file order."""
     # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
     proc = subprocess.run([ff, "-v", "error", "-nostdin", "-copyts", "-i", str(path), "-map", "0:v:0",
                            "-c", "copy", "-f", "framecrc", "-"],
@@ -157,6 +157,7 @@ def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list
     tb = None
     pts: list[int] = []
     durations: list[int] = []
+    keys: list[bool] = []
     for line in proc.stdout.splitlines():
         if line.startswith("#tb 0:"):
             tb = Fraction(line.split(":", 1)[1].strip())
@@ -164,7 +165,9 @@ def _read_packets(ff: str, path: Path) -> tuple[Fraction | None, list[int], list
             parts = line.split(",")
             pts.append(int(parts[2]))
             durations.append(int(parts[3]))
-    return tb, pts, durations
+            flags = next((p.strip()[2:] for p in parts[6:] if p.strip().startswith("F=")), None)
+            keys.append(flags is None or bool(int(flags, 16) & 1))  # framecrc omits F= for a plain keyframe
+    return tb, pts, durations, keys
 
 
 def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
@@ -174,7 +177,7 @@ def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
     than half a frame away from ``index / fps`` (so frame numbers alone would give
     wrong timecodes); timestamps rounded to the time base do not count.
     """
-    tb, pts, durs = _read_packets(ff, path)
+    tb, pts, durs, keys = _read_packets(ff, path)
     count = len(pts)
     durations: Counter[int] = Counter(durs)
     if tb is None or not durations:
@@ -187,7 +190,7 @@ def _count_packets(ff: str, path: Path) -> tuple[Fraction | None, int, bool]:
         return fps, count, False
     times = sorted(pts)
     t0 = times[0]
-    _remember_times(path, tb, times)
+    _remember_times(path, tb, times, [t for t, k in zip(pts, keys) if k])
     if count > 1 and times[-1] > t0:
         # Time bases that cannot hold the frame duration (1/1000 s in Matroska: 33 and 34 ms
         # steps at 30 fps) make the commonest duration a rounded one; the average over the
@@ -212,14 +215,14 @@ def _snap_fps(value: Fraction, rel: Fraction) -> Fraction:
     return best if abs(float(value - best)) <= tol else value.limit_denominator(1001)
 
 
-_times_cache: dict[tuple, tuple[Fraction, list[int]]] = {}
+_times_cache: dict[tuple, tuple[Fraction, list[int], frozenset[int]]] = {}  # (tb, sorted pts, keyframe pts)
 _NOPTS = -(2 ** 62)   # framecrc prints AV_NOPTS_VALUE (-2**63) for a packet without a timestamp
 
 
-def _remember_times(path: Path, tb: Fraction, times: list[int]) -> None:
+def _remember_times(path: Path, tb: Fraction, times: list[int], key_pts) -> None:
     while len(_times_cache) >= 4:
         _times_cache.pop(next(iter(_times_cache)))
-    _times_cache[_cache_key(path)] = (tb, times)
+    _times_cache[_cache_key(path)] = (tb, times, frozenset(key_pts))
 
 
 def _cache_key(path: Path) -> tuple:
@@ -239,11 +242,11 @@ def frame_times(info: MediaInfo) -> list[Fraction]:
     path = Path(info.path)
     key = _cache_key(path)
     if key not in _times_cache:
-        tb, pts, _ = _read_packets(ffmpeg_exe(), path)
+        tb, pts, _, keys = _read_packets(ffmpeg_exe(), path)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             return [Fraction(i) / info.fps for i in range(info.frame_count)]
-        _remember_times(path, tb, sorted(pts))
-    tb, times = _times_cache[key]
+        _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
+    tb, times, _ = _times_cache[key]
     t0 = times[0]
     return [(t - t0) * tb for t in times]
 
@@ -301,17 +304,18 @@ def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) ->
         raise InputError("no frames could be decoded", info.path)
 
 
-def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int]]:
-    """(time base, packet pts -> display index) of the first video stream."""
+def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int]]:
+    """(time base, packet pts -> display index, display indices of keyframes) of the first video stream."""
     path = Path(info.path)
     key = _cache_key(path)
     if key not in _times_cache:
-        tb, pts, _ = _read_packets(ffmpeg_exe(), path)
+        tb, pts, _, keys = _read_packets(ffmpeg_exe(), path)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             raise InputError("video stream has no packet timestamps", path)
-        _remember_times(path, tb, sorted(pts))
-    tb, times = _times_cache[key]
-    return tb, {t: i for i, t in enumerate(times)}
+        _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
+    tb, times, key_pts = _times_cache[key]
+    index_of = {t: i for i, t in enumerate(times)}
+    return tb, index_of, sorted(index_of[t] for t in key_pts if t in index_of)
 
 
 def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
@@ -333,7 +337,7 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     """
     if skip not in ("none", "noref", "bidir"):
         raise ValueError(f"skip must be none, noref or bidir, not {skip!r}")
-    tb, index_of = _packet_index(info)
+    tb, index_of, _ = _packet_index(info)
     times = sorted(index_of)
     pre = ["-copyts"]
     if skip != "none":
@@ -345,11 +349,13 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
         # seek early (stream start offsets, coarse seeking); frames before ``first`` are dropped
         pre += ["-ss", f"{max(0.0, float((times[first] - times[0]) * tb) - seek_margin_s):.6f}"]
     rfd, wfd = os.pipe()
+    # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
+    graph = f"[0:v:0]{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
     cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
-           "-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-an", "-sn",
-           "-vf", scale, "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
-           "-map", "0:v:0", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-an", "-sn",
-           "-vf", "scale=2:2", "-f", "framecrc", "-flush_packets", "1", f"pipe:{wfd}"]
+           "-filter_complex", graph,
+           "-map", "[px]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "rawvideo", "pipe:1",
+           "-map", "[tiny]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "framecrc",
+           "-flush_packets", "1", f"pipe:{wfd}"]
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes * 4,
                             pass_fds=(wfd,))
@@ -397,3 +403,55 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     stderr = b"".join(err_chunks).decode("utf-8", "replace")
     if rc != 0 and not stopped:
         raise InputError("decoding failed (" + _first_error_line(stderr) + ")", info.path)
+
+
+def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
+                            chunk_s: float | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
+    ``chunk_s`` seconds (default: a third of each worker's share, at least 20 s)
+    decoded by ``workers`` ffmpeg processes at once (0: one per core, at most 4).
+
+    The H.264 decoder gains little from its own threads when it skips frames (the
+    intra and P-frames left depend on each other in a chain); chunks that start on
+    keyframes are independent. Frames come back in order; at most ``workers + 1``
+    chunks are held in memory.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    tb, index_of, keys = _packet_index(info)
+    n = len(index_of)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    if chunk_s is None:
+        chunk_s = max(20.0, n / float(info.fps) / (3 * workers))
+    step = max(1, int(chunk_s * float(info.fps)))
+    starts = [0]
+    for k in keys:
+        if k >= starts[-1] + step and k < n:
+            starts.append(k)
+    if workers == 1 or len(starts) == 1:
+        yield from decode_indexed(info, width, height, skip=skip, threads=0)
+        return
+    bounds = list(zip(starts, starts[1:] + [n]))
+    half_frame = 0.5 / float(info.fps)
+
+    def chunk(first: int, end: int) -> list[tuple[int, np.ndarray]]:
+        for margin in ((None,) if first == 0 else (half_frame, 10.0, None)):
+            got = list(decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
+                                      seek_margin_s=margin, threads=1))
+            if got and got[0][0] == first or first == 0:
+                return got
+        raise InputError(f"decoding failed (cannot reach frame {first})", info.path)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = []
+        it = iter(bounds)
+        for b in it:
+            pending.append(pool.submit(chunk, *b))
+            if len(pending) > workers:
+                break
+        while pending:
+            frames = pending.pop(0).result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(chunk, *nxt))
+            yield from frames

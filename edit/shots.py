@@ -215,6 +215,18 @@ def _variance(ring, i):
 
 
 @numba.njit(cache=True, nogil=True)
+def _variance_1d(x):
+    m = 0.0
+    for k in range(x.shape[0]):
+        m += x[k]
+    m /= x.shape[0]
+    v = 0.0
+    for k in range(x.shape[0]):
+        v += (x[k] - m) * (x[k] - m)
+    return v / x.shape[0]
+
+
+@numba.njit(cache=True, nogil=True)
 def _dip(ring, ia, ib, it, t):
     """How far frame it's variance falls from the no-dip level toward the mix's, 0..1+.
 
@@ -239,14 +251,14 @@ def _dip(ring, ia, ib, it, t):
 
 
 @numba.njit(cache=True, nogil=True)
-def _gradual_kernel(ring, c, n, hs, out):
+def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0):
     """Line tests around centre frame ``c`` for every half-width in ``hs``; frames 0..n-1 exist.
 
     ``ring`` holds thumbnails (flattened) with frame i in row i % len(ring). Row k of
     ``out``: delta (RMS a..b), t and residual/delta at c, at c-h/2 and at c+h/2,
     the change from frame a-h to frame b+h over delta, the correlation of frames
     a and b, and the variance dip (see ``_dip``) at c, c-h/2 and c+h/2; delta = -1
-    if the window does not fit.
+    if the window does not fit; the rest is 0 when delta < ``min_delta``.
     """
     size = ring.shape[0]
     for k in range(hs.shape[0]):
@@ -261,6 +273,9 @@ def _gradual_kernel(ring, c, n, hs, out):
         out[k, 0] = delta
         if delta <= 0.0:
             out[k, 0] = -1.0
+            continue
+        if delta < min_delta:  # the caller needs no more about this window
+            out[k, 1:] = 0.0
             continue
         t, r = _line_fit(ring, ia, ib, ic)
         q = h // 2
@@ -512,7 +527,7 @@ class ShotDetector:
             self._last_decoded = index
         self._ring[slot] = thumb
         self._hists[slot] = hist
-        contrast = float(thumb.std())
+        contrast = math.sqrt(_variance_1d(thumb))
         flat = contrast < FLAT_STD
         self._flat[slot] = flat
         self._contrast[slot] = contrast
@@ -635,7 +650,7 @@ class ShotDetector:
 
     def _test_centre(self, c: int, n: int):
         out = self._tests
-        _gradual_kernel(self._ring, c, n, self._hs, out)
+        _gradual_kernel(self._ring, c, n, self._hs, out, self.gradual_min_delta)
         best = None
         rho, kappa = self.gradual_residual, self.gradual_outside
         passing = []
