@@ -73,6 +73,23 @@ def test_episode_constraints(e2e):
             assert not any(a < ep["end"] < b for a, b in spans), (lang, ep)
 
 
+def test_planner_takes_the_planted_cliffhangers(e2e):
+    """Where a planted hook lies in an episode's allowed window, the episode ends on one (>= 80%)."""
+    plan, truth = e2e["plan"], e2e["truth"]
+    planted = set(truth["cliffhangers"])
+    chances = hits = 0
+    prev = 0
+    for ep in plan.episodes[:-1]:
+        window = range(prev + 60 * 30, prev + 120 * 30 + 1)
+        if any(c in window for c in planted):
+            chances += 1
+            hits += ep["end"] in planted
+        prev = ep["end"]
+    assert chances >= 2 and hits / chances >= 0.8, (hits, chances, [e["end"] for e in plan.episodes])
+    reasons = {r["feature"] for ep in plan.episodes[:-1] for r in ep["reasons"]}
+    assert {"question", "sting", "silence_after"} <= reasons
+
+
 def test_faces_stay_in_the_crop(e2e):
     plan, truth = e2e["plan"], e2e["truth"]
     xs, ws = plan.crop["x"], plan.crop["w"]
