@@ -158,11 +158,14 @@ def main() -> None:
     for name, path, truth in clips:
         row = {"clip": name, "frames": truth["frame_count"], "size": f"{truth['width']}x{truth['height']}",
                "boundaries": len(boundaries(truth))}
+        runs: dict[str, list[dict]] = {d: [] for d in detectors}
+        for _ in range(args.repeat):  # detectors take turns, so a change in the machine's load hits all
+            for det in detectors:
+                runs[det].append(run_ours(path) if det == "ours" else run_ours(path, fast=False)
+                                 if det == "ours-full" else run_peer(py, path, det))
         for det in detectors:
-            runs = [run_ours(path) if det == "ours" else run_ours(path, fast=False) if det == "ours-full"
-                    else run_peer(py, path, det) for _ in range(args.repeat)]
-            sec = statistics.median(r["seconds"] for r in runs)
-            res = runs[0]
+            sec = statistics.median(r["seconds"] for r in runs[det])
+            res = runs[det][0]
             row[det] = {"cuts": res["cuts"], "seconds": sec, "fps": truth["frame_count"] / sec,
                         **score(truth, res["cuts"])}
             if det.startswith("ours"):

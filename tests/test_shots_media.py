@@ -137,3 +137,22 @@ def test_fast_scan_cuts_are_exact_when_cuts_fall_on_skipped_frames(tmp_path):
         info = probe(path)
         assert info.vfr is False and info.frame_count == len(frames), path
         assert detect_scenes(path)[1] == truth, path
+
+
+def test_parallel_chunks_match_one_sequential_decode(tmp_path):
+    """Keyframe-aligned chunks decoded side by side give the same frames as one pass (MP4 and MPEG-TS)."""
+    from edit.media import decode_indexed, decode_indexed_parallel
+
+    frames = []
+    for name, n in (("astronaut", 50), ("coffee", 40), ("rocket", 50), ("chelsea", 40)):
+        frames += _photo_frames(name, n, 0.6)
+    mp4 = encode(tmp_path / "gop.mp4", frames, extra=["-g", "24"])
+    ts = tmp_path / "gop.ts"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(mp4), "-c", "copy", str(ts)], check=True)
+    for path in (mp4, ts):
+        info = probe(path)
+        one = [(i, f.copy()) for i, f in decode_indexed(info, 64, 36, skip="bidir")]
+        many = list(decode_indexed_parallel(info, 64, 36, skip="bidir", workers=2, chunk_s=1.0))
+        assert [i for i, _ in many] == [i for i, _ in one], path
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(one, many)), path
+        assert detect_scenes(path)[1] == [50, 90, 140], path
