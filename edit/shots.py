@@ -251,20 +251,23 @@ def _dip(ring, ia, ib, it, t):
 
 
 @numba.njit(cache=True, nogil=True)
-def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0):
+def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0, t_lo=-1e300, t_hi=1e300, max_corr=1e300):
     """Line tests around centre frame ``c`` for every half-width in ``hs``; frames 0..n-1 exist.
 
     ``ring`` holds thumbnails (flattened) with frame i in row i % len(ring). Row k of
     ``out``: delta (RMS a..b), t and residual/delta at c, at c-h/2 and at c+h/2,
     the change from frame a-h to frame b+h over delta, the correlation of frames
     a and b, and the variance dip (see ``_dip``) at c, c-h/2 and c+h/2; delta = -1
-    if the window does not fit; the rest is 0 when delta < ``min_delta``.
+    if the window does not fit. The row stops (the rest 0) as soon as a test the
+    caller applies fails: delta < ``min_delta``, t(c) outside ``t_lo..t_hi``, the
+    correlation above ``max_corr``.
     """
     size = ring.shape[0]
     for k in range(hs.shape[0]):
         h = hs[k]
         a = c - h
         b = c + h
+        out[k, :] = 0.0
         if a < 0 or b > n - 1:
             out[k, 0] = -1.0
             continue
@@ -274,10 +277,16 @@ def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0):
         if delta <= 0.0:
             out[k, 0] = -1.0
             continue
-        if delta < min_delta:  # the caller needs no more about this window
-            out[k, 1:] = 0.0
+        if delta < min_delta:
             continue
         t, r = _line_fit(ring, ia, ib, ic)
+        out[k, 1] = t
+        out[k, 2] = r / delta
+        if not t_lo <= t <= t_hi:
+            continue
+        out[k, 8] = _correlation_kernel(ring[ia], ring[ib])
+        if out[k, 8] > max_corr:
+            continue
         q = h // 2
         i1 = (c - q) % size
         i3 = (c + q) % size
@@ -288,8 +297,6 @@ def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0):
             i1 = ic
             i3 = ic
             t1, r1, t3, r3 = t, r, t, r
-        out[k, 1] = t
-        out[k, 2] = r / delta
         out[k, 3] = t1
         out[k, 4] = r1 / delta
         out[k, 5] = t3
@@ -297,7 +304,6 @@ def _gradual_kernel(ring, c, n, hs, out, min_delta=0.0):
         a0 = max(0, a - h)
         b1 = min(n - 1, b + h)
         out[k, 7] = _rms_diff(ring, a0 % size, b1 % size) / delta
-        out[k, 8] = _correlation_kernel(ring[ia], ring[ib])
         out[k, 9] = _dip(ring, ia, ib, ic, min(1.0, max(0.0, t)))
         out[k, 10] = _dip(ring, ia, ib, i1, min(1.0, max(0.0, t1)))
         out[k, 11] = _dip(ring, ia, ib, i3, min(1.0, max(0.0, t3)))
@@ -650,7 +656,8 @@ class ShotDetector:
 
     def _test_centre(self, c: int, n: int):
         out = self._tests
-        _gradual_kernel(self._ring, c, n, self._hs, out, self.gradual_min_delta)
+        _gradual_kernel(self._ring, c, n, self._hs, out, self.gradual_min_delta, 0.2, 0.8,
+                        self.gradual_max_correlation)
         best = None
         rho, kappa = self.gradual_residual, self.gradual_outside
         passing = []
