@@ -408,7 +408,7 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
 def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
                             chunk_s: float | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
-    ``chunk_s`` seconds (default: a third of each worker's share, at least 20 s)
+    ``chunk_s`` seconds (default: a third of each worker's share, 5 to 60 s)
     decoded by ``workers`` ffmpeg processes at once (0: one per core, at most 4).
 
     The H.264 decoder gains little from its own threads when it skips frames (the
@@ -421,8 +421,8 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     tb, index_of, keys = _packet_index(info)
     n = len(index_of)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
-    if chunk_s is None:
-        chunk_s = max(20.0, n / float(info.fps) / (3 * workers))
+    if chunk_s is None:  # three chunks per worker, each 5..60 s (a chunk's frames wait in memory)
+        chunk_s = min(60.0, max(5.0, n / float(info.fps) / (3 * workers)))
     step = max(1, int(chunk_s * float(info.fps)))
     starts = [0]
     for k in keys:
