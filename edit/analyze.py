@@ -131,7 +131,7 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
                 continue  # both sides of the cut were decoded: exact
             lo = decoded[j - 1] if j > 0 else 0
             hi = decoded[j] if j < len(decoded) else n - 1
-            for margin in (1.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
+            for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
                 try:
                     exact = [(i, frame_features(f)) for i, f in decode_indexed(info, aw, ah, first=lo, last=hi,
                                                                               seek_margin_s=margin)]

@@ -329,10 +329,10 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     intra frame on a scene cut); both skip the deblocking filter and scale with a
     bilinear filter. The frames yielded keep their true indices, so a cut between
     two decoded neighbours is still exact. ``first``/``last``: only frames
-    first..last (inclusive), reached by seeking ``seek_margin_s`` early (None: no
-    seek, decode from the start; some containers seek coarsely, so a caller that
-    gets fewer frames than asked may try again with a wider margin); all of them
-    are decoded. Raises
+    first..last (inclusive): decoding starts at the last keyframe at or before
+    ``seek_margin_s`` ahead of frame ``first`` (None: no seek, from the start; some
+    containers seek coarsely, so a caller that gets fewer frames than asked may
+    try again with a wider margin); all of them are decoded. Raises
     InputError when ffmpeg fails or a frame's timestamp is not one of the stream's.
     """
     if skip not in ("none", "noref", "bidir"):
@@ -346,8 +346,10 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     else:
         scale = f"scale={width}:{height}:flags=area"
     if first > 0 and seek_margin_s is not None:
-        # seek early (stream start offsets, coarse seeking); frames before ``first`` are dropped
-        pre += ["-ss", f"{max(0.0, float((times[first] - times[0]) * tb) - seek_margin_s):.6f}"]
+        # decoding starts at the last keyframe at or before the target (no accurate-seek trimming:
+        # frames before ``first`` are dropped here, by index)
+        target = float((times[first] - times[0]) * tb) - seek_margin_s
+        pre += ["-noaccurate_seek", "-ss", f"{max(0.0, target):.6f}"]
     rfd, wfd = os.pipe()
     # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
     graph = f"[0:v:0]{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
@@ -432,10 +434,11 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
         yield from decode_indexed(info, width, height, skip=skip, threads=0)
         return
     bounds = list(zip(starts, starts[1:] + [n]))
-    half_frame = 0.5 / float(info.fps)
+    quarter_frame = 0.25 / float(info.fps)
 
     def chunk(first: int, end: int) -> list[tuple[int, np.ndarray]]:
-        for margin in ((None,) if first == 0 else (half_frame, 10.0, None)):
+        # a target just after the chunk's keyframe lands on it
+        for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
             got = list(decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
                                       seek_margin_s=margin, threads=1))
             if got and got[0][0] == first or first == 0:
