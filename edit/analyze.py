@@ -231,7 +231,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
             crop["w"][s:e] = [info.width] * (e - s)
             crop["h"][s:e] = [info.height] * (e - s)
     cue_list = cues_in_frames(tracks, fps)
-    cut_scores = {c: det.scores[c] for c in cuts}
+    cut_scores = dict(det.cut_strength)
     t_audio = time.perf_counter()
     audio = audio_features(decoder.audio, SAMPLE_RATE, n, fps) if info.has_audio else None
     t_audio = time.perf_counter() - t_audio
@@ -255,6 +255,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
         episodes=episode_dicts,
         extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},
         subtitles={lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()},
+        transitions=[[int(a), int(b)] for a, b in det.transitions],
         analysis={"analysis_size": [aw, ah], "face_every_frames": every,
                   "faces_sampled": len(faces.detections),
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),

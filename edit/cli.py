@@ -184,12 +184,16 @@ def _cmd_render(args) -> int:
 def _cmd_scenes(args) -> int:
     from edit.analyze import detect_scenes
 
-    fps, cuts, n = detect_scenes(args.input)
+    scan = detect_scenes(args.input, details=True)
     if args.json:
-        print(json.dumps({"fps": f"{fps.numerator}/{fps.denominator}", "cuts": cuts}))
+        out = {"fps": f"{scan.fps.numerator}/{scan.fps.denominator}", "cuts": scan.cuts,
+               "transitions": [[s, e] for s, e in scan.transitions]}
+        if scan.vfr:
+            out["cut_times"] = [str(scan.time_of(c)) for c in scan.cuts]  # exact "num/den" seconds
+        print(json.dumps(out))
     else:
-        for c in cuts:
-            print(f"{c}\t{float(c / fps):.3f}")
+        for c in scan.cuts:
+            print(f"{c}\t{float(scan.time_of(c)):.3f}")
     return 0
 
 

@@ -29,6 +29,13 @@ class Options:
     shot_ratio: float = 2.5           # a cut must exceed this multiple of its neighbours' mean score
     shot_window_frames: int = 4       # neighbours on each side for the adaptive test
     min_shot_s: float = 0.4           # no two cuts closer than this, s
+    shot_max_transition_s: float = 2.0        # longest fade or dissolve reported as one transition, s
+    shot_gradual_min_delta: float = 14.0      # luma change across a gradual transition, 0..255
+    shot_gradual_residual: float = 0.12       # largest misfit of middle frames to a mix of both sides, 0..1
+    shot_gradual_residual_motion: float = 0.3 # ... allowed when the shots themselves move
+    shot_gradual_outside: float = 0.6         # share of change that must happen inside the span, 0..1
+    shot_gradual_max_correlation: float = 0.85  # above this the two sides are one shot, not a dissolve
+    shot_flash_tolerance: float = 0.12        # a flash returns to within this content distance, 0..1
     # camera path
     static_tolerance_frac: float = 0.05   # subject travel (fraction of source width) under which a shot is static
     smooth_window_s: float = 1.0          # moving-average window of the tracking path, s

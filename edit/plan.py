@@ -28,6 +28,7 @@ class Plan:
     subtitles: dict[str, str] = field(default_factory=dict)  # lang -> path
     analysis: dict[str, Any] = field(default_factory=dict)   # options and timings, informative
     extras: dict[str, Any] = field(default_factory=dict)     # recap_s, free_episodes, title_card
+    transitions: list[list[int]] = field(default_factory=list)  # fades and dissolves, [start, end) frames
 
     @property
     def fps(self) -> Fraction:
@@ -40,7 +41,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "source": self.source, "target": self.target, "shots": self.shots,
                 "crop": self.crop, "episodes": self.episodes, "subtitles": self.subtitles,
-                "extras": self.extras, "analysis": self.analysis}
+                "transitions": self.transitions, "extras": self.extras, "analysis": self.analysis}
 
 
 def crop_size_for(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
@@ -100,7 +101,8 @@ def read_plan(path: str | os.PathLike) -> Plan:
     try:
         plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
                     episodes=data["episodes"], subtitles=data.get("subtitles", {}),
-                    analysis=data.get("analysis", {}), extras=data.get("extras", {}))
+                    analysis=data.get("analysis", {}), extras=data.get("extras", {}),
+                    transitions=data.get("transitions", []))
     except KeyError as e:
         raise PlanError(f"plan is missing the {e.args[0]!r} section", path) from None
     validate_plan(plan, path)
