@@ -271,37 +271,12 @@ def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) ->
 
     One frame out per decoded frame (``-fps_mode passthrough``), so the n-th
     array is source frame n. Raises InputError if ffmpeg reports a decoding
-    error or the stream ends early.
+    error or the stream ends early. (The analysis pass uses
+    ``edit.stream.AnalysisDecode``, which also delivers the audio.)
     """
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", str(threads), "-i", info.path,
-           "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
-           "-vf", f"scale={width}:{height}:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]
-    frame_bytes = width * height * 3
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes * 4)
-    import threading
+    from edit.stream import AnalysisDecode
 
-    err_chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
-    reader.start()
-    n = 0
-    try:
-        while True:
-            buf = proc.stdout.read(frame_bytes)
-            if len(buf) < frame_bytes:
-                break
-            n += 1
-            yield np.frombuffer(buf, np.uint8).reshape(height, width, 3)
-    finally:
-        proc.stdout.close()
-        rc = proc.wait()
-        reader.join()
-    stderr = b"".join(err_chunks).decode("utf-8", "replace")
-    if rc != 0:
-        raise InputError("decoding failed (" + _first_error_line(stderr) + ")", info.path)
-    if "partial file" in stderr:
-        raise InputError("truncated or corrupt (ffmpeg: partial file)", info.path)
-    if n == 0:
-        raise InputError("no frames could be decoded", info.path)
+    yield from AnalysisDecode(info, width, height, threads=threads, with_audio=False)
 
 
 def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int]]:

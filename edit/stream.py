@@ -20,8 +20,10 @@ class AnalysisDecode:
     audio stream), complete once iteration has finished.
     """
 
-    def __init__(self, info: MediaInfo, width: int, height: int, audio_rate: int = 16000, threads: int = 0):
+    def __init__(self, info: MediaInfo, width: int, height: int, audio_rate: int = 16000, threads: int = 0,
+                 with_audio: bool = True):
         self.info = info
+        self.with_audio = with_audio
         self.width = width
         self.height = height
         self.audio_rate = audio_rate
@@ -35,7 +37,7 @@ class AnalysisDecode:
                "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
                "-vf", f"scale={w}:{h}:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
         audio_r = audio_w = None
-        if info.has_audio:
+        if info.has_audio and self.with_audio:
             audio_r, audio_w = os.pipe()
             cmd += ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(self.audio_rate), "-f", "f32le",
                     f"pipe:{audio_w}"]
