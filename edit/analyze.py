@@ -22,13 +22,6 @@ from verticalize.errors import OptionsError, SubtitleError
 log = logging.getLogger(__name__)
 
 
-def check_size(width: int, height: int) -> None:
-    if width < 16 or height < 16 or width > 8192 or height > 8192:
-        raise OptionsError(f"output size {width}x{height} is out of range (16..8192 px per side)")
-    if width % 2 or height % 2:
-        raise OptionsError(f"output size {width}x{height} must have even width and height (H.264 4:2:0)")
-
-
 def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
     """Largest source window with the target aspect ratio, even-sized, full height where possible."""
     return crop_size_for(info.width, info.height, width, height)

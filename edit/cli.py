@@ -28,7 +28,7 @@ def _size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*[xX:]\s*(\d+)\s*", text)
     if not m:
         raise OptionsError(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 1080x1920")
-    from edit.analyze import check_size
+    from edit.defaults import check_size
 
     w, h = int(m.group(1)), int(m.group(2))
     check_size(w, h)

@@ -102,14 +102,21 @@ SIGNAL_WEIGHTS: dict[str, float] = {
 }
 
 
+def check_size(width: int, height: int) -> None:
+    """Raise OptionsError unless width x height is an even size H.264 can encode (16..8192 px)."""
+    from verticalize.errors import OptionsError
+
+    if width < 16 or height < 16 or width > 8192 or height > 8192:
+        raise OptionsError(f"output size {width}x{height} is out of range (16..8192 px per side)")
+    if width % 2 or height % 2:
+        raise OptionsError(f"output size {width}x{height} must have even width and height (H.264 4:2:0)")
+
+
 def check_options(opts: Options) -> None:
     """Raise OptionsError naming the first impossible option value."""
     from verticalize.errors import OptionsError
 
-    if opts.width < 16 or opts.height < 16 or opts.width > 8192 or opts.height > 8192:
-        raise OptionsError(f"output size {opts.width}x{opts.height} is out of range (16..8192 px per side)")
-    if opts.width % 2 or opts.height % 2:
-        raise OptionsError(f"output size {opts.width}x{opts.height} must have even width and height (H.264 4:2:0)")
+    check_size(opts.width, opts.height)
     if opts.episode_min_s <= 0 or opts.episode_max_s <= 0:
         raise OptionsError("--episode-min and --episode-max must be positive")
     if opts.episode_min_s > opts.episode_max_s:

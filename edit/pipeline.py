@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from edit.analyze import analyze, check_size, detect_scenes  # noqa: F401
+from edit.analyze import analyze, detect_scenes  # noqa: F401
+from edit.defaults import check_size  # noqa: F401
 from edit.defaults import DEFAULTS, Options
 from edit.plan import Plan, read_plan, write_plan  # noqa: F401
 from edit.render import RenderTask, render, render_episode  # noqa: F401

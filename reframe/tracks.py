@@ -24,8 +24,8 @@ def link_tracks(samples: list[tuple[int, list]], max_jump_frac: float = 0.6) -> 
 
     samples: (frame, [(x, y, w, h, score), ...]) in frame order. A detection
     joins the track whose last box centre is nearest, if that is within
-    ``max_jump_frac`` of the box's width per sample gap (fast movement
-    allowed), and each track takes at most one detection per frame.
+    ``max_jump_frac`` of the larger box's width, and each track takes at most
+    one detection per frame.
     """
     tracks: list[FaceTrack] = []
     for frame, boxes in samples:
@@ -34,9 +34,8 @@ def link_tracks(samples: list[tuple[int, list]], max_jump_frac: float = 0.6) -> 
             cx, cy = _centre(b)
             for t in tracks:
                 lx, ly = _centre(t.boxes[-1])
-                gap = max(1, len(t.frames) and 1)
                 d = ((cx - lx) ** 2 + (cy - ly) ** 2) ** 0.5
-                if d <= max_jump_frac * max(b[2], t.boxes[-1][2]) * gap:
+                if d <= max_jump_frac * max(b[2], t.boxes[-1][2]):
                     pairs.append((d, bi, t.track_id))
         pairs.sort()
         used_b, used_t = set(), set()
