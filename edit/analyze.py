@@ -17,7 +17,7 @@ from edit.media import MediaInfo, analysis_size, decode_frames, probe
 from edit.stream import AnalysisDecode
 from edit.plan import Plan, crop_size_for
 from edit.shots import ShotDetector
-from verticalize.errors import OptionsError, SubtitleError
+from verticalize.errors import OptionsError
 
 log = logging.getLogger(__name__)
 

@@ -58,12 +58,13 @@ def _check_path(path: Path) -> None:
         raise InputError("file is empty", path)
 
 
-def _first_error_line(stderr: str) -> str:
+def _first_error_line(stderr: str, default: str = "ffmpeg failed") -> str:
+    """The first non-empty line of ffmpeg's stderr, without its ``[component @ addr]`` prefixes."""
     for line in stderr.splitlines():
-        line = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())
+        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip())
         if line:
             return line
-    return "ffmpeg failed"
+    return default
 
 
 _STREAM_RE = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\S+?)[\s,(]")

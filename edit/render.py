@@ -20,7 +20,7 @@ import ffmpeg
 import numpy as np
 
 from edit.defaults import DEFAULTS, Options
-from edit.media import ffmpeg_exe
+from edit.media import _first_error_line, ffmpeg_exe
 from edit.plan import Plan, crop_size_for, write_json_atomic
 from verticalize.errors import RenderError
 
@@ -136,7 +136,7 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream)
         proc = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
         if proc.returncode != 0:
-            raise RenderError(f"ffmpeg failed on episode {task.episode}: {_ffmpeg_reason(proc.stderr, proc.returncode)}", out)
+            raise RenderError(f"ffmpeg failed on episode {task.episode}: {_first_error_line(proc.stderr, f'exit code {proc.returncode}')}", out)
         os.replace(tmp_out, out)
     finally:
         tmp_out.unlink(missing_ok=True)
@@ -264,17 +264,6 @@ def _between(ranges: list[tuple[int, int]], fps: Fraction) -> str:
     """An ffmpeg expression true on episode frames in any [start, end) range."""
     half = Fraction(1, 2)
     return "+".join(f"between(t,{_seconds((s - half) / fps)},{_seconds((e - half) / fps)})" for s, e in ranges)
-
-
-def _ffmpeg_reason(stderr: str, rc: int) -> str:
-    """The most telling line of ffmpeg's stderr: the first one, without its [component @ addr] prefix."""
-    import re
-
-    for line in stderr.splitlines():
-        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip())
-        if line:
-            return line
-    return f"exit code {rc}"
 
 
 def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,
