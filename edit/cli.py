@@ -6,6 +6,7 @@ get the traceback instead.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -17,6 +18,10 @@ from edit.defaults import DEFAULTS, PRESETS, Options, check_options, with_preset
 from verticalize.errors import OptionsError, VerticalizeError
 
 PROG = "verticalize"
+
+# Modules that add subcommands: each has add_commands(subparsers) -> {name: handler(args) -> exit code}.
+_COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     from subtitles.cli import add_subs_parser
 
     add_subs_parser(sub)
+    for module in _COMMAND_MODULES:
+        COMMANDS.update(importlib.import_module(module).add_commands(sub))
     return p
 
 
