@@ -63,20 +63,6 @@ def _biquad_cascade_kernel(x, sos):
     return y
 
 
-@numba.njit(cache=True, nogil=True)
-def _windowed_mean_square_kernel(y, frame_ends, window):
-    """Mean of y^2 over the ``window`` samples ending at each frame end (fewer at the start)."""
-    csum = np.zeros(y.shape[0] + 1)
-    for i in range(y.shape[0]):
-        csum[i + 1] = csum[i] + y[i] * y[i]
-    out = np.empty(frame_ends.shape[0])
-    for k in range(frame_ends.shape[0]):
-        e = min(max(frame_ends[k], 0), y.shape[0])
-        s = max(0, e - window)
-        out[k] = (csum[e] - csum[s]) / (e - s) if e > s else 0.0
-    return out
-
-
 def biquad_cascade(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
     """Filter a mono signal through second-order sections ``sos`` (rows b0 b1 b2 a0 a1 a2, a0 = 1)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
@@ -88,9 +74,131 @@ def biquad_cascade(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
     return _biquad_cascade_kernel(x, sos)
 
 
-def _frame_ends(n_frames: int, fps: Fraction, rate: int) -> np.ndarray:
-    """Sample index just after each video frame's start + one frame, exactly."""
-    return np.array([int((k + 1) * rate / fps) for k in range(n_frames)], np.int64)
+@numba.njit(cache=True, nogil=True)
+def _biquad_stateful_kernel(x, sos, state, out):
+    """Filter ``x`` through the cascade ``sos``, continuing from ``state`` (n_sections, 4: x1 x2 y1 y2)."""
+    for i in range(x.shape[0]):
+        out[i] = x[i]
+    for s in range(sos.shape[0]):
+        b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+        x1, x2, y1, y2 = state[s, 0], state[s, 1], state[s, 2], state[s, 3]
+        for i in range(out.shape[0]):
+            xi = out[i]
+            yi = b0 * xi + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            x2 = x1
+            x1 = xi
+            y2 = y1
+            y1 = yi
+            out[i] = yi
+        state[s, 0], state[s, 1], state[s, 2], state[s, 3] = x1, x2, y1, y2
+
+
+@numba.njit(cache=True, nogil=True)
+def _frame_sums_kernel(csum, base, first_frame, num, den, windows, out, total):
+    """Mean squares of the windows ending at frame ends, for frames whose end is covered.
+
+    ``csum``: running sum of squares for absolute samples base..base+len-1 (csum[0]
+    is the sum before ``base``); frame k ends at sample (k+1)*num//den. Writes
+    ``out[k - first_frame, j]`` for window j and returns the first frame not done.
+    ``total`` >= 0 means the stream has ended there (ends beyond it are clamped).
+    """
+    k = first_frame
+    covered = base + csum.shape[0] - 1
+    while k - first_frame < out.shape[0]:
+        e = (k + 1) * num // den
+        if total >= 0:
+            e = min(e, total)
+        elif e > covered:
+            break
+        for j in range(windows.shape[0]):
+            s0 = max(0, e - windows[j])
+            if e > s0:
+                out[k - first_frame, j] = (csum[e - base] - csum[s0 - base]) / (e - s0)
+            else:
+                out[k - first_frame, j] = 0.0
+        k += 1
+    return k
+
+
+class AudioAnalyzer:
+    """Streaming K-weighted loudness and speech-band energy, one row per video frame.
+
+    Feed mono float samples (-1..1) at ``rate`` Hz in chunks of any size with
+    ``feed``; ``finish(n_frames)`` returns the ``AudioFeatures``. Memory is the
+    per-frame results (three floats a frame) plus the last 0.4 s of audio.
+    """
+
+    def __init__(self, rate: int, fps: Fraction, speech_margin_db: float = 12.0):
+        self.rate = int(rate)
+        self.fps = Fraction(fps)
+        step = Fraction(self.rate) / self.fps   # samples per frame, exact
+        self._num, self._den = step.numerator, step.denominator
+        self.speech_margin_db = speech_margin_db
+        self._k_sos = k_weighting_biquads(self.rate)
+        self._b_sos = bandpass_biquad(self.rate, 300.0, 3400.0)
+        self._k_state = np.zeros((self._k_sos.shape[0], 4))
+        self._b_state = np.zeros((self._b_sos.shape[0], 4))
+        # windows in samples: momentary 400 ms, fast 100 ms (K-weighted); one frame (band)
+        self._kwin = np.array([int(0.4 * self.rate), int(0.1 * self.rate)], np.int64)
+        self._bwin = np.array([max(1, int(self.rate / self.fps))], np.int64)
+        self._keep = int(self._kwin.max()) + -(-self._num // self._den) + 2  # a window, a frame, and slack
+        self._k_tail = np.zeros(1)   # csum tail: csum[0] is the sum of squares before _base
+        self._b_tail = np.zeros(1)
+        self._base = 0               # absolute sample index of tail csum[0]
+        self._total = 0
+        self._done = 0               # frames computed so far
+        self._rows: list[np.ndarray] = []
+
+    def feed(self, samples: np.ndarray) -> None:
+        x = np.ascontiguousarray(samples, dtype=np.float64)
+        if x.size == 0:
+            return
+        if not np.all(np.isfinite(x)):
+            raise ValueError("signal has NaN or infinite samples")
+        k = np.empty_like(x)
+        b = np.empty_like(x)
+        _biquad_stateful_kernel(x, self._k_sos, self._k_state, k)
+        _biquad_stateful_kernel(x, self._b_sos, self._b_state, b)
+        self._k_tail = np.concatenate([self._k_tail, self._k_tail[-1] + np.cumsum(k * k)])
+        self._b_tail = np.concatenate([self._b_tail, self._b_tail[-1] + np.cumsum(b * b)])
+        self._total += x.size
+        self._advance(-1)
+
+    def _advance(self, total: int) -> None:
+        covered = self._base + self._k_tail.size - 1
+        end_frame = (covered * self._den) // self._num + 1 if total < 0 else self._n_final
+        if end_frame <= self._done:
+            return
+        rows = np.zeros((end_frame - self._done, 3))
+        k_out = np.zeros((rows.shape[0], 2))
+        b_out = np.zeros((rows.shape[0], 1))
+        a = _frame_sums_kernel(self._k_tail, self._base, self._done, self._num, self._den, self._kwin, k_out, total)
+        _frame_sums_kernel(self._b_tail, self._base, self._done, self._num, self._den, self._bwin, b_out, total)
+        rows = np.concatenate([k_out, b_out], axis=1)[: a - self._done]
+        if rows.size:
+            self._rows.append(rows)
+        self._done = a
+        # keep only what later windows can reach
+        if total < 0:
+            first_needed = max(0, ((self._done + 1) * self._num) // self._den - self._keep)
+            drop = min(max(0, first_needed - self._base), self._k_tail.size - 1)
+            if drop:
+                self._k_tail = self._k_tail[drop:]
+                self._b_tail = self._b_tail[drop:]
+                self._base += drop
+
+    def finish(self, n_frames: int) -> "AudioFeatures":
+        if n_frames <= 0:
+            raise ValueError("n_frames must be positive")
+        if self._total == 0:
+            return AudioFeatures(np.full(n_frames, -120.0, np.float32), np.full(n_frames, -120.0, np.float32),
+                                 np.zeros(n_frames, bool), self.rate)
+        self._n_final = n_frames
+        if self._done < n_frames:
+            self._advance(self._total)
+        ms = np.concatenate(self._rows)[:n_frames]
+        return _features_from_mean_squares(ms[:, 0], ms[:, 1], ms[:, 2], self.fps, self.rate,
+                                           self.speech_margin_db)
 
 
 @dataclass(frozen=True)
@@ -103,22 +211,26 @@ class AudioFeatures:
 
 def audio_features(samples: np.ndarray, rate: int, n_frames: int, fps: Fraction,
                    speech_margin_db: float = 12.0) -> AudioFeatures:
-    """Per-frame loudness and speech activity of mono float samples (-1..1) at ``rate`` Hz."""
+    """Per-frame loudness and speech activity of mono float samples (-1..1) at ``rate`` Hz.
+
+    The whole signal at once; ``AudioAnalyzer`` does the same on a stream.
+    """
     if n_frames <= 0:
         raise ValueError("n_frames must be positive")
-    ends = _frame_ends(n_frames, Fraction(fps), rate)
-    if samples.size == 0:
-        return AudioFeatures(np.full(n_frames, -120.0), np.full(n_frames, -120.0), np.zeros(n_frames, bool), rate)
-    k = biquad_cascade(samples, k_weighting_biquads(rate))
-    ms = _windowed_mean_square_kernel(k, ends, int(0.4 * rate))
+    an = AudioAnalyzer(rate, fps, speech_margin_db)
+    x = np.asarray(samples)
+    for i in range(0, x.size, 1 << 16):
+        an.feed(x[i:i + (1 << 16)])
+    return an.finish(n_frames)
+
+
+def _features_from_mean_squares(ms, ms_fast, bms, fps: Fraction, rate: int, speech_margin_db: float) -> AudioFeatures:
+    n_frames = ms.shape[0]
     lufs = np.where(ms > 1e-12, -0.691 + 10 * np.log10(np.maximum(ms, 1e-12)), -120.0)
-    ms_fast = _windowed_mean_square_kernel(k, ends, int(0.1 * rate))
     fast = np.where(ms_fast > 1e-12, -0.691 + 10 * np.log10(np.maximum(ms_fast, 1e-12)), -120.0)
     # speech: speech-band energy well above the floor AND the syllable-rate flicker of
-    # speech (a sustained tone or music bed is loud but steady)
-    band = biquad_cascade(samples, bandpass_biquad(rate, 300.0, 3400.0))
-    # each frame's own samples, so a sound that stops at a cut does not leak past it
-    bms = _windowed_mean_square_kernel(band, ends, max(1, int(rate / Fraction(fps))))
+    # speech (a sustained tone or music bed is loud but steady); each frame's own
+    # samples, so a sound that stops at a cut does not leak past it
     band_db = 10 * np.log10(np.maximum(bms, 1e-12))
     floor = np.percentile(band_db, 10)
     loud = band_db > floor + speech_margin_db

@@ -72,3 +72,26 @@ def test_sting_then_silence_scores_as_a_hook():
     flat = Signals(fps, n, [200], [], {200: 0.5}, loudness=loud, loudness_fast=np.full(n, -30.0, np.float32))
     g = hook_features(200, flat, [], 0)
     assert "sting" not in g and "silence_after" not in g
+
+
+def test_streaming_in_odd_chunks_matches_the_whole_signal_and_the_plain_definition():
+    from edit.audio import AudioAnalyzer
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 0.1, RATE * 12) * (np.sin(np.arange(RATE * 12) / RATE * 2 * np.pi * 4) > 0)
+    fps = Fraction(30000, 1001)
+    n = 370  # a little longer than the audio: the last frames clamp to its end
+    whole = audio_features(x, RATE, n, fps)
+    an = AudioAnalyzer(RATE, fps)
+    for i in range(0, x.size, 777):
+        an.feed(x[i:i + 777])
+    parts = an.finish(n)
+    np.testing.assert_allclose(parts.loudness_lufs, whole.loudness_lufs, atol=1e-4)
+    np.testing.assert_array_equal(parts.speech, whole.speech)
+    # the plain definition: K-weighted mean square over the 400 ms ending at each frame's end
+    k = biquad_cascade(x, k_weighting_biquads(RATE))
+    for frame in (0, 5, 100, 299, 369):
+        e = min(int((frame + 1) * RATE / fps), x.size)
+        s = max(0, e - int(0.4 * RATE))
+        ms = float(np.mean(k[s:e] ** 2))
+        assert whole.loudness_lufs[frame] == pytest.approx(-0.691 + 10 * np.log10(ms), abs=1e-3)
