@@ -14,13 +14,14 @@ import re
 import sys
 from pathlib import Path
 
-from edit.defaults import DEFAULTS, PRESETS, Options, check_options, with_preset
+from edit.defaults import DEFAULTS, ENCODERS, PRESETS, Options, check_options, with_preset
 from verticalize.errors import OptionsError, VerticalizeError
 
 PROG = "verticalize"
 
 # Modules that add subcommands: each has add_commands(subparsers) -> {name: handler(args) -> exit code}.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "edit.farm",
 )
 
 
@@ -64,7 +65,7 @@ def _options(args) -> Options:
         changes["width"], changes["height"] = _size(args.size)
     for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
                         ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
-                        ("platform", "platform")):
+                        ("platform", "platform"), ("encoder", "encoder")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
@@ -87,6 +88,8 @@ def _add_render_opts(p, size: bool = True):
     p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
     p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
+    p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
+                   "needs an NVIDIA GPU)")
 
 
 def _add_episode_opts(p):
@@ -108,10 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Horizontal footage in, vertical 9:16 micro-drama episodes out.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     r = sub.add_parser("run", help="analyze and render: plan.json, epNNN[.LANG].mp4, manifest.json per input")
-    r.add_argument("inputs", nargs="+", metavar="INPUT")
+    r.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders (their videos) or globs")
     r.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     _add_episode_opts(r)
     _add_render_opts(r)
+    r.add_argument("--resume", action="store_true", help="skip inputs (and episodes) already done for the same "
+                   "input content and options")
+    r.add_argument("--json", action="store_true", help="print progress events as JSON lines on stdout")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (shared filesystem)")
     a = sub.add_parser("analyze", help="write the plan (shots, crop path, episodes) without rendering")
     a.add_argument("input", metavar="INPUT")
     a.add_argument("-o", "--output", required=True, metavar="PLAN.json")
@@ -124,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--episode", type=int, action="append", help="render only this episode (repeatable)")
     rd.add_argument("--lang", action="append", help="render only this language (repeatable)")
     _add_render_opts(rd, size=False)
+    rd.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="render on this Dask cluster (shared filesystem)")
     s = sub.add_parser("scenes", help="print the shot cuts (first frame of each new shot)")
     s.add_argument("input", metavar="INPUT")
     s.add_argument("--json", action="store_true", help='print {"fps": "num/den", "cuts": [...]}')
@@ -140,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
-    from edit import pipeline
+    from edit import batch
+    from edit.progress import BatchReporter
 
     opts = _options(args)
     subs = _subs(args.subs)
@@ -148,18 +157,19 @@ def _cmd_run(args) -> int:
         if not Path(path).is_file():
             from verticalize.errors import SubtitleError
             raise SubtitleError("no such subtitle file", path)
-    failures = 0
-    for inp in args.inputs:
-        try:
-            (m,) = pipeline.run([inp], args.output, subs, opts)
-            n = sum(len(e["outputs"]) for e in m["episodes"])
-            print(f"{inp}: {len(m['episodes'])} episodes, {n} files in {Path(args.output) / Path(inp).stem}")
-        except VerticalizeError as e:
-            if os.environ.get("VERTICALIZE_DEBUG") == "1" or len(args.inputs) == 1:
-                raise
-            print(f"{PROG}: error: {e}", file=sys.stderr)
-            failures += 1
-    return 2 if failures else 0
+    inputs = batch.expand_inputs(args.inputs)
+    runner = None
+    if args.scheduler:
+        from edit.farm import DaskRunner
+
+        runner = DaskRunner(args.scheduler, opts.jobs)
+    try:
+        results = batch.run_batch(inputs, args.output, subs, opts, resume=args.resume,
+                                  reporter=BatchReporter(json_events=args.json, prog=PROG), runner=runner)
+    finally:
+        if runner is not None:
+            runner.shutdown()
+    return 2 if any(r.status == "failed" for r in results) else 0
 
 
 def _cmd_analyze(args) -> int:
@@ -183,7 +193,12 @@ def _cmd_render(args) -> int:
     for ep in args.episode or []:
         if not 1 <= ep <= len(plan.episodes):
             raise OptionsError(f"--episode {ep}: the plan has episodes 1..{len(plan.episodes)}")
-    m = pipeline.render(plan, args.output, opts, langs=args.lang, episodes=args.episode)
+    if args.scheduler:
+        from edit.farm import render_on_cluster
+
+        m = render_on_cluster(args.scheduler, plan, args.output, opts, langs=args.lang, episodes=args.episode)
+    else:
+        m = pipeline.render(plan, args.output, opts, langs=args.lang, episodes=args.episode)
     print(f"{args.output}: {sum(len(e['outputs']) for e in m['episodes'])} files")
     return 0
 

@@ -50,6 +50,7 @@ class Options:
     # subtitles
     platform: str = "tiktok"          # safe zone for burned subtitles: tiktok, reels, shorts or none
     # render
+    encoder: str = "libx264"          # video encoder: libx264 (CPU, bit-exact) or h264_nvenc (NVIDIA GPU)
     preset: str = "veryfast"          # x264 preset
     crf: int = 20                     # x264 constant rate factor, 0..51
     audio_bitrate_kbps: int = 128
@@ -102,6 +103,9 @@ SIGNAL_WEIGHTS: dict[str, float] = {
 }
 
 
+ENCODERS = ("libx264", "h264_nvenc")  # values of Options.encoder
+
+
 def check_size(width: int, height: int) -> None:
     """Raise OptionsError unless width x height is an even size H.264 can encode (16..8192 px)."""
     from verticalize.errors import OptionsError
@@ -133,6 +137,8 @@ def check_options(opts: Options) -> None:
         raise OptionsError(f"--crf {opts.crf} is outside 0..51")
     if opts.jobs < 0:
         raise OptionsError("--jobs must be >= 0")
+    if opts.encoder not in ENCODERS:
+        raise OptionsError(f"--encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
     from subtitles import PLATFORMS
 
     if opts.platform not in PLATFORMS:

@@ -8,23 +8,27 @@ from edit.analyze import analyze, detect_scenes  # noqa: F401
 from edit.defaults import check_size  # noqa: F401
 from edit.defaults import DEFAULTS, Options
 from edit.plan import Plan, read_plan, write_plan  # noqa: F401
-from edit.render import RenderTask, render, render_episode  # noqa: F401
+from edit.render import RenderTask, check_encoder, render, render_episode  # noqa: F401
 
 
 def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
-        opts: Options = DEFAULTS) -> list[dict]:
-    """Analyze then render each input into ``outdir/<stem>/``; returns the manifests."""
-    manifests = []
-    for path in inputs:
-        target = Path(outdir) / Path(path).stem
-        plan = analyze(path, subtitles, opts)
-        write_plan(plan, target / "plan.json")
-        manifests.append(render(plan, target, opts))
-    return manifests
+        opts: Options = DEFAULTS, resume: bool = False) -> list[dict]:
+    """Analyze then render each input into ``outdir/<stem>/``, one after the other; returns the manifests.
+
+    The first error is raised. ``resume`` skips work already done for the same
+    input and options (see edit.batch); edit.batch.run_batch runs many inputs
+    in parallel and reports errors per file instead.
+    """
+    from edit.batch import run_file, target_dirs
+
+    check_encoder(opts.encoder)
+    inputs = [str(p) for p in inputs]
+    return [run_file(path, target, subtitles, opts, resume) for path, target in zip(inputs, target_dirs(inputs, outdir))]
 
 
 def reframe_file(path: str | os.PathLike, output: str | os.PathLike, opts: Options = DEFAULTS) -> Plan:
     """One vertical file from ``path``: no episodes, no subtitles."""
+    check_encoder(opts.encoder)
     plan = analyze(path, None, opts.with_(episodes=False))
     render_episode(plan, RenderTask(1, None, Path(output)), opts)
     return plan

@@ -68,6 +68,92 @@ def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> l
     return tasks
 
 
+# x264 threads, fixed so the bytes do not depend on the machine's core count
+# (same plan + options -> same file on any host of a render farm).
+X264_THREADS = 4
+
+
+def nvenc_cq(crf: int) -> int:
+    """NVENC constant-quality level for an x264 CRF (0..51): about the same look at CRF + 3."""
+    return max(0, min(51, crf + 3))
+
+
+def video_codec_args(opts: Options) -> dict:
+    """ffmpeg output options of the video encoder ``opts.encoder``."""
+    if opts.encoder == "h264_nvenc":
+        return {"c:v": "h264_nvenc", "preset": "p5", "rc": "vbr", "cq": nvenc_cq(opts.crf), "b:v": 0,
+                "profile:v": "high"}
+    return {"c:v": "libx264", "preset": opts.preset, "crf": opts.crf, "profile:v": "high", "threads": X264_THREADS}
+
+
+_ENCODER_OK: dict[str, str | None] = {}  # encoder -> None (works) or the error line
+
+
+def check_encoder(encoder: str) -> None:
+    """Raise RenderError in one line when ``encoder`` cannot run here (probed once per process).
+
+    libx264 is built in; h264_nvenc needs an NVIDIA GPU and driver, so a
+    0.1 s clip is encoded to null to find out before any work starts.
+    """
+    if encoder != "h264_nvenc":
+        return
+    if encoder not in _ENCODER_OK:
+        proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi",
+                               "-i", "color=s=256x256:d=0.1", "-c:v", encoder, "-f", "null", "-"],
+                              capture_output=True, text=True, errors="replace")
+        _ENCODER_OK[encoder] = None if proc.returncode == 0 else _first_error_line(
+            proc.stderr, f"exit code {proc.returncode}")
+    if _ENCODER_OK[encoder] is not None:
+        raise RenderError(f"{encoder}: no NVIDIA GPU/driver available (ffmpeg: {_ENCODER_OK[encoder]})")
+
+
+def _segments(plan: Plan, task: RenderTask) -> list[tuple[int, int]]:
+    ep = plan.episodes[task.episode - 1]
+    recap = ep.get("recap")
+    return ([(recap["start"], recap["end"])] if recap else []) + [(ep["start"], ep["end"])]
+
+
+def _base_entry(plan: Plan, task: RenderTask) -> dict:
+    ep = plan.episodes[task.episode - 1]
+    n = sum(e - s for s, e in _segments(plan, task))
+    entry = {"episode": task.episode, "lang": task.lang, "video": Path(task.output).name, "start": ep["start"],
+             "end": ep["end"], "frames": n, "duration_s": round(float(n / plan.fps), 6)}
+    if ep.get("recap"):
+        entry["recap_frames"] = ep["recap"]["end"] - ep["recap"]["start"]
+    return entry
+
+
+def _episode_track(plan: Plan, task: RenderTask, tracks):
+    from subtitles import load_track
+    from subtitles.retime import track_for_segments
+
+    track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
+    return track_for_segments(track, _segments(plan, task), plan.fps)
+
+
+def _subtitle_entry(task: RenderTask, ep_track) -> dict:
+    stem = f"ep{task.episode:03d}.{task.lang}"
+    return {"subtitles": stem + ".srt", "subtitles_vtt": stem + ".vtt", "cues": len(ep_track.cues)}
+
+
+def existing_entry(plan: Plan, task: RenderTask, tracks=None) -> dict | None:
+    """The manifest entry of ``task`` if its outputs already exist, else None.
+
+    Outputs are renamed into place only when complete, and the video last, so
+    an existing video means the whole task finished.
+    """
+    out = Path(task.output)
+    if not out.is_file():
+        return None
+    entry = _base_entry(plan, task)
+    if task.lang:
+        extra = _subtitle_entry(task, _episode_track(plan, task, tracks))
+        if not all((out.parent / extra[k]).is_file() for k in ("subtitles", "subtitles_vtt")):
+            return None
+        entry.update(extra)
+    return entry
+
+
 def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, tracks=None) -> dict:
     """Render one episode (optionally with one language burned in) to ``task.output``.
 
@@ -75,8 +161,7 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
     a language, ``epNNN.<lang>.srt`` is written next to the video, timed from
     the start of the file. Returns the manifest entry.
     """
-    ep = plan.episodes[task.episode - 1]
-    start, end = ep["start"], ep["end"]
+    check_encoder(opts.encoder)
     fps = plan.fps
     W, H = plan.target["width"], plan.target["height"]
     src = plan.source["path"]
@@ -84,15 +169,11 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
         raise RenderError("source video of the plan is missing", src)
     out = Path(task.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    recap = ep.get("recap")
-    segments = ([(recap["start"], recap["end"])] if recap else []) + [(start, end)]
-    n = sum(e - s for s, e in segments)
+    segments = _segments(plan, task)
+    entry = _base_entry(plan, task)
+    n = entry["frames"]
     work = Path(tempfile.mkdtemp(prefix="verticalize-"))
     tmp_out = out.with_name(f".{out.name}.part")
-    entry = {"episode": task.episode, "lang": task.lang, "video": out.name, "start": start, "end": end,
-             "frames": n, "duration_s": round(float(n / fps), 6)}
-    if recap:
-        entry["recap_frames"] = recap["end"] - recap["start"]
     try:
         parts = [_segment(plan, s, e, work / f"crop{k}.cmd", W, H) for k, (s, e) in enumerate(segments)]
         if len(parts) > 1:
@@ -107,20 +188,15 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
             write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
             burn.append(title)
         if task.lang:
-            from subtitles import load_track, write_burnin_ass, write_srt, write_vtt
-            from subtitles.retime import track_for_segments
+            from subtitles import write_burnin_ass, write_srt, write_vtt
 
-            track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
-            ep_track = track_for_segments(track, segments, fps)
+            ep_track = _episode_track(plan, task, tracks)
             ass = work / "subs.ass"
             write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=fps)
             burn.append(ass)
-            stem = f"ep{task.episode:03d}.{task.lang}"
-            write_srt(ep_track, out.with_name(stem + ".srt"))
-            write_vtt(ep_track, out.with_name(stem + ".vtt"))
-            entry["subtitles"] = stem + ".srt"
-            entry["subtitles_vtt"] = stem + ".vtt"
-            entry["cues"] = len(ep_track.cues)
+            entry.update(_subtitle_entry(task, ep_track))
+            write_srt(ep_track, out.with_name(entry["subtitles"]))
+            write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
         if burn:
             from subtitles import fontconfig_file, fonts_dir
 
@@ -129,8 +205,8 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
             env["FONTCONFIG_FILE"] = str(fontconfig_file())
         v = v.filter("format", "yuv420p")
         stream = ffmpeg.output(
-            v, a, str(tmp_out), f="mp4", vcodec="libx264", preset=opts.preset, crf=opts.crf,
-            **{"profile:v": "high", "pix_fmt": "yuv420p", "fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}",
+            v, a, str(tmp_out), f="mp4", **video_codec_args(opts),
+            **{"pix_fmt": "yuv420p", "fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}",
                "frames:v": n, "t": _seconds(n / fps), "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k",
                "ar": 48000, "movflags": "+faststart"})
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream)
@@ -267,30 +343,49 @@ def _between(ranges: list[tuple[int, int]], fps: Fraction) -> str:
 
 
 def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,
-           episodes: list[int] | None = None, manifest: bool = True) -> dict:
+           episodes: list[int] | None = None, manifest: bool = True, skip_existing: bool = False,
+           on_task=None) -> dict:
     """Render every episode (times every subtitle language) of ``plan`` into ``outdir``.
 
     Runs ``opts.jobs`` ffmpeg processes at once (0: one per core) and writes
-    ``manifest.json`` last.
+    ``manifest.json`` last. ``skip_existing`` keeps outputs already in place
+    (they are complete: every output is renamed into place when done).
+    ``on_task(entry, skipped)`` is called as each task finishes.
     """
     from edit.analyze import load_subtitles
 
+    check_encoder(opts.encoder)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     wanted = langs if langs is not None else list(plan.subtitles)
     tracks = load_subtitles({l: plan.subtitles[l] for l in wanted})
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
+
+    def one(task: RenderTask) -> dict:
+        entry = existing_entry(plan, task, tracks) if skip_existing else None
+        skipped = entry is not None
+        if entry is None:
+            entry = render_episode(plan, task, opts, tracks)
+        if on_task:
+            on_task(entry, skipped)
+        return entry
+
     jobs = opts.jobs or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
-        entries = list(pool.map(lambda t: render_episode(plan, t, opts, tracks), tasks))
-    result = {"schema": MANIFEST_SCHEMA, "source": plan.source["path"], "plan": "plan.json",
-              "target": plan.target, "fps": plan.source["fps"],
-              "episodes": [{"index": ep["index"], "start": ep["start"], "end": ep["end"],
-                            "frames": ep["end"] - ep["start"], "score": ep["score"],
-                            "free": ep["index"] <= int(plan.extras.get("free_episodes", 0)),
-                            "recap": ep.get("recap"),
-                            "outputs": [e for e in entries if e["episode"] == ep["index"]]}
-                           for ep in plan.episodes if episodes is None or ep["index"] in episodes]}
+        entries = list(pool.map(one, tasks))
+    result = build_manifest(plan, entries, episodes)
     if manifest:
         write_json_atomic(result, outdir / "manifest.json")
     return result
+
+
+def build_manifest(plan: Plan, entries: list[dict], episodes: list[int] | None = None) -> dict:
+    """What manifest.json holds: the episodes of ``plan`` (all, or those listed) with their outputs."""
+    return {"schema": MANIFEST_SCHEMA, "source": plan.source["path"], "plan": "plan.json",
+            "target": plan.target, "fps": plan.source["fps"],
+            "episodes": [{"index": ep["index"], "start": ep["start"], "end": ep["end"],
+                          "frames": ep["end"] - ep["start"], "score": ep["score"],
+                          "free": ep["index"] <= int(plan.extras.get("free_episodes", 0)),
+                          "recap": ep.get("recap"),
+                          "outputs": [e for e in entries if e["episode"] == ep["index"]]}
+                         for ep in plan.episodes if episodes is None or ep["index"] in episodes]}

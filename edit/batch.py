@@ -1,0 +1,493 @@
+"""Many inputs at once: expand files, folders and globs; analyze and render them with bounded concurrency.
+
+One scheduler loop in the calling process keeps at most ``jobs`` units of work
+running: an analysis (in a spawned worker process, one per slot, so memory
+stays bounded) or one ffmpeg render. Renders of earlier files go first, so an
+interrupted batch leaves whole files done. ``resume`` skips what is already
+done for the same input and options:
+
+* ``manifest.json`` and ``plan.json`` carry an ``input`` block: the input's
+  size and SHA-256 of its whole content (streamed in 1 MiB blocks; a sampled
+  hash could miss an edit in the middle), a SHA-256 of the options that shape
+  the output (all of ``Options`` except ``jobs``) and of each subtitle file.
+* A file whose manifest block matches and whose outputs all exist is skipped.
+* A plan whose block matches is reused, and of its tasks only those whose
+  video is missing are rendered (outputs are renamed into place when complete,
+  so an existing one is a finished one). A fresh analysis first removes the
+  old manifest and outputs, so nothing stale is ever taken for done.
+
+A bad file becomes one line on stderr and never stops the others. SIGINT or
+SIGTERM stops the batch: child processes (analysis workers, ffmpeg) are
+terminated and partial files removed before it returns.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import hashlib
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edit.defaults import DEFAULTS, Options
+from edit.plan import Plan, read_plan, write_json_atomic, write_plan
+from edit.render import (RenderTask, build_manifest, check_encoder, episode_tasks, existing_entry,
+                         render_episode)
+from verticalize.errors import InputError, OptionsError, PlanError, VerticalizeError
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".mxf",
+                              ".flv", ".wmv", ".mpg", ".mpeg", ".3gp"})
+HASH_BLOCK_BYTES = 1 << 20
+
+
+# ---- inputs -----------------------------------------------------------------------------------------------
+
+def expand_inputs(items: list[str]) -> list[str]:
+    """Files as given, folders as their video files (sorted by name), globs expanded (sorted); no duplicates.
+
+    A path that does not exist (or a glob that matches nothing) is kept as it
+    is, so it fails later with one line naming it.
+    """
+    out: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += [str(f) for f in sorted(p.iterdir()) if f.is_file() and not f.name.startswith(".")
+                    and f.suffix.lower() in VIDEO_EXTENSIONS]
+        elif not p.exists() and glob.has_magic(item):
+            matches = [m for m in sorted(glob.glob(item, recursive=True)) if Path(m).is_file()]
+            out += matches or [item]
+        else:
+            out.append(item)
+    seen: set[str] = set()
+    unique = []
+    for item in out:
+        key = str(Path(item).resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def target_dirs(inputs: list[str], outdir: str | os.PathLike) -> list[Path]:
+    """``outdir/<stem>/`` per input; OptionsError when two inputs share a stem."""
+    owners: dict[str, str] = {}
+    for item in inputs:
+        stem = Path(item).stem
+        if stem in owners:
+            raise OptionsError(f"{owners[stem]} and {item} would both write {Path(outdir) / stem}/; rename one")
+        owners[stem] = item
+    return [Path(outdir) / Path(item).stem for item in inputs]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of the whole file, streamed in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK_BYTES):
+            h.update(block)
+    return h.hexdigest()
+
+
+def options_sha256(opts: Options) -> str:
+    """SHA-256 of every option that shapes the outputs (all but ``jobs``)."""
+    values = {k: v for k, v in dataclasses.asdict(opts).items() if k != "jobs"}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options) -> dict:
+    """What resume compares: the input's path, size and content hash, the options' and subtitles' hashes."""
+    from edit.media import _check_path
+
+    path = Path(path)
+    _check_path(path)
+    return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": file_sha256(path),
+            "options_sha256": options_sha256(opts),
+            "subtitles": {lang: {"path": str(Path(p).resolve()), "sha256": file_sha256(p)}
+                          for lang, p in sorted((subtitles or {}).items())}}
+
+
+# ---- one file, in a worker -------------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    """The outcome of the analysis step of one file."""
+    plan: Plan | None
+    input: dict
+    reused: bool = False              # the plan on disk matched and was kept
+    done: bool = False                # manifest and every output already in place: nothing to do
+    analysis_seconds: dict | None = None
+
+
+def prepare(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options,
+            resume: bool) -> Prepared:
+    """Hash ``path``; with ``resume``, reuse what ``target`` holds for the same input; else analyze."""
+    from edit.analyze import analyze
+
+    target = Path(target)
+    block = input_block(path, subtitles, opts)
+    if resume:
+        plan = _matching_plan(target / "plan.json", block)
+        if plan is not None:
+            if _manifest_complete(target, block):
+                return Prepared(plan, block, reused=True, done=True)
+            return Prepared(plan, block, reused=True)
+    plan = analyze(path, subtitles, opts)
+    seconds = plan.analysis.pop("seconds", None)  # timings go to the manifest: the plan stays reproducible
+    plan.analysis["input"] = block
+    return Prepared(plan, block, analysis_seconds=seconds)
+
+
+def _matching_plan(path: Path, block: dict) -> Plan | None:
+    if not path.is_file():
+        return None
+    try:
+        plan = read_plan(path)
+    except PlanError:
+        return None
+    return plan if plan.analysis.get("input") == block else None
+
+
+def _manifest_complete(target: Path, block: dict) -> bool:
+    try:
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if manifest.get("input") != block:
+        return False
+    names = [o[k] for ep in manifest.get("episodes", []) for o in ep.get("outputs", [])
+             for k in ("video", "subtitles", "subtitles_vtt") if o.get(k)]
+    return bool(names) and all((target / n).is_file() for n in names)
+
+
+def invalidate_outputs(target: Path, plan: Plan) -> None:
+    """Remove the manifest and every output a fresh plan will write (and those the old manifest lists)."""
+    names: set[str] = set()
+    try:
+        old = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        names |= {o[k] for ep in old.get("episodes", []) for o in ep.get("outputs", [])
+                  for k in ("video", "subtitles", "subtitles_vtt") if isinstance(o.get(k), str)}
+    except (OSError, ValueError, AttributeError):
+        pass
+    (target / "manifest.json").unlink(missing_ok=True)
+    for task in episode_tasks(plan, target):
+        out = Path(task.output)
+        names |= {out.name, out.with_suffix(".srt").name, out.with_suffix(".vtt").name}
+    for name in names:
+        if "/" not in name and name not in ("plan.json", "manifest.json"):
+            (target / name).unlink(missing_ok=True)
+
+
+def finish_manifest(plan: Plan, entries: list[dict], prepared: Prepared) -> dict:
+    manifest = build_manifest(plan, entries)
+    manifest["input"] = prepared.input
+    if prepared.analysis_seconds is not None:
+        manifest["analysis_seconds"] = prepared.analysis_seconds
+    return manifest
+
+
+def run_file(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None = None,
+             opts: Options = DEFAULTS, resume: bool = False) -> dict:
+    """Analyze and render one input in this process (no pool); returns the manifest."""
+    from edit.render import render
+
+    target = Path(target)
+    check_encoder(opts.encoder)
+    prep = prepare(path, target, subtitles, opts, resume)
+    if prep.done:
+        return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    if not prep.reused:
+        invalidate_outputs(target, prep.plan)
+        write_plan(prep.plan, target / "plan.json")
+    manifest = render(prep.plan, target, opts, skip_existing=prep.reused, manifest=False)
+    manifest = finish_manifest(prep.plan, [o for ep in manifest["episodes"] for o in ep["outputs"]], prep)
+    write_json_atomic(manifest, target / "manifest.json")
+    return manifest
+
+
+# ---- the batch -------------------------------------------------------------------------------------------
+
+@dataclass
+class FileResult:
+    file: str
+    status: str = "pending"          # done, skipped, failed, interrupted
+    episodes: int = 0
+    outputs: int = 0
+    rendered: int = 0                # tasks rendered in this run (the rest were already in place)
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class _FileState:
+    index: int
+    path: str
+    target: Path
+    result: FileResult
+    t0: float = 0.0
+    prepared: Prepared | None = None
+    tasks: list[RenderTask] = field(default_factory=list)
+    entries: dict[int, dict] = field(default_factory=dict)
+    outstanding: int = 0
+    tracks: Any = None
+    retries: int = 0
+    t_task: dict[int, float] = field(default_factory=dict)  # render start per task index
+
+
+class LocalRunner:
+    """Analyses in spawned worker processes, renders as ffmpeg processes from threads of this one."""
+
+    def __init__(self, slots: int, n_files: int):
+        self.slots = slots
+        self.n_analysis = max(1, min(slots, n_files))
+        self._pool: ProcessPoolExecutor | None = None
+        self._threads = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="render")
+
+    def _analysis_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(self.n_analysis, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_init)
+        return self._pool
+
+    def submit_prepare(self, *args) -> Future:
+        return self._analysis_pool().submit(prepare, *args)
+
+    def submit_render(self, plan: Plan, task: RenderTask, opts: Options, tracks) -> Future:
+        return self._threads.submit(render_episode, plan, task, opts, tracks)
+
+    def reset_after_crash(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        self._threads.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _worker_init() -> None:
+    # The parent coordinates Ctrl-C; SIGTERM unwinds (closing decoders, removing temp files).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_exit)
+    os.environ["CI"] = "1"  # no per-frame tqdm bar from a worker: the parent draws the progress
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
+              opts: Options = DEFAULTS, *, resume: bool = False, reporter=None, runner=None) -> list[FileResult]:
+    """Analyze and render every input into ``outdir/<stem>/``; returns one FileResult per input, in order.
+
+    Errors of one file are caught and reported (``reporter.failed``); the
+    others go on. ``runner`` defaults to the local pool with ``opts.jobs``
+    slots (0: one per core); edit.farm.DaskRunner runs the same work on a
+    Dask cluster.
+    """
+    from edit.progress import NullReporter
+
+    reporter = reporter or NullReporter()
+    check_encoder(opts.encoder)
+    targets = target_dirs(inputs, outdir)
+    slots = opts.jobs or os.cpu_count() or 1
+    runner = runner or LocalRunner(slots, len(inputs))
+    slots = runner.slots
+    states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
+    reporter.begin([s.path for s in states])
+    waiting = list(states)                     # not yet analysed, in order
+    renders: list[tuple[int, int, _FileState, RenderTask]] = []  # ready, earliest file first
+    running: dict[Future, tuple[str, _FileState, RenderTask | None]] = {}
+    t_batch = time.perf_counter()
+
+    def fail(state: _FileState, err: BaseException) -> None:
+        msg = str(err) if isinstance(err, VerticalizeError) else f"internal error: {type(err).__name__}: {err}"
+        if state.path not in msg and str(Path(state.path).resolve()) not in msg:
+            msg = f"{state.path}: {msg}"
+        if state.result.status != "failed":
+            state.result.status, state.result.error = "failed", msg
+            state.result.seconds = round(time.perf_counter() - state.t0, 3)
+            reporter.failed(state.path, msg, state.result.seconds)
+        if os.environ.get("VERTICALIZE_DEBUG") == "1" and not isinstance(err, VerticalizeError):
+            log.exception("%s", state.path, exc_info=err)
+
+    def finish(state: _FileState) -> None:
+        plan = state.prepared.plan
+        entries = [state.entries[k] for k in range(len(state.tasks))]
+        write_json_atomic(finish_manifest(plan, entries, state.prepared), state.target / "manifest.json")
+        r = state.result
+        r.status, r.episodes, r.outputs = "done", len(plan.episodes), len(entries)
+        r.seconds = round(time.perf_counter() - state.t0, 3)
+        reporter.done(state.path, r.episodes, r.outputs, r.rendered, r.seconds, skipped=False)
+
+    def analysed(state: _FileState, prep: Prepared) -> None:
+        from edit.analyze import load_subtitles
+
+        state.prepared = prep
+        plan = prep.plan
+        r = state.result
+        if prep.done:
+            manifest = json.loads((state.target / "manifest.json").read_text(encoding="utf-8"))
+            r.status, r.episodes = "skipped", len(manifest["episodes"])
+            r.outputs = sum(len(e["outputs"]) for e in manifest["episodes"])
+            r.seconds = round(time.perf_counter() - state.t0, 3)
+            reporter.done(state.path, r.episodes, r.outputs, 0, r.seconds, skipped=True)
+            return
+        if not prep.reused:
+            invalidate_outputs(state.target, plan)
+            write_plan(plan, state.target / "plan.json")
+        state.tracks = load_subtitles(plan.subtitles)
+        state.tasks = episode_tasks(plan, state.target)
+        reporter.analysed(state.path, len(plan.episodes), len(state.tasks), prep.reused)
+        for k, task in enumerate(state.tasks):
+            entry = existing_entry(plan, task, state.tracks) if prep.reused else None
+            if entry is not None:
+                state.entries[k] = entry
+                reporter.task(state.path, task.episode, task.lang, 0.0, skipped=True)
+            else:
+                renders.append((state.index, k, state, task))
+                state.outstanding += 1
+        renders.sort(key=lambda x: (x[0], x[1]))
+        if state.outstanding == 0:
+            finish(state)
+
+    def dispatch() -> None:
+        while len(running) < slots and (renders or waiting):
+            if renders:
+                _, k, state, task = renders.pop(0)
+                fut = runner.submit_render(state.prepared.plan, task, opts, state.tracks)
+                running[fut] = ("render", state, task)
+                state.t_task[k] = time.perf_counter()
+            else:
+                state = waiting.pop(0)
+                if not state.t0:
+                    state.t0 = time.perf_counter()
+                    reporter.start(state.path)
+                fut = runner.submit_prepare(state.path, str(state.target), subtitles, opts, resume)
+                running[fut] = ("prepare", state, None)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
+    try:
+        dispatch()
+        while running:
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            crashed = False
+            for fut in finished:
+                kind, state, task = running.pop(fut)
+                try:
+                    value = fut.result()
+                except BrokenProcessPool as e:
+                    crashed = True
+                    state.retries += 1
+                    if state.retries > 1:
+                        fail(state, InputError(f"the analysis process died ({e})", state.path))
+                    else:
+                        waiting.insert(0, state)
+                    continue
+                except Exception as e:  # one bad file never stops the others
+                    if kind == "render":
+                        state.outstanding -= 1
+                        renders[:] = [r for r in renders if r[2] is not state]
+                    fail(state, e)
+                    continue
+                if kind == "prepare":
+                    if state.result.status != "failed":
+                        try:
+                            analysed(state, value)
+                        except Exception as e:
+                            fail(state, e)
+                else:
+                    k = state.tasks.index(task)
+                    state.entries[k] = value
+                    state.outstanding -= 1
+                    state.result.rendered += 1
+                    reporter.task(state.path, task.episode, task.lang,
+                                  round(time.perf_counter() - state.t_task[k], 3), skipped=False)
+                    if state.outstanding == 0 and state.result.status != "failed":
+                        try:
+                            finish(state)
+                        except Exception as e:
+                            fail(state, e)
+            if crashed:
+                runner.reset_after_crash()
+            dispatch()
+        runner.close()
+    except KeyboardInterrupt:
+        _stop(runner, states)
+        for s in states:
+            if s.result.status == "pending":
+                s.result.status = "interrupted"
+        reporter.summary([s.result for s in states], round(time.perf_counter() - t_batch, 3), interrupted=True)
+        raise
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_term)
+    results = [s.result for s in states]
+    reporter.summary(results, round(time.perf_counter() - t_batch, 3))
+    return results
+
+
+def stop_children(timeout_s: float = 5.0) -> None:
+    """Terminate every process this one started (and theirs), then kill what is left after ``timeout_s``."""
+    import psutil
+
+    me = psutil.Process()
+    try:
+        children = me.children(recursive=True)
+    except psutil.Error:
+        return
+    for p in children:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=timeout_s)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=timeout_s)
+
+
+def _stop(runner, states: list[_FileState]) -> None:
+    """After SIGINT/SIGTERM: stop the workers and ffmpeg, wait for render threads, remove partial files."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+    try:
+        cancel = getattr(runner, "cancel", None)
+        if cancel:
+            cancel()
+        stop_children()
+        runner.close(cancel=True)
+        stop_children(1.0)  # an ffmpeg a render thread started while we stopped the others
+        for s in states:
+            remove_partials(s.target)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def remove_partials(folder: Path) -> None:
+    """Delete the temporary files of interrupted writes (``.NAME.part``, ``.NAME.*.tmp``) in ``folder``."""
+    if not folder.is_dir():
+        return
+    for p in folder.iterdir():
+        if p.name.startswith(".") and (p.name.endswith(".part") or p.name.endswith(".tmp")):
+            p.unlink(missing_ok=True)
