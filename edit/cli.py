@@ -22,6 +22,7 @@ PROG = "verticalize"
 # Modules that add subcommands: each has add_commands(subparsers) -> {name: handler(args) -> exit code}.
 _COMMAND_MODULES: tuple[str, ...] = (
     "edit.farm",
+    "edit.verify",
     "edit.otio_io",
 )
 
