@@ -140,6 +140,20 @@ def test_ntsc_rate_round_trips_exactly_over_two_hours():
     assert again.to_json() == plan.to_json()
 
 
+@pytest.mark.parametrize("rate", [29.97, 1.0, 60000 / 1001])
+def test_times_rewritten_at_another_rate_land_on_the_same_frames(rate):
+    """Editors may store 29.97 for 30000/1001, seconds, or a doubled rate: whole frames all the same."""
+    plan = synthetic_plan("/films/scene.mov", 180, 320, 180, NTSC, False)
+    timeline = plan_to_timeline(plan)
+    for clip, ep in zip(episode_clips(timeline), plan.episodes):
+        s, e = ep["start"], ep["end"]
+        to = (lambda f: f) if rate == 29.97 else (lambda f: f * 1001 / 30000) if rate == 1.0 else (lambda f: 2 * f)
+        clip.source_range = otio.opentime.TimeRange(otio.opentime.RationalTime(to(s), rate),
+                                                     otio.opentime.RationalTime(to(e - s), rate))
+    text = otio.adapters.write_to_string(timeline, "otio_json")
+    assert timeline_to_plan(otio.adapters.read_from_string(text, "otio_json")).to_json() == plan.to_json()
+
+
 def test_moved_cut_point_renders_the_new_lengths(source, tmp_path, capsys):
     plan_path = plan_file(source, tmp_path)
     timeline_path = tmp_path / "edit.otio"
