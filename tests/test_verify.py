@@ -109,6 +109,8 @@ def test_rerender_with_same_settings_passes(runs):
     # the run folder itself, not its parent, gives the same checks under unprefixed names
     single = verify(runs["same"] / "clip", runs["golden"] / "clip")
     assert single.ok and ("ep001.en.mp4", "ssim") in _by_name(single)
+    mixed = verify(runs["same"], runs["golden"] / "clip")  # one folder per input against a lone run folder
+    assert mixed.ok and set(_by_name(mixed)) == set(_by_name(report))
 
 
 def test_shifted_cut_fails_plan_and_pixels(runs):
@@ -214,6 +216,29 @@ def test_bad_input_raises_one_line(runs, tmp_path):
         DEFAULT_THRESHOLDS.with_(min_ssm=0.9)
 
 
+# The common JUnit shape (Jenkins' junit.xsd): allowed attributes and children per element.
+JUNIT_ATTRS = {
+    "testsuites": {"name", "time", "tests", "failures", "disabled", "errors"},
+    "testsuite": {"name", "tests", "failures", "errors", "time", "disabled", "skipped", "timestamp", "hostname",
+                  "id", "package", "file", "log", "url", "version"},
+    "testcase": {"name", "assertions", "time", "classname", "status", "file", "line"},
+    "failure": {"message", "type"}, "error": {"message", "type"}, "skipped": {"message"},
+    "system-out": set(), "system-err": set(), "properties": set(), "property": {"name", "value"},
+}
+JUNIT_CHILDREN = {"testsuites": ("testsuite",), "testsuite": ("properties", "testcase", "system-out", "system-err"),
+                  "testcase": ("skipped", "error", "failure", "system-out", "system-err"),
+                  "failure": (), "error": (), "skipped": (), "system-out": (), "system-err": ()}
+
+
+def _assert_junit_shape(element):
+    assert set(element.attrib) <= JUNIT_ATTRS[element.tag], (element.tag, element.attrib)
+    order = JUNIT_CHILDREN[element.tag]
+    ranks = [order.index(child.tag) for child in element]  # ValueError: a child the schema does not allow
+    assert ranks == sorted(ranks), (element.tag, [c.tag for c in element])
+    for child in element:
+        _assert_junit_shape(child)
+
+
 def test_vmaf_when_asked_and_skipped_without_libvmaf(runs, tmp_path, monkeypatch):
     report = verify(runs["same"], runs["golden"], Thresholds(vmaf=True))
     vmaf = _by_name(report)[(VIDEO, "vmaf")]
@@ -226,7 +251,8 @@ def test_vmaf_when_asked_and_skipped_without_libvmaf(runs, tmp_path, monkeypatch
     assert _by_name(report)[(VIDEO, "vmaf")].status == "skip"
     write_junit(report, tmp_path / "v.xml")
     root = ET.parse(tmp_path / "v.xml").getroot()
-    assert root.get("skipped") == "1" and root.get("failures") == "0"
+    _assert_junit_shape(root)
+    assert root.get("failures") == "0" and sum(int(s.get("skipped")) for s in root.iter("testsuite")) == 1
     skipped = [c for c in root.iter("testcase") if c.find("skipped") is not None]
     assert [(c.get("classname"), c.get("name")) for c in skipped] == [(VIDEO, "vmaf")]
     assert "no libvmaf" in "".join(e.text or "" for e in root.iter("system-out"))
@@ -239,6 +265,7 @@ def test_junit_xml(runs, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["verify.xml"]  # no temporary file left
     root = ET.parse(path).getroot()
     assert root.tag == "testsuites"
+    _assert_junit_shape(root)
     assert root.get("tests") == str(len(report.checks)) and root.get("failures") == "3"
     suites = root.findall("testsuite")
     assert {s.get("name") for s in suites} == {c.output for c in report.checks}
