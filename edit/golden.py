@@ -43,7 +43,9 @@ def update_golden(outdir: str | os.PathLike, golden: str | os.PathLike) -> list[
     units = run_units(src)
     if dst == src or src in dst.parents or dst in src.parents:
         raise OptionsError(f"--golden {golden}: must be a separate folder from OUTDIR {outdir}")
-    if dst.exists() and (not dst.is_dir() or not _is_golden_folder(dst)):
+    if dst.exists() and not dst.is_dir():
+        raise OptionsError(f"--golden {golden}: is a file, not a folder")
+    if dst.exists() and not _is_golden_folder(dst):
         raise OptionsError(f"--golden {golden}: exists and holds files that are not run outputs; "
                            "refusing to replace it")
     dst.parent.mkdir(parents=True, exist_ok=True)

@@ -332,6 +332,8 @@ def test_golden_update_copies_atomically_and_refuses_without_target(runs, tmp_pa
     refused = cli("golden", "update", runs["same"], "--golden", foreign)
     assert refused.returncode == 2 and "refusing to replace it" in refused.stderr
     assert (foreign / "README.md").read_text() == "keep me"
+    with pytest.raises(OptionsError, match="is a file, not a folder"):
+        update_golden(runs["same"], foreign / "README.md")
     with pytest.raises(OptionsError, match="separate folder"):
         update_golden(runs["same"], runs["same"] / "clip")
 
