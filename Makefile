@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test samples clean bench
+.PHONY: demo test samples clean bench bench-e2e bench-long long-samples
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,18 @@ bench: samples
 	$(BIN)/python bench/analysis_speed.py
 	$(BIN)/python bench/reframe_quality.py
 	$(BIN)/python bench/plan_speed.py
+
+long-samples: $(STAMP)
+	$(BIN)/python samples/make_long.py --minutes 5
+	$(BIN)/python samples/make_long.py
+
+bench-e2e: samples
+	$(BIN)/python bench/e2e.py
+
+bench-long: long-samples
+	$(BIN)/python bench/e2e.py --minutes 5
+	$(BIN)/python bench/memory.py samples/build/long5m.mp4 samples/build/long.mp4
+	$(BIN)/python bench/e2e.py --long --steps decode,analyze
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
