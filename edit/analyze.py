@@ -12,9 +12,8 @@ import numpy as np
 
 from edit.defaults import DEFAULTS, Options, check_options
 from edit.episodes import Cue, Signals, plan_episodes
-from edit.audio import SAMPLE_RATE, audio_features, speech_spans
+from edit.audio import SAMPLE_RATE, speech_spans
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
-from edit.stream import AnalysisDecode
 from edit.plan import Plan, crop_size_for
 from edit.shots import ShotDetector
 from verticalize.errors import OptionsError
@@ -78,9 +77,8 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     then +-1 frame or so; a transition shorter than the gaps may come back as a
     cut inside it.
     """
-    from edit.media import decode_indexed, decode_indexed_parallel, frame_times
-    from edit.shots import SceneScan, content_score, frame_features
-
+    from edit.media import decode_indexed_parallel, frame_times
+    from edit.shots import SceneScan
     from verticalize.errors import InputError
 
     info = probe(path)
@@ -113,35 +111,67 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
         cuts += det.flush()
     strength = dict(det.cut_strength)
     if fast:
-        import bisect
-
-        inside = {c for s, e in det.transitions for c in range(s, e + 1)}
-        for k, c in enumerate(cuts):
-            if c in inside:
-                continue
-            j = bisect.bisect_left(decoded, c)
-            if j < len(decoded) and decoded[j] == c and j > 0 and decoded[j - 1] == c - 1:
-                continue  # both sides of the cut were decoded: exact
-            lo = decoded[j - 1] if j > 0 else 0
-            hi = decoded[j] if j < len(decoded) else n - 1
-            for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
-                try:
-                    exact = [(i, frame_features(f)) for i, f in decode_indexed(info, aw, ah, first=lo, last=hi,
-                                                                              seek_margin_s=margin)]
-                except InputError:
-                    exact = []
-                if [i for i, _ in exact] == list(range(lo, hi + 1)):
-                    break
-            if [i for i, _ in exact] == list(range(lo, hi + 1)) and len(exact) > 1:
-                best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))
-                new = exact[best][0]
-                if new != c:
-                    strength[new] = strength.pop(c)
-                    cuts[k] = new
+        cuts = refine_cuts(info, aw, ah, cuts, decoded, det.transitions, strength, n)
     if not details:
         return info.fps, cuts, n
     times = frame_times(info)[:n] if info.vfr else None
     return SceneScan(info.fps, n, cuts, list(det.transitions), list(det.flashes), strength, info.vfr, times)
+
+
+def refine_cuts(info: MediaInfo, width: int, height: int, cuts: list[int], decoded: list[int],
+                transitions, strength: dict[int, float], n: int, workers: int = 2) -> list[int]:
+    """Make cuts found on a frame-skipping scan frame-exact.
+
+    A hard cut reported at decoded frame ``c`` whose previous decoded frame is
+    not ``c - 1`` may lie anywhere in the skipped gap: the gap is decoded in
+    full (``workers`` ffmpeg processes at once) and the cut moved to the largest
+    content change in it. Cuts inside gradual ``transitions`` are left alone.
+    ``strength`` (cut -> score) is re-keyed in place. ``decoded`` is sorted.
+    """
+    import bisect
+    from concurrent.futures import ThreadPoolExecutor
+
+    from edit.media import decode_indexed
+    from edit.shots import content_score, frame_features
+    from verticalize.errors import InputError
+
+    inside = {c for s, e in transitions for c in range(s, e + 1)}
+    todo = []
+    for k, c in enumerate(cuts):
+        if c in inside:
+            continue
+        j = bisect.bisect_left(decoded, c)
+        if j < len(decoded) and decoded[j] == c and j > 0 and decoded[j - 1] == c - 1:
+            continue  # both sides of the cut were decoded: exact
+        lo = decoded[j - 1] if j > 0 else 0
+        hi = decoded[j] if j < len(decoded) else n - 1
+        todo.append((k, lo, hi))
+
+    def exact_cut(lo: int, hi: int) -> int | None:
+        exact: list = []
+        for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
+            try:
+                exact = [(i, frame_features(f)) for i, f in decode_indexed(info, width, height, first=lo, last=hi,
+                                                                          seek_margin_s=margin, threads=1)]
+            except InputError:
+                exact = []
+            if [i for i, _ in exact] == list(range(lo, hi + 1)):
+                break
+        if [i for i, _ in exact] != list(range(lo, hi + 1)) or len(exact) < 2:
+            return None
+        best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))
+        return exact[best][0]
+
+    cuts = list(cuts)
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            found = list(pool.map(lambda t: exact_cut(t[1], t[2]), todo))
+        for (k, _, _), new in zip(todo, found):
+            c = cuts[k]
+            if new is not None and new != c and new not in strength:
+                strength[new] = strength.pop(c)
+                cuts[k] = new
+    return cuts
 
 
 def add_recaps(episodes: list[dict], fps: Fraction, recap_s: float) -> None:
@@ -167,12 +197,77 @@ def face_share_per_frame(detections: dict[int, list], n: int, source_width: int)
     return share
 
 
-def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
-    """Decode ``path`` once and return the plan: shots, crop path per frame, episodes."""
+def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool):
+    """Decode once and feed every frame detector; returns (n, cuts, det, sal, faces, persons, audio, seconds)."""
+    from edit.audio import AudioAnalyzer
+    from edit.media import decode_indexed_parallel
+    from edit.stream import AudioDecode
     from reframe.faces import FaceSampler
     from reframe.persons import PersonSampler
+    from reframe.saliency import SaliencyTracker, changed_fraction
+
+    fps = info.fps
+    det = ShotDetector(float(fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
+    sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
+    every = max(1, int(round(float(fps) / opts.face_fps)))
+    faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
+    persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
+    audio = AudioAnalyzer(SAMPLE_RATE, fps) if info.has_audio else None
+    audio_decode = AudioDecode(info, SAMPLE_RATE, audio.feed).start() if audio is not None else None
+    if fast:  # intra and P-frames only, in parallel keyframe chunks; cuts refined below
+        frames = decode_indexed_parallel(info, aw, ah, skip="bidir")
+    else:
+        frames = enumerate(decode_frames(info, aw, ah))
+    cuts: list[int] = []
+    n = 0
+    t_faces = 0.0
+    # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps
+    still_every = max(1, int(round(float(fps) / opts.face_still_fps)))
+    ref_luma = np.zeros((ah, aw), np.float32)
+    last_face = -still_every
+    try:
+        with _progress(info.frame_count, Path(info.path).name) as bar:
+            for i, frame in frames:
+                cuts += det.process_frame(i, frame)
+                sal.process_frame(i, frame)
+                if faces.wants(i) and (i - last_face >= still_every or
+                                       changed_fraction(sal.luma, ref_luma) > opts.face_still_change):
+                    tf = time.perf_counter()
+                    faces.process_frame(i, frame)
+                    if not faces.detections[i] and persons.wants(i):
+                        persons.process_frame(i, frame)
+                    t_faces += time.perf_counter() - tf
+                    ref_luma[...] = sal.luma
+                    last_face = i
+                bar.update(i + 1 - n)
+                n = i + 1
+        if audio_decode is not None:
+            audio_decode.join()
+    finally:
+        faces.close()
+        persons.close()
+        if audio_decode is not None:
+            audio_decode.stop()
+    if fast:
+        n = max(n, info.frame_count)  # trailing B-frames were skipped
+        cuts += det.flush(n)
+        cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n)
+    else:
+        cuts += det.flush()
+    return n, cuts, det, sal, faces, persons, audio, t_faces
+
+
+def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
+    """Decode ``path`` once and return the plan: shots, crop path per frame, episodes.
+
+    The decode skips B-frames (``opts.analysis_skip_frames``): shots, saliency and
+    faces run on the intra and P-frames, the per-frame signals are filled in
+    within each shot, and every cut is made frame-exact by re-decoding the gap
+    it fell in. Audio is decoded alongside by a second ffmpeg process and
+    analysed as it streams.
+    """
     from reframe.path import solve_path
-    from reframe.saliency import SaliencyTracker
+    from verticalize.errors import InputError
 
     check_options(opts)
     t0 = time.perf_counter()
@@ -181,39 +276,27 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     fps = info.fps
     cw, ch = crop_size(info, opts.width, opts.height)
     aw, ah = analysis_size(info, opts.analysis_width_px)
-    det = ShotDetector(float(fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
-    sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
-    every = max(1, int(round(float(fps) / opts.face_fps)))
-    faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
-    persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
-    cuts: list[int] = []
-    n = 0
-    t_faces = 0.0
-    decoder = AnalysisDecode(info, aw, ah, SAMPLE_RATE)
+    fast = opts.analysis_skip_frames
     try:
-        with _progress(info.frame_count, Path(path).name) as bar:
-            for i, frame in enumerate(decoder):
-                cuts += det.process_frame(i, frame)
-                sal.process_frame(i, frame)
-                if faces.wants(i):
-                    tf = time.perf_counter()
-                    faces.process_frame(i, frame)
-                    if not faces.detections[i] and persons.wants(i):
-                        persons.process_frame(i, frame)
-                    t_faces += time.perf_counter() - tf
-                n = i + 1
-                bar.update(1)
-    finally:
-        faces.close()
-        persons.close()
-    cuts += det.flush()
-    if n != info.frame_count:
+        n, cuts, det, sal, faces, persons, audio_an, t_faces = _scan(info, opts, aw, ah, cw, fast)
+    except InputError as e:
+        if not fast or "timestamp" not in str(e):
+            raise
+        log.info("%s: %s; decoding every frame instead", path, e)  # no usable timestamps: the full pass
+        fast = False
+        n, cuts, det, sal, faces, persons, audio_an, t_faces = _scan(info, opts, aw, ah, cw, fast)
+    every = faces.every
+    if not fast and n != info.frame_count:
         log.warning("%s: decoded %d frames, the container lists %d; using %d", path, n, info.frame_count, n)
     t_decode = time.perf_counter() - t0
+    t_audio = time.perf_counter()
+    audio = audio_an.finish(n) if audio_an is not None else None
+    t_audio = time.perf_counter() - t_audio
+    centres, motion = sal.per_frame(n, cuts)
 
     bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
-    x, modes = solve_path(shot_spans, faces.detections, np.asarray(sal.centres), info.width, cw, float(fps), opts,
+    x, modes = solve_path(shot_spans, faces.detections, centres, info.width, cw, float(fps), opts,
                           persons=persons.spans)
     y0 = (info.height - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
@@ -225,14 +308,11 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
             crop["h"][s:e] = [info.height] * (e - s)
     cue_list = cues_in_frames(tracks, fps)
     cut_scores = dict(det.cut_strength)
-    t_audio = time.perf_counter()
-    audio = audio_features(decoder.audio, SAMPLE_RATE, n, fps) if info.has_audio else None
-    t_audio = time.perf_counter() - t_audio
     signals = Signals(fps, n, cuts, cue_list, cut_scores,
                       loudness=None if audio is None else audio.loudness_lufs,
                       loudness_fast=None if audio is None else audio.loudness_fast,
                       speech=None if audio is None else audio.speech,
-                      motion=np.asarray(sal.motion, np.float32),
+                      motion=motion,
                       face_share=face_share_per_frame(faces.detections, n, info.width))
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
                              opts.episodes, signals, opts.first_episode_min_s, opts.relax_boundaries)
@@ -249,7 +329,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
         extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},
         subtitles={lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()},
         transitions=[[int(a), int(b)] for a, b in det.transitions],
-        analysis={"analysis_size": [aw, ah], "face_every_frames": every,
+        analysis={"analysis_size": [aw, ah], "face_every_frames": every, "frames_decoded": len(sal.indices),
                   "faces_sampled": len(faces.detections),
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),
                   "persons_sampled": len(persons.spans),

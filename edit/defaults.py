@@ -22,7 +22,10 @@ class Options:
     relax_boundaries: bool = False    # when no plan fits, allow boundaries in speech, then cues, then off cuts
     # analysis
     analysis_width_px: int = 384      # width of the low-resolution analysis frames
+    analysis_skip_frames: bool = True # analyse intra and P-frames only (cuts re-decoded exactly); False: every frame
     face_fps: float = 6.0             # face detection rate, frames per second of source time
+    face_still_fps: float = 2.0       # face detection rate while the picture stands still, per second
+    face_still_change: float = 0.002  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
     person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
     shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1

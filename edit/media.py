@@ -384,15 +384,18 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
 
 
 def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
-                            chunk_s: float | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                            chunk_s: float | None = None,
+                            chunk_max_mb: float = 128.0) -> Iterator[tuple[int, np.ndarray]]:
     """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
-    ``chunk_s`` seconds (default: a third of each worker's share, 5 to 60 s)
+    ``chunk_s`` seconds (default: a third of each worker's share, 5 to 60 s, and no
+    more frames than fit in ``chunk_max_mb`` MB were every frame decoded)
     decoded by ``workers`` ffmpeg processes at once (0: one per core, at most 4).
 
     The H.264 decoder gains little from its own threads when it skips frames (the
     intra and P-frames left depend on each other in a chain); chunks that start on
     keyframes are independent. Frames come back in order; at most ``workers + 1``
-    chunks are held in memory.
+    chunks are held in memory, so memory is bounded whatever the input's length
+    (a chunk is never shorter than one keyframe interval, though).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -401,6 +404,7 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     if chunk_s is None:  # three chunks per worker, each 5..60 s (a chunk's frames wait in memory)
         chunk_s = min(60.0, max(5.0, n / float(info.fps) / (3 * workers)))
+    chunk_s = min(chunk_s, chunk_max_mb * 1e6 / (width * height * 3) / float(info.fps))
     step = max(1, int(chunk_s * float(info.fps)))
     starts = [0]
     for k in keys:

@@ -85,3 +85,70 @@ class AnalysisDecode:
         raw = b"".join(chunks)
         self.audio = np.frombuffer(raw[: len(raw) // 4 * 4], np.float32)
         self.frames = n
+
+
+class AudioDecode:
+    """Decode the first audio stream to mono float32 at ``rate`` Hz in a background
+    ffmpeg process, handing chunks of about 1 s to ``sink`` (a callable) as they come.
+
+    ``start()`` returns at once; ``join()`` waits and raises InputError if ffmpeg
+    failed. Nothing but one chunk is held in memory.
+    """
+
+    def __init__(self, info: MediaInfo, rate: int, sink):
+        self.info = info
+        self.rate = int(rate)
+        self.sink = sink
+        self.samples = 0
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._proc: subprocess.Popen | None = None
+
+    def start(self) -> "AudioDecode":
+        cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", "1", "-i", self.info.path, "-map", "0:a:0",
+               "-vn", "-sn", "-ac", "1", "-ar", str(self.rate), "-f", "f32le", "pipe:1"]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+        return self
+
+    def _pump(self) -> None:
+        proc = self._proc
+        err: list[bytes] = []
+        reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+        reader.start()
+        chunk = self.rate * 4  # one second of float32
+        rest = b""
+        try:
+            while True:
+                buf = proc.stdout.read(chunk)
+                if not buf:
+                    break
+                buf = rest + buf
+                cut = len(buf) // 4 * 4
+                rest = buf[cut:]
+                if cut:
+                    self.sink(np.frombuffer(buf[:cut], np.float32))
+                    self.samples += cut // 4
+        except BaseException as e:  # handed to join()
+            self._error = e
+            proc.kill()
+        finally:
+            proc.stdout.close()
+            rc = proc.wait()
+            reader.join()
+        if self._error is None and rc != 0:
+            text = b"".join(err).decode("utf-8", "replace")
+            self._error = InputError("audio decoding failed (" + _first_error_line(text) + ")", self.info.path)
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+        if self._thread is not None:
+            self._thread.join()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error

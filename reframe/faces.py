@@ -39,8 +39,10 @@ CLOSE_MIN_SCORE = 0.75  # short-range detections below this were coins and fabri
 
 
 class FaceSampler:
-    """Runs face detection every ``every`` frames; boxes are kept in source pixels.
+    """Runs face detection about every ``every`` frames; boxes are kept in source pixels.
 
+    On a stream with every frame, frames 0, every, 2*every, ... are sampled; when
+    frames are skipped, the first frame at or after each multiple of ``every``.
     ``detections`` maps a sampled frame index to a list of (x, y, w, h, score).
     Frames that were sampled and had no face map to an empty list.
     """
@@ -66,13 +68,15 @@ class FaceSampler:
             self._det.process(blank)
             self._close.process(blank)
         self.detections: dict[int, list[tuple[int, int, int, int, float]]] = {}
+        self._due = 0
 
     def wants(self, index: int) -> bool:
-        return index % self.every == 0
+        return index >= self._due
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         if not self.wants(index):
             return
+        self._due = (index // self.every + 1) * self.every
         found = self._det.process(frame).detections
         if not found:  # close-ups: the short-range model, held to a stricter score (it fires on textures)
             found = [d for d in self._close.process(frame).detections or [] if d.score[0] >= CLOSE_MIN_SCORE]

@@ -30,11 +30,14 @@ class PersonSampler:
             self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
             self._seg.process(np.zeros((64, 64, 3), np.uint8))
         self.spans: dict[int, tuple[float, float] | None] = {}
+        self._due = 0
 
     def wants(self, index: int) -> bool:
-        return index % self.every == 0
+        """True at the first frame offered at or after each multiple of ``every``."""
+        return index >= self._due
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
+        self._due = (index // self.every + 1) * self.every
         mask = self._seg.process(frame).segmentation_mask
         self.spans[index] = person_span(mask, self.sw, self.min_area, self.max_area)
 

@@ -75,8 +75,35 @@ def _best_window_kernel(columns, window):
     return best_x + (window - 1) / 2.0, share
 
 
+@numba.njit(cache=True, nogil=True)
+def _changed_fraction_kernel(a, b, threshold):
+    """Share of pixels (0..1) whose values differ by more than ``threshold``."""
+    h, w = a.shape
+    count = 0
+    for y in range(h):
+        for x in range(w):
+            if abs(a[y, x] - b[y, x]) > threshold:
+                count += 1
+    return count / float(h * w)
+
+
+def changed_fraction(a: np.ndarray, b: np.ndarray, threshold: float = 12.0) -> float:
+    """Share of pixels (0..1) of two same-sized luma images (0..255) that differ by more
+    than ``threshold`` luma levels: robust to sensor and compression noise."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    b = np.ascontiguousarray(b, dtype=np.float32)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError("need two 2-D luma images of the same size")
+    return float(_changed_fraction_kernel(a, b, float(threshold)))
+
+
 class SaliencyTracker:
-    """Streams frames; keeps per frame the best crop-window centre in source pixels."""
+    """Streams frames; keeps per frame the best crop-window centre in source pixels.
+
+    Frames may skip indices (a fast scan that decodes only some frames):
+    ``per_frame`` fills the gaps, never across a shot boundary. Three numbers
+    per decoded frame are kept, so memory stays flat on long inputs.
+    """
 
     def __init__(self, width: int, height: int, crop_w_frac: float, source_width: int,
                  motion_weight: float = 2.0):
@@ -89,22 +116,63 @@ class SaliencyTracker:
         self._prev = np.full((height, width), -1.0, np.float32)
         self._cur = np.empty((height, width), np.float32)
         self._cols = np.empty(width, np.float64)
-        self.centres: list[float] = []
-        self.shares: list[float] = []
-        self.motion: list[float] = []   # mean |d luma| per frame, 0..255
+        self.indices: list[int] = []    # decoded frame indices, increasing
+        self.centres: list[float] = []  # best window centre per decoded frame, source px
+        self.shares: list[float] = []   # share of the frame's saliency inside that window, 0..1
+        self.motion: list[float] = []   # mean |d luma| per frame of distance to the previous decoded frame, 0..255
+
+    @property
+    def luma(self) -> np.ndarray:
+        """Luma (0..255, float32) of the last frame processed; overwritten by the next one but one."""
+        return self._prev
 
     def reset_motion(self) -> None:
         """Forget the previous frame (call at a cut so the cut is not read as motion)."""
         self._prev[0, 0] = -1.0
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
-        if index != len(self.centres):
-            raise ValueError("frames must arrive in order")
-        self.motion.append(_saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight))
+        last = self.indices[-1] if self.indices else -1
+        if index <= last:
+            raise ValueError("frames must arrive in increasing order")
+        gap = index - last if last >= 0 else 1
+        m = _saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight)
         self._prev, self._cur = self._cur, self._prev
         cx, share = _best_window_kernel(self._cols, self.window)
+        self.indices.append(index)
+        self.motion.append(m / gap)
         self.centres.append((cx + 0.5) * self.scale)
         self.shares.append(share)
+
+    def per_frame(self, n: int, bounds: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(centre px, motion 0..255) for frames 0..n-1, filling undecoded frames.
+
+        Inside a shot (``bounds``: sorted shot starts, 0 first) a skipped frame
+        gets the linear blend of its decoded neighbours; at a shot's edges the
+        nearest decoded frame of the same shot is held; a shot with no decoded
+        frame takes the nearest one at all.
+        """
+        idx = np.asarray(self.indices, np.int64)
+        cen = np.asarray(self.centres, np.float64)
+        mot = np.asarray(self.motion, np.float64)
+        if idx.size == 0:
+            raise ValueError("no frames were processed")
+        if idx.size == n and idx[-1] == n - 1:
+            return cen.astype(np.float64), mot.astype(np.float32)
+        starts = sorted(set([0] + [b for b in (bounds or []) if 0 < b < n]))
+        ends = starts[1:] + [n]
+        centres = np.empty(n, np.float64)
+        motion = np.empty(n, np.float32)
+        for s, e in zip(starts, ends):
+            lo, hi = np.searchsorted(idx, s), np.searchsorted(idx, e)
+            frames = np.arange(s, e)
+            if hi > lo:
+                centres[s:e] = np.interp(frames, idx[lo:hi], cen[lo:hi])
+                motion[s:e] = np.interp(frames, idx[lo:hi], mot[lo:hi])
+            else:
+                k = min(max(lo, 0), idx.size - 1)
+                centres[s:e] = cen[k]
+                motion[s:e] = mot[k]
+        return centres, motion
 
 
 def saliency_columns(frame: np.ndarray, prev_luma: np.ndarray | None = None,

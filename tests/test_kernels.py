@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from edit.shots import ShotDetector, content_score, frame_features, grid_size
-from reframe.saliency import best_window, saliency_columns
+from reframe.saliency import best_window, changed_fraction, saliency_columns
 
 rng = np.random.default_rng(0)
 
@@ -83,3 +83,37 @@ def test_best_window_matches_brute_force():
         i = int(np.argmax(sums))
         assert c == pytest.approx(i + (window - 1) / 2)
         assert share == pytest.approx(sums[i] / cols.sum())
+
+
+def test_changed_fraction_matches_reference_and_ignores_noise():
+    a = rng.uniform(0, 255, (30, 40)).astype(np.float32)
+    b = a + rng.normal(0, 3, a.shape).astype(np.float32)     # noise: well under 12 levels
+    assert changed_fraction(a, b) == pytest.approx(float(np.mean(np.abs(a - b) > 12.0)))
+    assert changed_fraction(a, b) < 0.001
+    b[5:15, 10:30] += 40                                      # something moved: 200 of 1200 pixels
+    assert changed_fraction(a, b) == pytest.approx(float(np.mean(np.abs(a - b) > 12.0)))
+    assert changed_fraction(a, b) >= 200 / 1200
+    with pytest.raises(ValueError):
+        changed_fraction(a, b[:, :5])
+
+
+def test_saliency_tracker_fills_skipped_frames_within_shots_only():
+    from reframe.saliency import SaliencyTracker
+
+    def frame(x0):  # a bright bar at columns x0..x0+3 of a 40-wide frame
+        f = np.zeros((10, 40, 3), np.uint8)
+        f[:, x0:x0 + 4] = 255
+        return f
+
+    sal = SaliencyTracker(40, 10, 0.1, 400)   # source 400 px wide: 10 px per analysis column
+    for i, x0 in ((0, 2), (4, 10), (8, 30), (12, 34)):  # frames 0, 4 | cut at 6 | 8, 12
+        sal.process_frame(i, frame(x0))
+    with pytest.raises(ValueError):
+        sal.process_frame(12, frame(0))
+    centres, motion = sal.per_frame(14, [6])
+    c = [sal.centres[k] for k in range(4)]
+    np.testing.assert_allclose(centres[:5], np.interp(range(5), [0, 4], c[:2]))   # blended inside the shot
+    np.testing.assert_allclose(centres[5], c[1])                                  # held up to the cut
+    np.testing.assert_allclose(centres[6:9], c[2])                                 # held back from the shot's first decoded frame
+    np.testing.assert_allclose(centres[12:], c[3])
+    assert motion[8] == pytest.approx(sal.motion[2])                               # per frame of distance: /4
