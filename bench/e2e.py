@@ -112,7 +112,7 @@ def measure(commands: list[list[str]], jobs: int = 1, env: dict | None = None, c
                 total += rss
                 peak_one = max(peak_one, rss)
             peak_tree = max(peak_tree, total)
-            stop.wait(0.2)
+            stop.wait(0.02 if time.perf_counter() - t < 2 else 0.2)  # short commands: look often at first
 
     def one(cmd):
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env, cwd=cwd)
@@ -125,7 +125,7 @@ def measure(commands: list[list[str]], jobs: int = 1, env: dict | None = None, c
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     lb = load()
     t = time.perf_counter()
-    watcher.start()
+    watcher.start()  # polls the tree: RSS summed over processes (shared pages count once per process)
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(one, commands))

@@ -4,7 +4,7 @@
     python samples/make_long.py [--minutes 120] [--block-minutes 5] [--out DIR] [--name NAME] [--force]
 
 One block (5 minutes by default) is rendered from lavfi sources (testsrc2,
-SMPTE bars, mandelbrot, cellauto, life, gradients, zoneplate, and a photograph
+SMPTE bars, a colour chart, mandelbrot, life, gradients, and a photograph
 with a face from scikit-image moving over a plain background), with a hard cut
 between segments of 2 to 20 s. The block is encoded once with x264 superfast
 (B-frames, keyframe every 4 s and at cuts, as a film would have) and then
@@ -56,14 +56,15 @@ QUESTION_EVERY = 3          # about one cut in this many follows a question and 
 FACE_SHARE = 0.4            # share of shots with a face (the photograph), when the previous shot had none
 
 # name -> lavfi source chain producing 1920x1080 at 30 fps (small sources are scaled up: cheap to generate)
-SOURCES = {
+SOURCES = {  # all move slowly or not at all within a shot (strobing sources like cellauto are left out)
     "testsrc2": "testsrc2=s={w}x{h}:r=30",
+    "testsrc": "testsrc=s={w}x{h}:r=30",
     "bars": "smptehdbars=s={w}x{h}:r=30",
+    "chart": "colorchart=r=30:patch_size={patch}x{patch},scale={w}:{h}:flags=bilinear",
     "mandelbrot": "mandelbrot=s={w4}x{h4}:r=30:maxiter=64:end_scale=0.02,scale={w}:{h}:flags=bilinear",
-    "cellauto": "cellauto=s={w2}x{h2}:r=30:rule={rule}:random_fill_ratio=0.5:scroll=1,scale={w}:{h}:flags=neighbor",
-    "life": "life=s={w4}x{h4}:r=30:mold=10:ratio=0.2:life_color=#40ff60:death_color=#802010,scale={w}:{h}:flags=neighbor",
+    "life": "life=s={w4}x{h4}:r=10:mold=10:ratio=0.2:life_color=#40ff60:death_color=#802010,fps=30,"
+            "scale={w}:{h}:flags=bilinear",
     "gradients": "gradients=s={w2}x{h2}:r=30:speed=0.02:seed={seed},scale={w}:{h}:flags=bilinear",
-    "zoneplate": "zoneplate=s={w2}x{h2}:r=30:kt2=8:kx2=256:ky2=256,scale={w}:{h}:flags=bilinear",
     "face": "color=c={color}:s={w}x{h}:r=30",  # with the photograph overlaid, moving
 }
 WORDS = ("where were you last night the door was open I told you not to come back she knows about the money "
@@ -129,7 +130,7 @@ def filter_graph(segs: list[dict], face_png: Path, width: int = W, height: int =
     """One filtergraph: every segment's source trimmed to its frames, hue-shifted, concatenated."""
     parts, labels = [], []
     sizes = {"w": width, "h": height, "w2": width // 4 * 2, "h2": height // 4 * 2, "w4": width // 8 * 2,
-             "h4": height // 8 * 2}
+             "h4": height // 8 * 2, "patch": max(8, width // 12 // 2 * 2)}
     photo = height * 5 // 6
     face = str(face_png).replace("\\", "/").replace(":", "\\:")
     for k, seg in enumerate(segs):
