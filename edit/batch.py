@@ -26,7 +26,6 @@ import dataclasses
 import glob
 import hashlib
 import json
-import logging
 import os
 import signal
 import threading
@@ -43,7 +42,6 @@ from edit.render import (RenderTask, build_manifest, check_encoder, episode_task
                          render_episode)
 from verticalize.errors import InputError, OptionsError, PlanError, VerticalizeError
 
-log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".mxf",
                               ".flv", ".wmv", ".mpg", ".mpeg", ".3gp"})
@@ -325,8 +323,10 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
             state.result.status, state.result.error = "failed", msg
             state.result.seconds = round(time.perf_counter() - state.t0, 3)
             reporter.failed(state.path, msg, state.result.seconds)
-        if os.environ.get("VERTICALIZE_DEBUG") == "1" and not isinstance(err, VerticalizeError):
-            log.exception("%s", state.path, exc_info=err)
+        if os.environ.get("VERTICALIZE_DEBUG") == "1":  # the traceback too (remote ones include the worker's)
+            import traceback
+
+            traceback.print_exception(err)
 
     def finish(state: _FileState) -> None:
         plan = state.prepared.plan
@@ -454,6 +454,11 @@ def stop_children(timeout_s: float = 5.0) -> None:
         children = me.children(recursive=True)
     except psutil.Error:
         return
+    # multiprocessing's resource tracker ignores SIGTERM and exits by itself once its users are gone
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
+    children = [p for p in children if p.pid != tracker]
     for p in children:
         try:
             p.terminate()
