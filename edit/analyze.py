@@ -14,7 +14,7 @@ from edit.defaults import DEFAULTS, Options, check_options
 from edit.episodes import Cue, Signals, plan_episodes
 from edit.audio import SAMPLE_RATE, speech_spans
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
-from edit.plan import Plan, crop_size_for
+from edit.plan import Plan, crop_size_for, times_from_pts
 from edit.shots import ShotDetector
 from verticalize.errors import OptionsError
 
@@ -40,14 +40,15 @@ def load_subtitles(subtitles: dict[str, str] | None):
     return tracks
 
 
-def cues_in_frames(tracks, fps: Fraction) -> list[Cue]:
+def cues_in_frames(tracks, fps: Fraction, times=None) -> list[Cue]:
+    """Every cue of every track as frames ``[start, end)`` (``times``: exact frame starts, VFR)."""
     cues = []
     if not tracks:
         return cues
     from subtitles import cue_frame_spans
 
     for track in tracks.values():
-        for (s, e), cue in zip(cue_frame_spans(track, fps), track.cues):
+        for (s, e), cue in zip(cue_frame_spans(track, fps, times), track.cues):
             if e > s:
                 cues.append(Cue(s, e, cue.text))
     cues.sort(key=lambda c: (c.start, c.end))
@@ -306,7 +307,19 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
             crop["y"][s:e] = [0] * (e - s)
             crop["w"][s:e] = [info.width] * (e - s)
             crop["h"][s:e] = [info.height] * (e - s)
-    cue_list = cues_in_frames(tracks, fps)
+    source = {"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
+              "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio}
+    times = None
+    if info.vfr:  # exact timestamps for the renderer and the subtitles
+        from edit.media import frame_pts
+
+        tb, pts = frame_pts(info)
+        while len(pts) < n:  # more frames decoded than packets listed: one more step each
+            pts.append(pts[-1] + (pts[-1] - pts[-2] if len(pts) > 1 else max(1, int(1 / (fps * tb)))))
+        pts = pts[:n]
+        source.update(vfr=True, time_base=f"{tb.numerator}/{tb.denominator}", frame_pts=pts)
+        times = times_from_pts(pts, tb, fps)
+    cue_list = cues_in_frames(tracks, fps, times)
     cut_scores = dict(det.cut_strength)
     signals = Signals(fps, n, cuts, cue_list, cut_scores,
                       loudness=None if audio is None else audio.loudness_lufs,
@@ -320,8 +333,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                      for e in episodes]
     add_recaps(episode_dicts, fps, opts.recap_s)
     return Plan(
-        source={"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
-                "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio},
+        source=source,
         target={"width": opts.width, "height": opts.height},
         shots=[{"start": s, "end": e, "mode": m} for (s, e), m in zip(shot_spans, modes)],
         crop=crop,

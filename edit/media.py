@@ -252,6 +252,18 @@ def frame_times(info: MediaInfo) -> list[Fraction]:
     return [(t - t0) * tb for t in times]
 
 
+def frame_pts(info: MediaInfo) -> tuple[Fraction, list[int]]:
+    """(time base, presentation timestamp of every frame counted from the first, in time-base ticks).
+
+    ``frame_times`` in integers: frame k starts ``pts[k] * time_base`` seconds after frame 0.
+    """
+    times = frame_times(info)
+    path = Path(info.path)
+    entry = _times_cache.get(_cache_key(path))
+    tb = entry[0] if entry else Fraction(1, 1) / info.fps
+    return tb, [int(t / tb) for t in times]
+
+
 def _check_decodable(ff: str, path: Path) -> None:
     proc = subprocess.run([ff, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0",
                            "-frames:v", "2", "-f", "null", "-"], capture_output=True, text=True, errors="replace")

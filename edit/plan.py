@@ -35,6 +35,22 @@ class Plan:
         return Fraction(self.source["fps"])
 
     @property
+    def vfr(self) -> bool:
+        return bool(self.source.get("vfr"))
+
+    def frame_times(self) -> list[Fraction] | None:
+        """Start time of frames 0..frame_count (s, exact; the last entry is the end of the
+        last frame) for variable-frame-rate sources; None for constant rate (k / fps)."""
+        if not self.vfr:
+            return None
+        return times_from_pts(self.source["frame_pts"], Fraction(str(self.source["time_base"])), self.fps)
+
+    def time_of(self, frame: int, times: list[Fraction] | None = None) -> Fraction:
+        """Start time of source ``frame`` (0..frame_count) in seconds, exact."""
+        times = times if times is not None else self.frame_times()
+        return times[frame] if times is not None else frame / self.fps
+
+    @property
     def cuts(self) -> list[int]:
         return [s["start"] for s in self.shots[1:]]
 
@@ -42,6 +58,14 @@ class Plan:
         return {"schema": SCHEMA, "source": self.source, "target": self.target, "shots": self.shots,
                 "crop": self.crop, "episodes": self.episodes, "subtitles": self.subtitles,
                 "transitions": self.transitions, "extras": self.extras, "analysis": self.analysis}
+
+
+def times_from_pts(pts: list[int], time_base: Fraction, fps: Fraction) -> list[Fraction]:
+    """Frame start times (s) from timestamps, plus the end of the last frame (its predecessor's
+    duration, or one frame at ``fps``)."""
+    times = [p * time_base for p in pts]
+    last = times[-1] - times[-2] if len(times) > 1 else 1 / fps
+    return times + [times[-1] + last]
 
 
 def crop_size_for(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
@@ -127,6 +151,17 @@ def validate_plan(plan: Plan, path: Any = None) -> None:
     n = src["frame_count"]
     if not isinstance(n, int) or n < 1:
         fail("source.frame_count must be a positive integer")
+    if src.get("vfr"):
+        try:
+            tb = Fraction(str(src.get("time_base")))
+        except (ValueError, ZeroDivisionError):
+            tb = Fraction(0)
+        if tb <= 0:
+            fail("source.time_base must be a positive rational like '1/90000' for a variable-frame-rate source")
+        pts = src.get("frame_pts")
+        if not isinstance(pts, list) or len(pts) != n or not all(isinstance(v, int) for v in pts) \
+                or any(b <= a for a, b in zip(pts, pts[1:])) or pts[0] != 0:
+            fail(f"source.frame_pts must list {n} increasing integer timestamps from 0")
     tw, th = plan.target.get("width"), plan.target.get("height")
     if not (isinstance(tw, int) and isinstance(th, int) and tw > 0 and th > 0 and tw % 2 == 0 and th % 2 == 0):
         fail("target width and height must be positive even integers")

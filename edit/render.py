@@ -40,11 +40,13 @@ def _seconds(value: Fraction) -> str:
     return f"{float(value):.6f}"
 
 
-def sendcmd_script(xs, ys, ws, hs, fps: Fraction) -> str:
+def sendcmd_script(xs, ys, ws, hs, fps: Fraction, times=None) -> str:
     """sendcmd lines that move ``crop@c`` on the frames where the window changes.
 
     A command at (k - 1/2)/fps takes effect from episode frame k on, so float
-    rounding can never land it on the wrong frame.
+    rounding can never land it on the wrong frame. ``times`` (variable frame
+    rate): each episode frame's start in seconds from the first; the command
+    then goes halfway between frames k - 1 and k.
     """
     lines = []
     prev = (xs[0], ys[0], ws[0], hs[0])
@@ -52,7 +54,8 @@ def sendcmd_script(xs, ys, ws, hs, fps: Fraction) -> str:
         cur = (xs[k], ys[k], ws[k], hs[k])
         if cur != prev:
             parts = [f"crop@c {name} {v}" for name, v, p in zip("xywh", cur, prev) if v != p]
-            lines.append(f"{_seconds((k - Fraction(1, 2)) / fps)} " + ", ".join(parts) + ";")
+            at = (k - Fraction(1, 2)) / fps if times is None else (times[k - 1] + times[k]) / 2
+            lines.append(f"{_seconds(at)} " + ", ".join(parts) + ";")
             prev = cur
     return "".join(line + "\n" for line in lines)
 
@@ -116,8 +119,10 @@ def _segments(plan: Plan, task: RenderTask) -> list[tuple[int, int]]:
 def _base_entry(plan: Plan, task: RenderTask) -> dict:
     ep = plan.episodes[task.episode - 1]
     n = sum(e - s for s, e in _segments(plan, task))
+    times = plan.frame_times()
+    seconds = sum(plan.time_of(e, times) - plan.time_of(s, times) for s, e in _segments(plan, task))
     entry = {"episode": task.episode, "lang": task.lang, "video": Path(task.output).name, "start": ep["start"],
-             "end": ep["end"], "frames": n, "duration_s": round(float(n / plan.fps), 6)}
+             "end": ep["end"], "frames": n, "duration_s": round(float(seconds), 6)}
     if ep.get("recap"):
         entry["recap_frames"] = ep["recap"]["end"] - ep["recap"]["start"]
     return entry
@@ -128,7 +133,7 @@ def _episode_track(plan: Plan, task: RenderTask, tracks):
     from subtitles.retime import track_for_segments
 
     track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
-    return track_for_segments(track, _segments(plan, task), plan.fps)
+    return track_for_segments(track, _segments(plan, task), plan.fps, times=plan.frame_times())
 
 
 def _subtitle_entry(task: RenderTask, ep_track) -> dict:
@@ -192,7 +197,8 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
 
             ep_track = _episode_track(plan, task, tracks)
             ass = work / "subs.ass"
-            write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=fps)
+            # constant rate: cue times snapped to the frame grid; variable: already exact frame times
+            write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=None if plan.vfr else fps)
             burn.append(ass)
             entry.update(_subtitle_entry(task, ep_track))
             write_srt(ep_track, out.with_name(entry["subtitles"]))
@@ -204,11 +210,13 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
                 v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir()))
             env["FONTCONFIG_FILE"] = str(fontconfig_file())
         v = v.filter("format", "yuv420p")
+        # constant rate: the output's own grid; variable: every source frame once, at its own time
+        timing = ({"fps_mode": "passthrough"} if plan.vfr else
+                  {"fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}"})
         stream = ffmpeg.output(
             v, a, str(tmp_out), f="mp4", **video_codec_args(opts),
-            **{"pix_fmt": "yuv420p", "fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}",
-               "frames:v": n, "t": _seconds(n / fps), "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k",
-               "ar": 48000, "movflags": "+faststart"})
+            **{"pix_fmt": "yuv420p", **timing, "frames:v": n, "t": _seconds(Fraction(str(entry["duration_s"]))),
+               "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, "movflags": "+faststart"})
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream)
         proc = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env)
         if proc.returncode != 0:
@@ -224,9 +232,12 @@ def _segment(plan: Plan, start: int, end: int, cmd_file: Path, W: int, H: int):
     """(video, audio) streams of source frames [start, end): exact trim, crop path or pad, scale."""
     fps = plan.fps
     n = end - start
+    times = plan.frame_times()
+    rel = None if times is None else [t - times[start] for t in times[start:end + 1]]
     crop, pad_ranges = episode_windows(plan, start, end)
-    script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps)
-    ss = (start - Fraction(1, 2)) / fps if start > 0 else Fraction(0)
+    script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps, rel)
+    # seek to halfway between the frame before and the first frame: that frame comes first
+    ss = (plan.time_of(start - 1, times) + plan.time_of(start, times)) / 2 if start > 0 else Fraction(0)
     src = ffmpeg.input(plan.source["path"], ss=_seconds(ss)) if start > 0 else ffmpeg.input(plan.source["path"])
     v = src.video.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)
     if pad_ranges:
@@ -239,8 +250,8 @@ def _segment(plan: Plan, start: int, end: int, cmd_file: Path, W: int, H: int):
          .filter("scale", W, H, flags="lanczos")
          .filter("setsar", 1))
     if pad_ranges:
-        v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps))
-    dur = _seconds(n / fps)
+        v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
+    dur = _seconds(n / fps if rel is None else rel[n])
     if plan.source.get("has_audio"):
         a = src.audio.filter("asetpts", "PTS-STARTPTS").filter("atrim", end=dur).filter("apad", whole_dur=dur)
     else:
@@ -336,10 +347,12 @@ def _padded(stream, W: int, H: int):
     return bg.overlay(fg, x="(W-w)/2", y="(H-h)/2")
 
 
-def _between(ranges: list[tuple[int, int]], fps: Fraction) -> str:
-    """An ffmpeg expression true on episode frames in any [start, end) range."""
-    half = Fraction(1, 2)
-    return "+".join(f"between(t,{_seconds((s - half) / fps)},{_seconds((e - half) / fps)})" for s, e in ranges)
+def _between(ranges: list[tuple[int, int]], fps: Fraction, times=None) -> str:
+    """An ffmpeg expression true on episode frames in any [start, end) range (``times``: each
+    episode frame's start in seconds, for variable frame rate)."""
+    def edge(k: int) -> Fraction:  # halfway into the gap before frame k
+        return (k - Fraction(1, 2)) / fps if times is None else (times[max(k - 1, 0)] + times[k]) / 2
+    return "+".join(f"between(t,{_seconds(edge(s))},{_seconds(edge(e))})" for s, e in ranges)
 
 
 def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,

@@ -576,15 +576,23 @@ def load_track(path, lang: str) -> Track:
     return Track(lang=lang, cues=tuple(ordered), source=str(path), repairs=tuple(log.notes()))
 
 
-def cue_frame_spans(track: Track, fps: Fraction) -> list[tuple[int, int]]:
+def cue_frame_spans(track: Track, fps: Fraction, times=None) -> list[tuple[int, int]]:
     """Frames on which each cue is shown: ``[first, end)`` per cue, same order.
 
     ``first`` is the first frame whose start time is >= the cue start, ``end``
     the first frame whose start is >= the cue end (frame times compared at
     the cues' ms resolution, see ``first_frame_at_or_after``). A cue shorter
-    than a frame gap can get an empty span (first == end).
+    than a frame gap can get an empty span (first == end). ``times``: the
+    exact start time (s) of every frame, for variable-frame-rate video; the
+    last entry ends the last frame.
     """
     rate = as_fps(fps)
+    if times is not None:
+        import bisect
+
+        starts_ms = [round(t * 1000) for t in times]
+        return [(bisect.bisect_left(starts_ms, cue.start_ms), bisect.bisect_left(starts_ms, cue.end_ms))
+                for cue in track.cues]
     return [
         (first_frame_at_or_after(cue.start_ms, rate), first_frame_at_or_after(cue.end_ms, rate))
         for cue in track.cues

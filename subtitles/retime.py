@@ -62,7 +62,7 @@ def split_cue_text(text: str, lang: str, first: int, end: int, cuts: list[int]) 
 
 
 def track_for_segments(track: Track, segments: list[tuple[int, int]], fps: Fraction,
-                       split_text: bool = True) -> Track:
+                       split_text: bool = True, times=None) -> Track:
     """The cues shown on the source frame ranges ``segments``, played back to back from 0 ms.
 
     Each cue part inside a range is re-timed to the output: its frames
@@ -70,6 +70,9 @@ def track_for_segments(track: Track, segments: list[tuple[int, int]], fps: Fract
     A cue crossing a range boundary is split there; with ``split_text`` its
     text is divided between the parts (see ``split_cue_text``), otherwise
     every part shows the whole text. Parts left without text are dropped.
+    ``times`` (variable frame rate): the exact start of every source frame in
+    seconds, one more entry than frames; output times then follow them,
+    ``ms = round(1000 * (output time of the frame))``.
     """
     rate = as_fps(fps)
     checked = []
@@ -80,7 +83,14 @@ def track_for_segments(track: Track, segments: list[tuple[int, int]], fps: Fract
         checked.append((start_frame, end_frame))
     cues = []
     offset = 0
-    spans = cue_frame_spans(track, rate)
+    offset_s = Fraction(0)
+    spans = cue_frame_spans(track, rate, times)
+
+    def out_ms(frame: int, start_frame: int) -> int:
+        if times is None:
+            return frame_to_ms(offset + frame - start_frame, rate)
+        return round(1000 * (offset_s + times[frame] - times[start_frame]))
+
     for start_frame, end_frame in checked:
         for cue, (first, end) in zip(track.cues, spans):
             a, b = max(first, start_frame), min(end, end_frame)
@@ -93,9 +103,10 @@ def track_for_segments(track: Track, segments: list[tuple[int, int]], fps: Fract
                 text = pieces[1 if start_frame > first else 0]
             if not text:
                 continue
-            cues.append(Cue(frame_to_ms(offset + a - start_frame, rate), frame_to_ms(offset + b - start_frame, rate),
-                            text, line=cue.line))
+            cues.append(Cue(out_ms(a, start_frame), out_ms(b, start_frame), text, line=cue.line))
         offset += end_frame - start_frame
+        if times is not None:
+            offset_s += times[end_frame] - times[start_frame]
     cues.sort(key=lambda c: (c.start_ms, c.end_ms))
     return Track(lang=track.lang, cues=tuple(cues), source=track.source, repairs=track.repairs)
 
