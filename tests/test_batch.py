@@ -194,3 +194,17 @@ def test_nvenc_without_gpu_is_one_line_and_writes_nothing(inputs, tmp_path, comm
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("verticalize: error: h264_nvenc: no NVIDIA GPU/driver available (ffmpeg: ")
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_library_run_resumes_in_process(inputs, tmp_path):
+    import verticalize
+    from edit.defaults import DEFAULTS
+
+    opts = DEFAULTS.with_(episodes=False, width=180, height=320, preset="superfast", jobs=1)
+    (m1,) = verticalize.run([inputs / "c03.mp4"], tmp_path, opts=opts)
+    video = tmp_path / "c03" / "ep001.mp4"
+    first = video.stat().st_mtime_ns
+    (m2,) = verticalize.run([inputs / "c03.mp4"], tmp_path, opts=opts, resume=True)
+    assert video.stat().st_mtime_ns == first and m2 == m1
+    assert m1["input"]["sha256"] == file_sha256(inputs / "c03.mp4")
+    assert count_frames(video) == FRAMES
