@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from edit.defaults import DEFAULTS, Options, check_options
-from edit.episodes import Cue, Signals, plan_episodes
+from edit.episodes import Cue, Signals, clear_of_dissolves, plan_episodes
 from edit.audio import SAMPLE_RATE, speech_spans
 from edit.media import MediaInfo, analysis_size, decode_frames, probe
 from edit.plan import Plan, crop_size_for, times_from_pts
@@ -331,6 +331,11 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                              opts.episodes, signals, opts.first_episode_min_s, opts.relax_boundaries)
     episode_dicts = [{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
                      for e in episodes]
+    # a dissolve's midpoint is a blend of two shots: end and start on its clean edges instead
+    flat = lambda s, e: not 20.0 <= sal.brightness_at((s + e) // 2) <= 235.0   # a dip to black or white
+    spoken = cue_list + ([Cue(a, b, "") for a, b in speech_spans(audio.speech)] if audio is not None else [])
+    clear_of_dissolves(episode_dicts, det.transitions, lambda s, e: not flat(s, e), spoken,
+                       int(opts.episode_min_s * float(fps)))
     add_recaps(episode_dicts, fps, opts.recap_s)
     return Plan(
         source=source,

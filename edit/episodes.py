@@ -367,3 +367,33 @@ def _max_sum(frame_count: int, cands: list[tuple[int, float, list]], min_f: int,
         else:
             eps.append(Episode(k + 1, s, e, 0.0, []))
     return eps
+
+
+def clear_of_dissolves(episodes: list[dict], transitions: list, is_dissolve, cues: list[Cue],
+                       min_frames: int) -> None:
+    """Move episode boundaries that sit mid-dissolve to the dissolve's clean edges, in place.
+
+    A dissolve's cut is its midpoint, a half-and-half mix of two shots: an
+    episode ending there ends on a blend. Instead the episode ends on the last
+    clean frame of the old shot (the dissolve's ``start``) and the next begins
+    on the first clean frame of the new one (its ``end``); the mixed frames are
+    left out. Fades through black or white (``is_dissolve(start, end)`` False)
+    keep their midpoint, which is the dark or light hold itself. A boundary
+    stays put when a cue shows inside the dissolve or when an episode other
+    than the last would drop under ``min_frames``.
+    """
+    spans = {(s + e) // 2: (s, e) for s, e in transitions}
+    for prev, nxt in zip(episodes, episodes[1:]):
+        b = prev["end"]
+        if nxt["start"] != b or b not in spans:
+            continue
+        s, e = spans[b]
+        if not (prev["start"] < s < b < e < nxt["end"]) or not is_dissolve(s, e):
+            continue
+        if any(c.start < e and c.end > s for c in cues):
+            continue
+        last = nxt is episodes[-1]
+        if s - prev["start"] < min_frames or (not last and nxt["end"] - e < min_frames):
+            continue
+        prev["end"], nxt["start"] = s, e
+        prev.setdefault("reasons", []).append({"feature": "dissolve_left_out", "value": e - s})

@@ -120,6 +120,7 @@ class SaliencyTracker:
         self.centres: list[float] = []  # best window centre per decoded frame, source px
         self.shares: list[float] = []   # share of the frame's saliency inside that window, 0..1
         self.motion: list[float] = []   # mean |d luma| per frame of distance to the previous decoded frame, 0..255
+        self.brightness: list[float] = []  # mean luma per decoded frame, 0..255
 
     @property
     def luma(self) -> np.ndarray:
@@ -138,10 +139,19 @@ class SaliencyTracker:
         m = _saliency_columns_kernel(frame, self._prev, self._cur, self._cols, self.motion_weight)
         self._prev, self._cur = self._cur, self._prev
         cx, share = _best_window_kernel(self._cols, self.window)
+        self.brightness.append(float(self._prev.mean()))
         self.indices.append(index)
         self.motion.append(m / gap)
         self.centres.append((cx + 0.5) * self.scale)
         self.shares.append(share)
+
+    def brightness_at(self, frame: int) -> float:
+        """Mean luma (0..255) of the decoded frame nearest to ``frame``."""
+        import bisect
+
+        j = bisect.bisect_left(self.indices, frame)
+        near = [k for k in (j - 1, j) if 0 <= k < len(self.indices)]
+        return self.brightness[min(near, key=lambda k: abs(self.indices[k] - frame))]
 
     def per_frame(self, n: int, bounds: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(centre px, motion 0..255) for frames 0..n-1, filling undecoded frames.

@@ -140,3 +140,26 @@ def test_hook_features_in_range():
     sig = Signals(Fraction(30), 200, [100], [Cue(10, 95, "Really?")], {100: 0.9})
     f = hook_features(100, sig, [10, 10], 40.0)
     assert f["question"] == 1.0 and 0 < f["line_just_ended"] <= 1 and f["quickening"] == 0.75
+
+
+def test_boundaries_leave_dissolves_out_but_keep_fades_and_busy_spans():
+    from edit.episodes import clear_of_dissolves
+
+    def eps(*bounds):
+        return [{"index": i + 1, "start": a, "end": b, "score": 0.0, "reasons": []}
+                for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+
+    transitions = [(1790, 1810), (3590, 3614)]
+    got = eps(0, 1800, 3602, 5000)
+    clear_of_dissolves(got, transitions, lambda s, e: True, [], 900)
+    assert [(e["start"], e["end"]) for e in got] == [(0, 1790), (1810, 3590), (3614, 5000)]
+    assert got[0]["reasons"][-1] == {"feature": "dissolve_left_out", "value": 20}
+    fades = eps(0, 1800, 3602, 5000)
+    clear_of_dissolves(fades, transitions, lambda s, e: False, [], 900)     # through black: the midpoint is the hold
+    assert [(e["start"], e["end"]) for e in fades] == [(0, 1800), (1800, 3602), (3602, 5000)]
+    talk = eps(0, 1800, 3602, 5000)
+    clear_of_dissolves(talk, transitions, lambda s, e: True, [Cue(1805, 1850, "hi")], 900)
+    assert [(e["start"], e["end"]) for e in talk][:2] == [(0, 1800), (1800, 3590)]
+    short = eps(0, 1800, 3602, 5000)
+    clear_of_dissolves(short, transitions, lambda s, e: True, [], 1795)      # would drop under the minimum
+    assert short[0]["end"] == 1800
