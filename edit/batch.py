@@ -259,6 +259,9 @@ class LocalRunner:
                                              initializer=_worker_init)
         return self._pool
 
+    def check_encoder(self, encoder: str) -> None:
+        check_encoder(encoder)
+
     def submit_prepare(self, *args) -> Future:
         return self._analysis_pool().submit(prepare, *args)
 
@@ -303,10 +306,10 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
     from edit.progress import NullReporter
 
     reporter = reporter or NullReporter()
-    check_encoder(opts.encoder)
     targets = target_dirs(inputs, outdir)
     slots = opts.jobs or os.cpu_count() or 1
     runner = runner or LocalRunner(slots, len(inputs))
+    runner.check_encoder(opts.encoder)  # before any work: where the renders run
     slots = runner.slots
     states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
     reporter.begin([s.path for s in states])

@@ -38,6 +38,25 @@ def connect(address: str):
         raise OptionsError(f"--scheduler {address}: cannot connect ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
 
+def check_encoder_on_workers(client, encoder: str) -> None:
+    """check_encoder on every worker of ``client`` (the renders run there, not here)."""
+    from verticalize.errors import RenderError
+
+    for worker, error in sorted(client.run(_encoder_error, encoder).items()):
+        if error:
+            raise RenderError(f"{error} (on worker {worker})")
+
+
+def _encoder_error(encoder: str) -> str | None:
+    from verticalize.errors import RenderError
+
+    try:
+        check_encoder(encoder)
+    except RenderError as e:
+        return str(e)
+    return None
+
+
 def _prepare_remote(*args):
     from edit.batch import prepare
 
@@ -78,6 +97,9 @@ class DaskRunner:
 
         return self._watch.submit(result)
 
+    def check_encoder(self, encoder: str) -> None:
+        check_encoder_on_workers(self.client, encoder)
+
     def submit_prepare(self, path: str, target: str, subtitles: dict[str, str] | None, opts: Options,
                        resume: bool) -> Future:
         # workers may run elsewhere: absolute paths only
@@ -114,13 +136,13 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
     """``render()`` with every task on the cluster; writes manifest.json here when all are done."""
     from edit.plan import write_json_atomic
 
-    check_encoder(opts.encoder)
     outdir = Path(outdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
     wanted = langs if langs is not None else list(plan.subtitles)
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
     client = connect(address)
     try:
+        check_encoder_on_workers(client, opts.encoder)
+        outdir.mkdir(parents=True, exist_ok=True)
         futures = [client.submit(_render_remote, plan, t, opts, pure=False) for t in tasks]
         try:
             entries = client.gather(futures)

@@ -168,3 +168,22 @@ def test_dask_render_of_one_task_and_a_bad_input(clip, local_run, cluster, tmp_p
     lines = [l for l in proc.stderr.splitlines() if "error" in l]
     assert len(lines) == 1 and lines[0].startswith(f"verticalize: error: {bad}: "), proc.stderr
     assert count_frames(tmp_path / "o" / "scene" / "ep001.mp4") > 0
+
+
+def test_dask_nvenc_is_probed_on_the_workers(clip, cluster, tmp_path):
+    from edit.render import check_encoder
+    from verticalize.errors import RenderError
+
+    try:
+        check_encoder("h264_nvenc")
+        pytest.skip("this machine has a working NVENC")
+    except RenderError:
+        pass
+    proc = subprocess.run([sys.executable, "-m", "edit.cli", "run", clip["video"], "-o", tmp_path / "o", *OPTS,
+                           "--encoder", "h264_nvenc", "--scheduler", cluster], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("verticalize: error: h264_nvenc: no NVIDIA GPU/driver available"), \
+        proc.stderr
+    assert "(on worker tcp://127.0.0.1:" in lines[0]
+    assert not (tmp_path / "o").exists()
