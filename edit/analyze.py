@@ -206,6 +206,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     from reframe.faces import FaceSampler
     from reframe.persons import PersonSampler
     from reframe.saliency import SaliencyTracker, changed_fraction
+    from reframe.speakers import MouthSampler
 
     fps = info.fps
     det = ShotDetector(float(fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
@@ -226,6 +227,9 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     still_every = max(1, int(round(float(fps) / opts.face_still_fps)))
     ref_luma = np.zeros((ah, aw), np.float32)
     last_face = -still_every
+    mouths = None
+    mouth_every = max(1, int(round(float(fps) / opts.mouth_fps)))
+    mouth_due, apart, boxes = 0, False, []
     try:
         with _progress(info.frame_count, Path(info.path).name) as bar:
             for i, frame in frames:
@@ -240,6 +244,16 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                     t_faces += time.perf_counter() - tf
                     ref_luma[...] = sal.luma
                     last_face = i
+                    boxes = faces.detections[i]
+                    apart = len(boxes) >= 2 and (max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes)
+                                                 > cw - 4)
+                if apart and i >= mouth_due:  # faces that cannot share the crop: who speaks?
+                    tf = time.perf_counter()
+                    if mouths is None:
+                        mouths = MouthSampler(info.width, info.height)
+                    mouths.process_frame(i, frame, boxes)
+                    mouth_due = (i // mouth_every + 1) * mouth_every
+                    t_faces += time.perf_counter() - tf
                 bar.update(i + 1 - n)
                 n = i + 1
         if audio_decode is not None:
@@ -247,6 +261,8 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     finally:
         faces.close()
         persons.close()
+        if mouths is not None:
+            mouths.close()
         if audio_decode is not None:
             audio_decode.stop()
     if fast:
@@ -255,7 +271,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n)
     else:
         cuts += det.flush()
-    return n, cuts, det, sal, faces, persons, audio, t_faces
+    return n, cuts, det, sal, faces, persons, audio, t_faces, (mouths.samples if mouths is not None else {})
 
 
 def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
@@ -279,13 +295,13 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     aw, ah = analysis_size(info, opts.analysis_width_px)
     fast = opts.analysis_skip_frames
     try:
-        n, cuts, det, sal, faces, persons, audio_an, t_faces = _scan(info, opts, aw, ah, cw, fast)
+        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths = _scan(info, opts, aw, ah, cw, fast)
     except InputError as e:
         if not fast or "timestamp" not in str(e):
             raise
         log.info("%s: %s; decoding every frame instead", path, e)  # no usable timestamps: the full pass
         fast = False
-        n, cuts, det, sal, faces, persons, audio_an, t_faces = _scan(info, opts, aw, ah, cw, fast)
+        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths = _scan(info, opts, aw, ah, cw, fast)
     every = faces.every
     if not fast and n != info.frame_count:
         log.warning("%s: decoded %d frames, the container lists %d; using %d", path, n, info.frame_count, n)
@@ -297,8 +313,9 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
 
     bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
+    turns: list = []
     x, modes = solve_path(shot_spans, faces.detections, centres, info.width, cw, float(fps), opts,
-                          persons=persons.spans)
+                          persons=persons.spans, mouths=mouths, turns=turns)
     y0 = (info.height - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
     for (s, e), mode in zip(shot_spans, modes):
@@ -340,7 +357,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     return Plan(
         source=source,
         target={"width": opts.width, "height": opts.height},
-        shots=[{"start": s, "end": e, "mode": m} for (s, e), m in zip(shot_spans, modes)],
+        shots=[{"start": s, "end": e, "mode": m, **({"speakers": [list(t) for t in tt]} if tt else {})}
+               for (s, e), m, tt in zip(shot_spans, modes, turns)],
         crop=crop,
         episodes=episode_dicts,
         extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},
@@ -350,6 +368,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                   "faces_sampled": len(faces.detections),
                   "frames_with_faces": sum(1 for v in faces.detections.values() if v),
                   "persons_sampled": len(persons.spans),
+                  "mouths_sampled": len(mouths),
                   "frames_with_persons": sum(1 for v in persons.spans.values() if v),
                   "speech": [] if audio is None else [list(sp) for sp in speech_spans(audio.speech)],
                   "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]

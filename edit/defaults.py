@@ -46,6 +46,9 @@ class Options:
     max_accel_frac_s2: float = 0.5        # fastest change of pan speed, fraction of source width per s^2
     main_face_presence: float = 0.3       # a face track seen on this share of a shot's samples is a subject
     face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
+    speaker_min_hold_s: float = 1.0       # a speaker keeps the crop at least this long before it cuts to the other
+    speaker_switch_s: float = 0.4         # the other face must be the clear speaker this long to take the turn
+    mouth_fps: float = 10.0               # lip-gap samples per second on faces that cannot share the crop
     # episode extras
     recap_s: float = 0.0              # open each episode after the first with this many seconds of the previous one
     free_episodes: int = 0            # the first N episodes are marked free in manifest.json

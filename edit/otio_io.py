@@ -43,7 +43,7 @@ OTIO_SCHEMA = "verticalize.otio/1"   # layout of our metadata in the timeline
 NAMESPACE = "verticalize"            # metadata key on the timeline, track, clips and markers
 EPISODES_TRACK = "Episodes"
 EDITED_REASON = {"feature": "edited", "value": 1}  # an episode end an editor chose: no hook score
-_MODE_COLORS = {"static": "GREEN", "pan": "CYAN", "track": "BLUE", "pad": "ORANGE"}
+_MODE_COLORS = {"static": "GREEN", "pan": "CYAN", "track": "BLUE", "speaker": "PURPLE", "pad": "ORANGE"}
 _SAME_RATE = 1e-4        # rates closer than this (relative) are one rate: 29.97 written for 30000/1001
 _FRAME_TOLERANCE = 1e-3  # a time within this many frames of a whole frame is on that frame
 

@@ -7,8 +7,11 @@ then the shot gets a mode, as an operator would choose:
 * ``static``: one window holds the subject all shot long; the crop never moves;
 * ``pan``: a constant-velocity sweep;
 * ``track``: an L1-optimal path (static, constant-velocity and eased pieces);
-* ``pad``: what must be seen cannot fit in the crop (two speakers far apart):
-  the whole frame is shown over a blurred copy of itself.
+* ``speaker``: two faces cannot share the crop and their mouths show who
+  speaks: the crop holds on the speaker and cuts (never pans) to the other at
+  a change of turn, with hysteresis (``reframe.speakers``);
+* ``pad``: what must be seen cannot fit in the crop and nobody is seen
+  speaking: the whole frame is shown over a blurred copy of itself.
 
 Every shot is solved on its own: nothing carries across a cut.
 """
@@ -22,7 +25,7 @@ from edit.defaults import DEFAULTS, SIGNAL_WEIGHTS
 from reframe.solver import PathWeights, quantize_path, solve_l1_path
 from reframe.tracks import link_tracks
 
-MODES = ("static", "pan", "track", "pad")
+MODES = ("static", "pan", "track", "speaker", "pad")
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,13 @@ class ShotPath:
     mode: str            # one of MODES
     subject: str         # "faces" | "person" | "saliency" | "hint"
     tracks: int = 0      # face tracks that count as subjects
+    turns: tuple = ()    # speaker mode: (start, end, face centre x px) per turn
 
 
 def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, margin: float, opts):
     """Per-frame (left, right) span to keep in frame, and whether the faces cannot all fit.
 
-    Returns (left, right, conf, needs_pad, n_main) or None when no face track is a subject.
+    Returns (left, right, conf, needs_pad, main tracks) or None when no face track is a subject.
     """
     sampled = sorted(f for f in faces if start <= f < end)
     if not sampled:
@@ -57,7 +61,7 @@ def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, 
         # The speakers do not fit together. Without evidence of who speaks, show both (pad)
         # rather than pan through the empty space between them.
         needs_pad = True
-    return left, right, np.full(len(frames), SIGNAL_WEIGHTS["faces"]), needs_pad, len(main)
+    return left, right, np.full(len(frames), SIGNAL_WEIGHTS["faces"]), needs_pad, main
 
 
 def _person_centres(start: int, end: int, persons: dict[int, object] | None, opts):
@@ -70,14 +74,36 @@ def _person_centres(start: int, end: int, persons: dict[int, object] | None, opt
     return np.interp(np.arange(start, end), seen, centres)
 
 
+def _follow_speaker(start: int, end: int, main, mouths, source_width: int, crop_w: int, fps: float, opts):
+    """A ``speaker`` path: one still window per turn, centred on the speaking face; None if nobody speaks."""
+    from reframe.speakers import speaker_turns
+
+    if not mouths:
+        return None
+    centres = [float(np.median([b[0] + b[2] / 2 for b in t.boxes])) for t in main]
+    turns = speaker_turns(start, end, mouths, centres, fps, min_hold_s=opts.speaker_min_hold_s,
+                          switch_s=opts.speaker_switch_s)
+    if not turns:
+        return None
+    max_x = source_width - crop_w
+    x = np.zeros(end - start, np.int64)
+    out = []
+    for t in turns:
+        left = int(round(min(max(centres[t.face] - crop_w / 2, 0), max_x)))
+        x[t.start - start:t.end - start] = left
+        out.append((t.start, t.end, int(round(centres[t.face]))))
+    return ShotPath(x, "speaker", "faces", len(main), tuple(out))
+
+
 def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None,
-               persons: dict[int, object] | None = None) -> ShotPath:
+               persons: dict[int, object] | None = None, mouths: dict | None = None) -> ShotPath:
     """Crop path for frames [start, end) of one shot.
 
     faces: sampled frame -> list of (x, y, w, h, score) in source px (empty list = no face).
     saliency_centres: best-window centre per source frame, source px.
     hint: None, an integer left edge, or "left" / "center" / "right" (an editor's override).
+    mouths: sampled frame -> [(face centre x px, lip gap)] (``reframe.speakers.MouthSampler``).
     """
     n = end - start
     if n <= 0:
@@ -91,9 +117,11 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
     margin = opts.face_margin_frac * crop_w
     spans = _subject_spans(start, end, faces, crop_w, margin, opts)
     if spans is not None:
-        left, right, conf, needs_pad, n_main = spans
+        left, right, conf, needs_pad, main = spans
+        n_main = len(main)
         if needs_pad:
-            return ShotPath(np.zeros(n, np.int64), "pad", "faces", n_main)
+            follow = _follow_speaker(start, end, main, mouths, source_width, crop_w, fps, opts)
+            return follow if follow is not None else ShotPath(np.zeros(n, np.int64), "pad", "faces", n_main)
         subject = "faces"
         # positions that keep the span inside with the margin (relaxed if it cannot fit)
         m = np.where(right - left + 2 * margin <= crop_w, margin, np.maximum(0.0, (crop_w - (right - left)) / 2))
@@ -135,17 +163,22 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
 def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS,
                hints: dict[int, object] | None = None,
-               persons: dict[int, object] | None = None) -> tuple[np.ndarray, list[str]]:
+               persons: dict[int, object] | None = None, mouths: dict | None = None,
+               turns: list | None = None) -> tuple[np.ndarray, list[str]]:
     """Crop x per source frame and a mode per shot; each shot is solved on its own.
 
     For ``pad`` shots x is 0 (the renderer shows the whole frame).
-    hints: shot index -> hint (see solve_shot).
+    hints: shot index -> hint (see solve_shot). ``turns``, when a list, gets the
+    speaker turns of each shot appended (empty for other modes).
     """
     total = shots[-1][1] if shots else 0
     x = np.zeros(total, np.int64)
     modes = []
     for k, (s, e) in enumerate(shots):
-        p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons)
+        p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons,
+                       mouths)
         x[s:e] = p.x
         modes.append(p.mode)
+        if turns is not None:
+            turns.append(list(p.turns))
     return x, modes
