@@ -146,6 +146,15 @@ def best_of(repeat: int, fn) -> Measured:
     return best
 
 
+def warm_up(vert: list[str], env: dict, tree: Path, work: Path) -> Measured:
+    """Analyse a 3-s clip, untimed: the first use of a tree compiles the numba kernels into its cache."""
+    clip = work / "warmup.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=3",
+                    "-f", "lavfi", "-i", "sine=f=440:d=3", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-c:a", "aac", str(clip)], check=True)
+    return measure([vert + ["analyze", str(clip), "-o", str(work / "warmup.json"), "--no-episodes"]], env=env, cwd=tree)
+
+
 def cut_input(src: Path, seconds: float, subs: dict[str, Path]) -> tuple[Path, dict[str, Path]]:
     """The first ``seconds`` of ``src`` by stream copy (cached in samples/build/), and its subtitles' SRT cues in it."""
     BUILD.mkdir(parents=True, exist_ok=True)
@@ -257,12 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Measured] = {}
     warmup = None
     if not args.no_warmup:  # numba compiles on first use per tree (then cache=True reloads): keep that out of the rows
-        clip = work / "warmup.mp4"
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=3",
-                        "-f", "lavfi", "-i", "sine=f=440:d=3", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
-                        "-c:a", "aac", str(clip)], check=True)
-        warmup = measure([vert + ["analyze", str(clip), "-o", str(work / "warmup.json"), "--no-episodes"]], env=env,
-                         cwd=tree)
+        warmup = warm_up(vert, env, tree, work)
         print(f"  warm-up: analyze of a 3-s clip {warmup.wall:.1f} s (first use in this tree pays the numba JIT)")
     plan_path = work / "plan.json"
     files = 1

@@ -23,7 +23,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from e2e import BUILD, cpu_model, load, measure  # noqa: E402
+from e2e import BUILD, cpu_model, load, measure, warm_up  # noqa: E402
 
 
 def deep_size(obj, seen=None) -> int:
@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="inputs (default samples/build/long5m.mp4; make_long.py inputs get their .en.srt)")
     ap.add_argument("--tree", type=Path, default=ROOT, help="source tree verticalize runs from (default this checkout)")
     ap.add_argument("--no-subs", action="store_true", help="analyse without the make_long.py subtitles")
+    ap.add_argument("--size", default="1080x1920", help="output WIDTHxHEIGHT the plans are made for (default 1080x1920)")
+    ap.add_argument("--render", action="store_true",
+                    help="also render each plan (verticalize render, --preset/--jobs below) and measure that")
+    ap.add_argument("--preset", default="veryfast", help="x264 preset for --render (default veryfast)")
+    ap.add_argument("--jobs", type=int, default=0, help="parallel renders for --render (0: one per core)")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="keep the plans (and renders) in DIR")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
     tree = args.tree.resolve()
@@ -70,18 +76,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tree {tree}; machine {cpu_model()}, {os.cpu_count()} cores; load at start {load()}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="memory-") as tmp:
+        w = warm_up([sys.executable, "-m", "edit.cli"], env, tree, Path(tmp))
+        print(f"  warm-up (numba cache of this tree): {w.wall:.0f} s", flush=True)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = str(args.keep)
         for video in videos:
             video = video.resolve()
             info = probe(video)
             srt = video.with_name(video.stem + ".en.srt")
             subs = ["--subs", f"en={srt}"] if srt.is_file() and not args.no_subs else []
             plan = Path(tmp) / f"{video.stem}.plan.json"
-            m = measure([[sys.executable, "-m", "edit.cli", "analyze", str(video), "-o", str(plan)] + subs], env=env,
-                        cwd=tree)
+            m = measure([[sys.executable, "-m", "edit.cli", "analyze", str(video), "-o", str(plan), "--size", args.size]
+                         + subs], env=env, cwd=tree)
             row = {"input": str(video), "frames": info.frame_count, "hours": float(info.frame_count / info.fps) / 3600,
                    "subtitles": bool(subs), **m.as_dict(), **plan_bytes_per_frame(plan, tree)}
             rows.append(row)
             print(f"  {video.name}: {m.wall:.0f} s, peak RSS {m.rss_tree / 2**20:.0f} MB (load {m.load_after})", flush=True)
+            if args.render:
+                out = Path(tmp) / f"{video.stem}.out"
+                r = measure([[sys.executable, "-m", "edit.cli", "render", str(plan), "-o", str(out), "--preset",
+                              args.preset, "--jobs", str(args.jobs or os.cpu_count() or 1)]], env=env, cwd=tree)
+                files = list(out.glob("ep*.mp4"))
+                row["render"] = {**r.as_dict(), "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+                print(f"  {video.name} render {args.size}: {r.wall:.0f} s, {len(files)} files, peak RSS tree "
+                      f"{r.rss_tree / 2**20:.0f} MB, largest process {r.rss_max / 2**20:.0f} MB (load {r.load_after})",
+                      flush=True)
+                if not args.keep:
+                    for f in out.iterdir():
+                        f.unlink()
     print()
     print("| input | frames | wall s | CPU s | fps | peak RSS tree MB | largest process MB | plan file B/frame | "
           "crop in memory B/frame |")
@@ -97,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{Path(b['input']).name} is {k:.1f}x {Path(a['input']).name}: wall {b['wall_s'] / a['wall_s']:.1f}x, "
               f"CPU {b['cpu_s'] / a['cpu_s']:.1f}x (linear: {k:.1f}x); peak RSS grows "
               f"{(b['peak_rss_tree_mb'] - a['peak_rss_tree_mb']) / dh:.0f} MB per hour of input")
+    for r in rows:
+        if "render" in r:
+            x = r["render"]
+            print(f"render {Path(r['input']).name} at {args.size}: {x['files']} files in {x['wall_s']:.0f} s "
+                  f"(CPU {x['cpu_s']:.0f} s), peak RSS tree {x['peak_rss_tree_mb']:.0f} MB, "
+                  f"largest process {x['peak_rss_process_mb']:.0f} MB")
     print(f"load at end {load()}")
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu_model(), "cores": os.cpu_count(), "tree": str(tree), "rows": rows},
