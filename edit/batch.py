@@ -22,6 +22,7 @@ terminated and partial files removed before it returns.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import hashlib
@@ -254,7 +255,13 @@ class LocalRunner:
     def _analysis_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
+            import sys
 
+            # After an interrupt the tracker may still hold the pool's queue semaphores and would warn
+            # while unlinking them; it takes this interpreter's -W options, so tell it not to.
+            quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+            if quiet not in sys.warnoptions:
+                sys.warnoptions.append(quiet)
             self._pool = ProcessPoolExecutor(self.n_analysis, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_worker_init)
         return self._pool
@@ -263,7 +270,12 @@ class LocalRunner:
         check_encoder(encoder)
 
     def submit_prepare(self, *args) -> Future:
-        return self._analysis_pool().submit(prepare, *args)
+        if self._pool is not None:
+            return self._pool.submit(prepare, *args)
+        # the first submit spawns the workers: they start with SIGINT ignored (inherited), so a
+        # Ctrl-C reaching the whole process group leaves them to the parent, which stops them
+        with _sigint_ignored():
+            return self._analysis_pool().submit(prepare, *args)
 
     def submit_render(self, plan: Plan, task: RenderTask, opts: Options, tracks) -> Future:
         return self._threads.submit(render_episode, plan, task, opts, tracks)
@@ -274,9 +286,22 @@ class LocalRunner:
         self._pool = None
 
     def close(self, cancel: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self._pool is not None:  # (on cancel the workers are stopped already: this only joins)
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
         self._threads.shutdown(wait=True, cancel_futures=cancel)
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _worker_init() -> None:
@@ -290,8 +315,30 @@ def _raise_exit(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
+class _Interrupts:
+    """SIGINT and SIGTERM raise KeyboardInterrupt, but not inside ``atomic()``: a file's outputs and its
+    event (manifest written and "done" reported, or plan written and old outputs removed) go together."""
+
+    def __init__(self):
+        self.depth = 0
+        self.pending = False
+
+    def handler(self, signum, frame):
+        if self.depth:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def atomic(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
 
 
 def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
@@ -386,8 +433,10 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
                 fut = runner.submit_prepare(state.path, str(state.target), subtitles, opts, resume)
                 running[fut] = ("prepare", state, None)
 
+    interrupts = _Interrupts()
     main_thread = threading.current_thread() is threading.main_thread()
-    old_term = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
+    if main_thread:
+        old_handlers = {sig: signal.signal(sig, interrupts.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         dispatch()
         while running:
@@ -414,7 +463,8 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
                 if kind == "prepare":
                     if state.result.status != "failed":
                         try:
-                            analysed(state, value)
+                            with interrupts.atomic():
+                                analysed(state, value)
                         except Exception as e:
                             fail(state, e)
                 else:
@@ -426,7 +476,8 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
                                   round(time.perf_counter() - state.t_task[k], 3), skipped=False)
                     if state.outstanding == 0 and state.result.status != "failed":
                         try:
-                            finish(state)
+                            with interrupts.atomic():
+                                finish(state)
                         except Exception as e:
                             fail(state, e)
             if crashed:
@@ -442,7 +493,8 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
         raise
     finally:
         if main_thread:
-            signal.signal(signal.SIGTERM, old_term)
+            for sig, old in old_handlers.items():
+                signal.signal(sig, old)
     results = [s.result for s in states]
     reporter.summary(results, round(time.perf_counter() - t_batch, 3))
     return results
