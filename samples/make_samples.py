@@ -8,6 +8,14 @@ audio from lavfi sources.  The ground truth (cuts, shot kinds, per-frame face bo
 is computed from the same geometry that places the photographs, never from a
 detector.
 
+In dialogue shots the faces talk: during each cue heard in the shot one face (the one whose
+photo speaks with the cue's voice; the twins take turns, left first) opens and closes its
+mouth with the syllable envelope of that voice's audio (3.7/5.3 Hz beating, so 3-5
+syllables a second, irregular but deterministic), the lip gap up to 0.1 face heights (about
+a quarter of a frontal mouth's width).  Only the mouth, lower lip and chin pixels change; the
+face boxes stay exact.  The truth's ``speakers`` lists, per dialogue shot, both boxes and the
+turns (absolute frames, end exclusive, and the side whose mouth moves).
+
 Outputs, for each sample NAME (``drama`` ~4 min, ``short`` 30 s):
 
 * ``NAME.mp4``         1920x1080, 30/1 fps, H.264 High yuv420p + AAC stereo 48 kHz, faststart
@@ -79,6 +87,48 @@ def photo(name: str) -> np.ndarray:
         img = np.ascontiguousarray(img[..., :3])
     _photo_cache[name] = img
     return img
+
+
+# Lips, in each photo's own 512x512 pixels (continuous coordinates, x right, y down): the
+# mediapipe FaceMesh landmarks (static_image_mode, refine_landmarks) on the photo scaled 2x,
+# mapped back and rounded to 0.1 px.  ``seam`` runs from one mouth corner to the other along
+# the line where the lips meet: corner 61, the midpoints of the inner-lip contours
+# (78 191 80 81 82 13 312 311 310 415 308 over 78 95 88 178 87 14 317 402 318 324 308), corner
+# 291.  The cameraman is seen in three-quarter profile: his far corner is hidden, so his seam
+# ends at the front of the lips (read off the photo) and his mouth opens widest near it.
+# ``forehead``/``chin`` are landmarks 10/152; their distance is the face height that scales
+# the mouth's movement.
+@dataclass(frozen=True)
+class Lips:
+    seam: tuple[tuple[float, float], ...]  # left to right
+    forehead: tuple[float, float]
+    chin: tuple[float, float]
+    widest: float  # where along the seam (0 first point .. 1 last) the opening is widest
+
+
+LIPS = {
+    "astronaut": Lips(((202.5, 139.6), (206.8, 142.2), (209.6, 143.6), (213.1, 145.2), (217.6, 146.5),
+                       (223.1, 147.3), (229.0, 146.9), (233.8, 145.8), (237.8, 144.6), (240.8, 143.3),
+                       (245.6, 140.9)),
+                      forehead=(226.1, 70.4), chin=(222.3, 178.0), widest=0.5),
+    "camera": Lips(((229.9, 180.2), (232.7, 180.3), (235.0, 180.5), (237.6, 180.7), (240.0, 180.9),
+                    (242.1, 181.1), (242.6, 181.0)),
+                   forehead=(251.5, 130.7), chin=(231.2, 193.8), widest=0.65),
+}
+
+# The voice (see the cue tables) each photographed person speaks with.
+PHOTO_VOICE = {"astronaut": "F", "camera": "M"}
+
+
+def lips(name: str) -> Lips | None:
+    if name.endswith("_mirror"):
+        base = lips(name[: -len("_mirror")])
+        if base is None:
+            return None
+        w = photo(name).shape[1]
+        return Lips(tuple((w - x, y) for x, y in reversed(base.seam)), (w - base.forehead[0], base.forehead[1]),
+                    (w - base.chin[0], base.chin[1]), 1.0 - base.widest)
+    return LIPS.get(name)
 
 
 def face_box(name: str) -> tuple[int, int, int, int] | None:
@@ -182,6 +232,104 @@ class Layer:
         canvas[vy0:vy1, vx0:vx1] = np.clip(region + (img - region) * alpha + 0.5, 0, 255).astype(np.uint8)
 
 
+# ---------------------------------------------------------------------------------------
+# Talking mouths
+# ---------------------------------------------------------------------------------------
+
+# Speech: voice -> (noise seed, band centre Hz, octaves, pitch Hz, gain, syllable phase).
+VOICES = {
+    "F": (11, 1300, 2.0, 210, 2.9, 0.0),
+    "M": (12, 650, 2.0, 115, 3.0, 1.3),
+    "N": (13, 900, 2.0, 160, 2.8, 2.1),
+    "R": (14, 1800, 0.8, 300, 3.0, 0.7),
+}
+MOUTH_OPEN_PEAK = 0.10  # widest lip gap [face heights]: about a quarter of a frontal mouth's width
+MOUTH_INSIDE_RGB = (40, 15, 20)  # the gap's colour (its grey level in grey photos)
+
+
+def syllables(voice: str, t: float) -> float:
+    """The voice's syllable envelope at t seconds (3.7 and 5.3 Hz beating, 1.1 Hz swell).
+
+    The audio sounds the voice where this exceeds 0.05 (see ``audio_graph``), and the
+    speaking face's mouth opens by the same measure, so lips and sound move together.
+    """
+    ph = VOICES[voice][5]
+    return (math.sin(2 * math.pi * 3.7 * t + ph) + 0.6 * math.sin(2 * math.pi * 5.3 * t + round(ph * 2, 2))
+            + 0.4 * math.sin(2 * math.pi * 1.1 * t + round(ph * 3, 2)))
+
+
+def mouth_opening(voice: str, t: float) -> float:
+    """How far a mouth speaking with ``voice`` is open at t seconds, 0 (closed, as photographed) .. 1."""
+    return min(1.0, max(0.0, (syllables(voice, t) - 0.05) / 0.9))
+
+
+class Mouth:
+    """The lips of a face layer, opened by dropping the lower lip and jaw below the lip seam.
+
+    Output pixels between the seam and the seam moved down by the gap (a lens that closes at
+    the corners) show the mouth's inside, anti-aliased by the share of each pixel row the gap
+    covers; below it the lower lip and chin are pulled down, the whole way across the mouth
+    and fading out sideways (0.15 face heights past the corners) and below the chin (over
+    0.3 face heights).  Nothing above the seam or outside that region changes.
+    """
+
+    def __init__(self, layer: Layer, canvas: np.ndarray):
+        lp = lips(layer.name)
+        x, y, _, _, sx, sy = layer.placement()
+        seam = np.array([(x + px * sx, y + py * sy) for px, py in lp.seam], np.float64)
+        face_h = math.hypot((lp.chin[0] - lp.forehead[0]) * sx, (lp.chin[1] - lp.forehead[1]) * sy)
+        self.peak = MOUTH_OPEN_PEAK * face_h  # px
+        self.side_fade = 0.15 * face_h
+        self.chin_fade = 0.3 * face_h
+        self.lip_ramp = 0.2 * face_h  # the lower lip stretches over this depth near the corners
+        self.chin_y = y + lp.chin[1] * sy
+        xl, xr = seam[0, 0], seam[-1, 0]
+        ch, cw = canvas.shape[:2]
+        self.x0, self.x1 = int(math.floor(xl - self.side_fade)), int(math.ceil(xr + self.side_fade))
+        self.y0 = int(math.floor(seam[:, 1].min())) - 2
+        self.y1 = int(math.ceil(self.chin_y + self.peak + self.chin_fade)) + 2
+        assert 0 <= self.x0 < self.x1 <= cw and 0 <= self.y0 < self.y1 <= ch, (layer, self.x0, self.y1)
+        xc = np.arange(self.x0, self.x1, dtype=np.float64) + 0.5
+        self.seam_y = np.interp(xc, seam[:, 0], seam[:, 1])
+        along = np.clip((xc - xl) / (xr - xl), 0.0, 1.0)
+        skew = math.log(0.5) / math.log(lp.widest)  # along ** skew = 0.5 where the gap is widest
+        self.gap_shape = np.where((xc > xl) & (xc < xr), np.sin(math.pi * along ** skew), 0.0)
+        out = np.maximum(np.maximum(xl - xc, xc - xr), 0.0)
+        self.jaw_shape = np.where(out < self.side_fade, 0.5 + 0.5 * np.cos(math.pi * out / self.side_fade), 0.0)
+        self.src = canvas[self.y0 : self.y1, self.x0 : self.x1].copy()
+        rgb = photo(layer.name)
+        grey = bool(np.all(rgb[..., 0] == rgb[..., 1]) and np.all(rgb[..., 1] == rgb[..., 2]))
+        inside = np.array(MOUTH_INSIDE_RGB, np.float32)
+        if grey:
+            inside[:] = 0.299 * inside[0] + 0.587 * inside[1] + 0.114 * inside[2]
+        self.inside = inside
+
+    def open(self, frame: np.ndarray, ox: int, oy: int, opening: float) -> None:
+        """Draw this mouth ``opening`` (0..1 of the peak) open into ``frame`` (the window at ox, oy)."""
+        import cv2
+
+        d = opening * self.peak
+        ys = np.arange(self.y0, self.y1, dtype=np.float64)[:, None] + 0.5
+        seam = self.seam_y[None, :]
+        gap = d * self.gap_shape[None, :]
+        jaw = d * self.jaw_shape[None, :]
+        below_gap = ys - seam - gap
+        stretch = smoothstep(np.clip(below_gap / self.lip_ramp, 0.0, 1.0))
+        fade = 1.0 - smoothstep(np.clip((ys - self.chin_y - jaw) / self.chin_fade, 0.0, 1.0))
+        drop = (gap + (jaw - gap) * stretch) * fade
+        src_y = np.where(ys < seam, ys, np.where(below_gap < 0, seam, ys - drop))
+        cover = np.clip(np.minimum(ys + 0.5, seam + gap) - np.maximum(ys - 0.5, seam), 0.0, 1.0)
+        h, w = self.src.shape[:2]
+        map_x = np.broadcast_to(np.arange(w, dtype=np.float32)[None, :], (h, w))
+        map_y = (src_y - 0.5 - self.y0).astype(np.float32)
+        warped = cv2.remap(self.src, np.ascontiguousarray(map_x), map_y, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        a = cover[..., None].astype(np.float32)
+        out = warped + (self.inside - warped) * a
+        fy, fx = self.y0 - oy, self.x0 - ox
+        frame[fy : fy + h, fx : fx + w] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
 def background(spec: tuple, cw: int, ch: int) -> np.ndarray:
     """("texture", photo, tint_rgb, scale) | ("blur", photo, dim) | ("gradient", top_rgb, bottom_rgb)."""
     import cv2
@@ -235,7 +383,12 @@ class CanvasShot:
     start: tuple[int, int] = (0, 0)  # window top-left at the first frame
     end: tuple[int, int] = (0, 0)  # ... and at the last frame
     ease: Callable[[float], float] = linear
+    # who speaks when: (first frame, end frame exclusive, layer index, voice), absolute frames
+    # of the whole sample (``assign_turns``); ``first`` is this shot's first absolute frame
+    turns: list[tuple[int, int, int, str]] = field(default_factory=list)
+    first: int = 0
     _canvas: np.ndarray | None = field(default=None, repr=False)
+    _mouths: list | None = field(default=None, repr=False)
 
     @property
     def moving(self) -> bool:
@@ -267,8 +420,17 @@ class CanvasShot:
             out.append(box)
         return out
 
+    def openings(self, i: int) -> tuple[float, ...]:
+        """Per layer, how far its mouth is open in frame i (0..1, rounded to 1/1000)."""
+        out = [0.0] * len(self.layers)
+        n = self.first + i
+        for a, b, k, voice in self.turns:
+            if a <= n < b:
+                out[k] = round(mouth_opening(voice, n / FPS), 3)
+        return tuple(out)
+
     def key(self, i: int):
-        return self.offset(i)
+        return (self.offset(i), self.openings(i))
 
     def prepare(self) -> None:
         cw, ch = self.canvas_size
@@ -276,16 +438,27 @@ class CanvasShot:
         for layer in self.layers:
             layer.paste(canvas)
         self._canvas = canvas
+        self._mouths = [Mouth(l, canvas) if any(k == j for _, _, k, _ in self.turns) else None
+                        for j, l in enumerate(self.layers)]
         for i in (0, self.frames - 1):
             ox, oy = self.offset(i)
             assert 0 <= ox <= cw - W and 0 <= oy <= ch - H, (self.kind, ox, oy)
 
     def frame(self, i: int) -> np.ndarray:
         ox, oy = self.offset(i)
-        return self._canvas[oy : oy + H, ox : ox + W]
+        view = self._canvas[oy : oy + H, ox : ox + W]
+        opens = self.openings(i)
+        if not any(opens):
+            return view
+        img = view.copy()
+        for mouth, opening in zip(self._mouths, opens):
+            if opening > 0:
+                mouth.open(img, ox, oy, opening)
+        return img
 
     def release(self) -> None:
         self._canvas = None
+        self._mouths = None
 
 
 @dataclass
@@ -764,13 +937,7 @@ def audio_graph(shots: list, shot_starts: list[int], cues: list[Cue], sfx: list,
 
     # Speech-like bursts: band-passed noise plus a voiced tone, gated by the cues and a
     # syllable envelope (on/off ~4 Hz).
-    voices = {  # voice -> (noise seed, band centre Hz, octaves, pitch Hz, gain, phase)
-        "F": (11, 1300, 2.0, 210, 2.9, 0.0),
-        "M": (12, 650, 2.0, 115, 3.0, 1.3),
-        "N": (13, 900, 2.0, 160, 2.8, 2.1),
-        "R": (14, 1800, 0.8, 300, 3.0, 0.7),
-    }
-    for v, (seed, fc, octv, pitch, gain, ph) in voices.items():
+    for v, (seed, fc, octv, pitch, gain, ph) in VOICES.items():  # same envelope as ``syllables``
         iv = [(c.start_ms / 1000 + 0.05, c.end_ms / 1000 - 0.05) for c in cues if c.voice == v]
         if not iv:
             continue
@@ -824,6 +991,45 @@ def shot_bounds(shots: list) -> tuple[list[int], list[int]]:
     return starts, [a + s.frames for a, s in zip(starts, shots)]
 
 
+def assign_turns(shots: list, starts: list[int], cues: list[Cue]) -> None:
+    """Let the faces of each dialogue shot speak the cues heard during it.
+
+    A cue's frames inside the shot (those whose time n/FPS lies in [cue start, cue end))
+    become a turn of the face whose photo speaks with the cue's voice (``PHOTO_VOICE``); when
+    both faces share that voice (the twins) the sides alternate, the shot's first such turn
+    on the left.  Cues in no on-screen face's voice (narrator, radio, phone) are no turn.
+    """
+    for shot, a in zip(shots, starts):
+        if shot.kind != "dialogue":
+            continue
+        (lx, *_), (rx, *_) = shot.canvas_faces()
+        assert lx < rx, shot  # layer 0 is the left face
+        shot.first, b = a, a + shot.frames
+        voices = [PHOTO_VOICE.get(l.name.removesuffix("_mirror")) for l in shot.layers]
+        shot.turns, last = [], None
+        for c in cues:
+            first = max(a, -(-c.start_ms * FPS // 1000))  # first frame at or after the start
+            end = min(b, -(-c.end_ms * FPS // 1000))
+            who = [k for k, v in enumerate(voices) if v == c.voice]
+            if first >= end or not who:
+                continue
+            k = who[0] if len(who) == 1 else (0 if last is None else 1 - last)
+            shot.turns.append((first, end, k, c.voice))
+            last = k
+
+
+def speakers_for(shots: list, starts: list[int]) -> list[dict]:
+    """Per dialogue shot: its frames, both face boxes and the turns (frames where a mouth moves)."""
+    out = []
+    for shot, a in zip(shots, starts):
+        if shot.kind != "dialogue":
+            continue
+        left, right = shot.faces(0)
+        out.append({"start": a, "end": a + shot.frames, "faces": {"left": left, "right": right},
+                    "turns": [[f, e, ("left", "right")[k]] for f, e, k, _ in shot.turns]})
+    return out
+
+
 def truth_for(name: str, shots: list, cues: list[Cue], inside: list[int], stings: list[int]) -> dict:
     starts, ends = shot_bounds(shots)
     faces = [box for s in shots for i in range(s.frames) for box in [s.faces(i)]]
@@ -843,6 +1049,8 @@ def truth_for(name: str, shots: list, cues: list[Cue], inside: list[int], stings
         # then at least 1 s without dialogue
         "cliffhangers": [ends[s] for s in stings if ends[s] not in inside],
         "faces": faces,
+        # dialogue shots: the face boxes and, per cue heard, whose mouth moves (``assign_turns``)
+        "speakers": speakers_for(shots, starts),
     }
 
 
@@ -850,7 +1058,7 @@ def dump_truth(truth: dict) -> str:
     """Compact, diff-friendly JSON: one line per key, per shot and per frame of faces."""
     lines = []
     for key, value in truth.items():
-        if key in ("shots", "faces", "cues_ms") and value:
+        if key in ("shots", "faces", "cues_ms", "speakers") and value:
             items = ",\n  ".join(json.dumps(v, separators=(", ", ": ")) for v in value)
             lines.append(f' {json.dumps(key)}: [\n  {items}\n ]')
         else:
@@ -913,6 +1121,7 @@ def build(name: str, out_dir: Path, force: bool) -> str:
     starts, ends = shot_bounds(shots)
     assert ends[-1] == spec["frames"], (name, ends[-1])
     cues, inside = build_cues(spec, starts, ends)
+    assign_turns(shots, starts, cues)
     write_subs(name, cues, spec["langs"], out_dir)
 
     video, truth_path = out_dir / f"{name}.mp4", out_dir / f"{name}.truth.json"

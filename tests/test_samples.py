@@ -323,3 +323,105 @@ def test_audio_follows_the_cues(sample):
     assert np.median(speech) - np.median(quiet) > 10
     assert min(stings) > np.median(speech) + 3
     assert np.abs(pcm).max() < 1.0
+
+
+# -- talking faces ----------------------------------------------------------------------------------
+
+
+def test_speakers_follow_the_cues(sample):
+    """Every dialogue shot lists both face boxes and, for each cue heard in it, one speaking side."""
+    t = sample["truth"]
+    dialogue = [s for s in t["shots"] if s["kind"] == "dialogue"]
+    speakers = t["speakers"]
+    assert [(s["start"], s["end"]) for s in speakers] == [(s["start"], s["end"]) for s in dialogue]
+    for s in speakers:
+        a, b = s["start"], s["end"]
+        left, right = s["faces"]["left"], s["faces"]["right"]
+        assert left[0] + left[2] < right[0]
+        assert all(t["faces"][n] == [left, right] for n in range(a, b))
+        turns = s["turns"]
+        assert turns and {side for _, _, side in turns} == {"left", "right"}
+        assert all(a <= f < e <= b for f, e, _ in turns)
+        assert all(e1 <= f2 for (_, e1, _), (f2, _, _) in zip(turns, turns[1:]))
+        # one turn per cue heard in the shot: exactly the cue's frames (n/30 s in [start, end))
+        heard = [(max(a, -(-c0 * 30 // 1000)), min(b, -(-c1 * 30 // 1000))) for c0, c1 in t["cues_ms"]]
+        assert [(f, e) for f, e, _ in turns] == [(f, e) for f, e in heard if f < e]
+
+
+def test_only_the_speaking_mouth_moves(short):
+    """In the short sample's dialogue shot the speaker's mouth opens and closes during its turn;
+    the silent face and everything else stay as they were before the first turn (the face
+    boxes stay exact).  Compared at 480x270, where the encoder's noise averages out."""
+    s = short["truth"]["speakers"][0]
+    (f0, e0, side0), (f1, e1, side1) = s["turns"]
+    assert (side0, side1) == ("left", "right")
+    ref = s["start"]  # before the first turn: both mouths as photographed
+    assert ref < f0
+    picks = [ref] + list(range(f0, f0 + 30)) + list(range(f1, f1 + 30))
+    frames = dict(_decode(short["video"], picks, SMALL))
+    k = SMALL[0] / W
+
+    def zone(box):  # the face box, widened a little and reaching down past the chin
+        x, y, w, h = (v * k for v in box)
+        return slice(int(y + h / 3), int(y + 2 * h) + 1), slice(int(x - w / 4), int(x + w + w / 4) + 1)
+
+    for f, e, side in s["turns"]:
+        other = "right" if side == "left" else "left"
+        peaks = []
+        for n in [n for n in picks if f <= n < e]:
+            diff = np.abs(frames[n].astype(np.int16) - frames[ref].astype(np.int16)).max(axis=2)
+            mask = np.ones(diff.shape, bool)
+            mask[zone(s["faces"][side])] = False
+            assert diff[mask].max() < 24 and diff[mask].mean() < 2, (n, side)  # encoder noise only
+            assert diff[zone(s["faces"][other])].max() < 24, (n, other)
+            peaks.append(int(diff[zone(s["faces"][side])].max()))
+        # a syllable rate of 3-5 Hz: within a second the mouth is open (a dark gap) and closed
+        opened, closed = sum(p > 60 for p in peaks), sum(p < 24 for p in peaks)
+        assert opened >= 6 and closed >= 6, peaks
+
+
+def test_facemesh_sees_the_speaker_talk(short):
+    """What the analysis sees: intra and P-frames at 384x216, each face box (x1.6) cropped and
+    upscaled to 192x192 for mediapipe FaceMesh.  The lip gap |y14 - y13| / |y152 - y10| of the
+    speaking face varies (rolling 1-s std) far more than the silent face's, in every turn."""
+    mp = pytest.importorskip("mediapipe")
+    import cv2
+
+    from edit.media import decode_indexed, probe
+
+    s = short["truth"]["speakers"][0]
+    aw, ah = 384, 216
+    mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1)
+
+    def lip_gap(rgb, box):
+        k = aw / W
+        x, y, w, h = (v * k for v in box)
+        side = 1.6 * max(w, h)
+        x0, y0, n = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2)), int(round(side))
+        crop = cv2.resize(np.ascontiguousarray(rgb[y0 : y0 + n, x0 : x0 + n]), (192, 192),
+                          interpolation=cv2.INTER_CUBIC)
+        found = mesh.process(crop).multi_face_landmarks
+        if not found:
+            return np.nan
+        lm = found[0].landmark
+        return abs(lm[14].y - lm[13].y) / abs(lm[152].y - lm[10].y)
+
+    gaps = {}
+    try:
+        for n, rgb in decode_indexed(probe(short["video"]), aw, ah, skip="bidir",
+                                     first=s["start"], last=s["end"] - 1):
+            gaps[n] = (lip_gap(rgb, s["faces"]["left"]), lip_gap(rgb, s["faces"]["right"]))
+    finally:
+        mesh.close()
+    assert 5 * (s["end"] - s["start"]) // 30 <= len(gaps) < (s["end"] - s["start"]) // 2  # ~8 per second
+    assert not np.isnan(np.array(list(gaps.values()))).any()  # FaceMesh finds both faces every time
+
+    def rolling_std(ns, k):  # mean over frames of the std within +-0.5 s
+        return np.mean([np.std([gaps[m][k] for m in ns if abs(m - n) <= 15]) for n in ns])
+
+    for f, e, side in s["turns"]:
+        ns = sorted(n for n in gaps if f <= n < e)
+        assert len(ns) >= 10
+        speaking = rolling_std(ns, 0 if side == "left" else 1)
+        silent = rolling_std(ns, 1 if side == "left" else 0)
+        assert speaking > 0.01 and speaking > 3 * silent, (side, speaking, silent)
