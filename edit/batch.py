@@ -305,14 +305,15 @@ def _sigint_ignored():
 
 
 def _worker_init() -> None:
-    # The parent coordinates Ctrl-C; SIGTERM unwinds (closing decoders, removing temp files).
+    # The parent coordinates Ctrl-C. On SIGTERM a worker leaves at once: analysis writes no files,
+    # and the parent stops the worker's ffmpeg decoders itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGTERM, _exit_now)
     os.environ["CI"] = "1"  # no per-frame tqdm bar from a worker: the parent draws the progress
 
 
-def _raise_exit(signum, frame):
-    raise SystemExit(128 + signum)
+def _exit_now(signum, frame):
+    os._exit(128 + signum)
 
 
 class _Interrupts:
