@@ -8,8 +8,9 @@ done for the same input and options:
 
 * ``manifest.json`` and ``plan.json`` carry an ``input`` block: the input's
   size and SHA-256 of its whole content (streamed in 1 MiB blocks; a sampled
-  hash could miss an edit in the middle), a SHA-256 of the options that shape
-  the output (all of ``Options`` except ``jobs``) and of each subtitle file.
+  hash could miss an edit in the middle), the options that shape the output
+  (all of ``Options`` except ``jobs``) and their SHA-256, and the SHA-256 of
+  each subtitle file.
 * A file whose manifest block matches and whose outputs all exist is skipped.
 * A plan whose block matches is reused, and of its tasks only those whose
   video is missing are rendered (outputs are renamed into place when complete,
@@ -98,10 +99,14 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def output_options(opts: Options) -> dict:
+    """Every option that shapes the outputs (all but ``jobs``), as JSON values."""
+    return {k: v for k, v in sorted(dataclasses.asdict(opts).items()) if k != "jobs"}
+
+
 def options_sha256(opts: Options) -> str:
-    """SHA-256 of every option that shapes the outputs (all but ``jobs``)."""
-    values = {k: v for k, v in dataclasses.asdict(opts).items() if k != "jobs"}
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+    """SHA-256 of ``output_options(opts)``."""
+    return hashlib.sha256(json.dumps(output_options(opts), sort_keys=True).encode()).hexdigest()
 
 
 def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options) -> dict:
@@ -111,7 +116,7 @@ def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts:
     path = Path(path)
     _check_path(path)
     return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": file_sha256(path),
-            "options_sha256": options_sha256(opts),
+            "options_sha256": options_sha256(opts), "options": output_options(opts),
             "subtitles": {lang: {"path": str(Path(p).resolve()), "sha256": file_sha256(p)}
                           for lang, p in sorted((subtitles or {}).items())}}
 

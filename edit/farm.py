@@ -156,12 +156,26 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
     return result
 
 
-def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, opts: Options = DEFAULTS) -> list[dict]:
-    """One entry per episode x language: episode, lang, output, command (argv), frames."""
+RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
+
+
+def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None) -> list[dict]:
+    """One entry per episode x language: episode, lang, output, command (argv), frames.
+
+    The commands render with the options the plan was made with (``verticalize
+    run`` records them in the plan), so they reproduce that run's bytes;
+    ``overrides`` (non-None values) win, then the defaults.
+    """
+    from edit.defaults import check_options
     from edit.plan import read_plan
 
     plan_path = Path(plan_path).resolve()
     plan = read_plan(plan_path)
+    recorded = plan.analysis.get("input", {}).get("options", {})
+    values = {k: (overrides or {}).get(k) for k in RENDER_OPTIONS}
+    values = {k: v if v is not None else recorded.get(k, getattr(DEFAULTS, k)) for k, v in values.items()}
+    opts = DEFAULTS.with_(**values)
+    check_options(opts)
     outdir = Path(outdir).resolve()
     out = []
     for task in episode_tasks(plan, outdir):
@@ -179,20 +193,21 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, opts: Opt
 
 
 def add_commands(sub) -> dict:
-    from edit.cli import _add_render_opts
+    from edit.defaults import ENCODERS
 
     t = sub.add_parser("tasks", help="print a plan's render tasks (one per episode x language) as JSON")
     t.add_argument("plan", metavar="PLAN")
     t.add_argument("-o", "--output", metavar="OUTDIR", help="where the renders go (default: the plan's folder)")
-    _add_render_opts(t, size=False)
+    t.add_argument("--platform", help="subtitle safe zone (default: as the plan was made)")
+    t.add_argument("--preset", help="x264 preset (default: as the plan was made)")
+    t.add_argument("--crf", type=int, help="x264 CRF 0..51 (default: as the plan was made)")
+    t.add_argument("--encoder", choices=ENCODERS, help="video encoder (default: as the plan was made)")
     return {"tasks": _cmd_tasks}
 
 
 def _cmd_tasks(args) -> int:
-    from edit.cli import _options
-
-    opts = _options(args)
     outdir = args.output or str(Path(args.plan).resolve().parent)
-    json.dump(task_list(args.plan, outdir, opts), sys.stdout, indent=1, ensure_ascii=False)
+    overrides = {k: getattr(args, k, None) for k in RENDER_OPTIONS}
+    json.dump(task_list(args.plan, outdir, overrides), sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

@@ -72,7 +72,7 @@ def local_run(clip, tmp_path_factory):
 
 def test_one_task_is_deterministic_and_tasks_lists_its_command(local_run, tmp_path):
     plan = local_run / "plan.json"
-    tasks = json.loads(_cli("tasks", plan, "-o", tmp_path / "farm", "--preset", "superfast").stdout)
+    tasks = json.loads(_cli("tasks", plan, "-o", tmp_path / "farm").stdout)  # the run's options, from the plan
     manifest = json.loads((local_run / "manifest.json").read_text())
     n_eps = len(manifest["episodes"])
     assert n_eps >= 2
@@ -82,6 +82,7 @@ def test_one_task_is_deterministic_and_tasks_lists_its_command(local_run, tmp_pa
         assert t["frames"] == ep["frames"]
         assert t["output"] == str(tmp_path / "farm" / f"ep{t['episode']:03d}.{t['lang']}.mp4")
         assert t["command"][:2] == ["verticalize", "render"] and shlex.split(t["shell"]) == t["command"]
+        assert "--preset superfast" in t["shell"]
     task = tasks[-1]
     # the listed command, run twice (here through this venv's interpreter), gives the same bytes as the run
     argv = [sys.executable, "-m", "edit.cli", *task["command"][1:]]
