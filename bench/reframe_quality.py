@@ -36,8 +36,16 @@ def naive_follow(plan, faces: dict, source_width: int) -> list[int]:
     return x
 
 
-def evaluate(name: str, xs, ws, truth, fps: float, W: int) -> dict:
-    rows = {"contain": [], "still": [], "rev": [], "accel": [], "first": []}
+def evaluate(name: str, xs, ws, truth, fps: float, W: int, breaks=(), out_w: int = 1080) -> dict:
+    """``breaks``: frames where the crop cuts inside a shot (speaker changes), left out of |d2x|."""
+    rows = {"contain": [], "still": [], "rev": [], "accel": [], "first": [], "speaker": [], "speaker_h": []}
+    lag = int(round(1.0 * fps))  # time allowed to see who took the turn
+    for d in truth.get("speakers", []):
+        s, e = d["start"], d["end"]
+        turns = [(a - s, b - s, side) for a, b, side in d["turns"]]
+        share, height = metrics.speaker_framing(xs[s:e], ws[s:e], turns, d["faces"], out_w, lag)
+        rows["speaker"].append(share)
+        rows["speaker_h"].append(height)
     for shot in truth["shots"]:
         s, e = shot["start"], shot["end"]
         boxes = truth["faces"][s:e]
@@ -49,13 +57,15 @@ def evaluate(name: str, xs, ws, truth, fps: float, W: int) -> dict:
             rows["still"].append(metrics.stillness(x))
         if shot.get("subject") == "moving":
             rows["rev"].append(metrics.reversals_per_10s(x, fps))
-        rows["accel"].append(metrics.mean_abs_accel(x))
+        rows["accel"].append(metrics.mean_abs_accel_between(x, [b - s for b in breaks if s < b < e]))
     return {"method": name,
             "containment": float(np.mean(rows["contain"])), "containment_min": float(np.min(rows["contain"])),
             "stillness": float(np.mean(rows["still"])) if rows["still"] else 1.0,
             "reversals_10s": float(np.max(rows["rev"])) if rows["rev"] else 0.0,
             "mean_abs_d2x": float(np.mean(rows["accel"])),
-            "first_frame_err": float(np.max(rows["first"]))}
+            "first_frame_err": float(np.max(rows["first"])),
+            "speaker": float(np.mean(rows["speaker"])) if rows["speaker"] else float("nan"),
+            "speaker_h": float(np.mean(rows["speaker_h"])) if rows["speaker_h"] else float("nan")}
 
 
 def main() -> None:
@@ -71,18 +81,25 @@ def main() -> None:
     ours_w = plan.crop["w"]
     cw = min(ours_w)
     n = plan.source["frame_count"]
+    breaks = [t[0] for shot in plan.shots for t in shot.get("speakers", [])[1:]]
+    out_w = plan.target["width"]
     results = [
-        evaluate("verticalize", plan.crop["x"], ours_w, truth, fps, W),
-        evaluate("centre crop", [(W - cw) // 2] * n, [cw] * n, truth, fps, W),
-        evaluate("naive face follow", naive_follow(plan, faces, W), [cw] * n, truth, fps, W),
+        evaluate("verticalize", plan.crop["x"], ours_w, truth, fps, W, breaks, out_w),
+        evaluate("centre crop", [(W - cw) // 2] * n, [cw] * n, truth, fps, W, (), out_w),
+        evaluate("naive face follow", naive_follow(plan, faces, W), [cw] * n, truth, fps, W, (), out_w),
     ]
-    print(f"sample: {args.sample} ({n} frames, {len(truth['shots'])} shots); pad shots: "
-          f"{sum(s['mode'] == 'pad' for s in plan.shots)}")
-    head = f"{'method':20} {'contain mean':>12} {'contain min':>11} {'stillness':>9} {'rev/10s max':>11} {'|d2x| mean':>10} {'1st-frame err':>13}"
+    modes = [s["mode"] for s in plan.shots]
+    print(f"sample: {args.sample} ({n} frames, {len(truth['shots'])} shots); modes: "
+          + ", ".join(f"{m} {modes.count(m)}" for m in ("static", "pan", "track", "speaker", "pad")))
+    head = (f"{'method':20} {'contain mean':>12} {'contain min':>11} {'stillness':>9} {'rev/10s max':>11} "
+            f"{'|d2x| mean':>10} {'1st-frame err':>13} {'speaker in crop':>15} {'speaker face px':>15}")
     print(head)
     for r in results:
         print(f"{r['method']:20} {r['containment']:12.2%} {r['containment_min']:11.2%} {r['stillness']:9.2%} "
-              f"{r['reversals_10s']:11.2f} {r['mean_abs_d2x']:10.3f} {r['first_frame_err']:13.2%}")
+              f"{r['reversals_10s']:11.2f} {r['mean_abs_d2x']:10.3f} {r['first_frame_err']:13.2%} "
+              f"{r['speaker']:15.2%} {r['speaker_h']:15.0f}")
+    print("speaker in crop: share of speaking frames (truth turns, 1 s allowed after each change) whose speaker's "
+          "face is fully in the picture; speaker face px: its height in the 9:16 output (0 when out of the crop).")
 
 
 if __name__ == "__main__":

@@ -55,3 +55,29 @@ def first_frame_error(x0: int, w: int, boxes, source_width: int) -> float:
     if x0 <= left and right <= x0 + w:
         return 0.0
     return abs(x0 - ideal) / source_width
+
+
+def speaker_framing(x, w, turns, faces: dict, out_width: int, lag_frames: int = 0) -> tuple[float, float]:
+    """(share of speaking frames whose speaker's face lies fully inside the crop, mean
+    height of that face in the output, px) over ``turns`` = [(start, end, side)] in shot
+    frames, ``faces`` = {side: (x, y, w, h)} in source px. The first ``lag_frames`` of each
+    turn are skipped (the time allowed to see who speaks). The crop is scaled to the
+    output's width (a ``pad`` crop is the whole frame, letterboxed)."""
+    ok = total = 0
+    heights = []
+    for s, e, side in turns:
+        bx, by, bw, bh = faces[side]
+        for k in range(s + lag_frames, e):
+            total += 1
+            inside = x[k] <= bx and bx + bw <= x[k] + w[k]
+            ok += inside
+            heights.append(bh * out_width / w[k] if inside else 0.0)
+    return (ok / total if total else 1.0), (float(np.mean(heights)) if heights else 0.0)
+
+
+def mean_abs_accel_between(x, breaks) -> float:
+    """``mean_abs_accel`` over the pieces of x between the frame indices ``breaks`` (jump cuts)."""
+    x = np.asarray(x, np.float64)
+    edges = [0] + sorted(b for b in breaks if 0 < b < len(x)) + [len(x)]
+    acc = [np.abs(np.diff(x[a:b], 2)) for a, b in zip(edges, edges[1:]) if b - a > 2]
+    return float(np.mean(np.concatenate(acc))) if acc else 0.0

@@ -43,7 +43,7 @@ def test_plan_structure(e2e):
     assert set(plan.subtitles) == set(LANGS)
     n = truth["frame_count"]
     assert all(len(plan.crop[k]) == n for k in "xywh")
-    assert all(s["mode"] in ("static", "pan", "track", "pad") for s in plan.shots)
+    assert all(s["mode"] in ("static", "pan", "track", "speaker", "pad") for s in plan.shots)
 
 
 def test_cuts_match_truth_within_one_frame(e2e):
@@ -120,7 +120,27 @@ def test_framing_quality_targets(e2e):
             assert metrics.stillness(x) >= 0.98, shot
         if shot.get("subject") == "moving":
             assert metrics.reversals_per_10s(x, 30.0) <= 1.0, shot
-        assert metrics.mean_abs_accel(x) <= 0.2, shot
+        # a change of speaker is a cut of the virtual camera: smoothness is measured between cuts
+        switches = [t[0] - s for p in plan.shots if p["start"] == s for t in p.get("speakers", [])[1:]]
+        assert metrics.mean_abs_accel_between(x, switches) <= 0.2, shot
+
+
+def test_dialogue_follows_the_speaker_and_never_sits_between_them(e2e):
+    """Two faces too far apart to share the crop: the crop holds on whoever's mouth moves."""
+    from reframe import metrics
+    plan, truth = e2e["plan"], e2e["truth"]
+    xs, ws = plan.crop["x"], plan.crop["w"]
+    assert len(truth["speakers"]) == 4
+    for d in truth["speakers"]:
+        s, e = d["start"], d["end"]
+        (shot,) = [p for p in plan.shots if p["start"] == s]
+        assert shot["mode"] == "speaker" and shot["end"] == e
+        turns = [(a - s, b - s, side) for a, b, side in d["turns"]]
+        share, face_px = metrics.speaker_framing(xs[s:e], ws[s:e], turns, d["faces"], SIZE[0], lag_frames=30)
+        assert share >= 0.95, (d, share)
+        assert face_px > 0.15 * SIZE[1]          # a close shot, not a letterboxed two-shot
+        for k in range(s, e):                    # every frame holds one whole face
+            assert any(xs[k] <= b[0] and b[0] + b[2] <= xs[k] + ws[k] for b in d["faces"].values()), k
 
 
 def test_static_shots_do_not_move(e2e):
