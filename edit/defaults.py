@@ -25,7 +25,7 @@ class Options:
     analysis_skip_frames: bool = True # analyse intra and P-frames only (cuts re-decoded exactly); False: every frame
     face_fps: float = 6.0             # face detection rate, frames per second of source time
     face_still_fps: float = 2.0       # face detection rate while the picture stands still, per second
-    face_still_change: float = 0.002  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
+    face_still_change: float = 0.005  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
     person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
     shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1
@@ -48,7 +48,7 @@ class Options:
     face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
     speaker_min_hold_s: float = 1.0       # a speaker keeps the crop at least this long before it cuts to the other
     speaker_switch_s: float = 0.4         # the other face must be the clear speaker this long to take the turn
-    mouth_fps: float = 10.0               # lip-gap samples per second on faces that cannot share the crop
+    mouth_fps: float = 6.0                # lip-gap samples per second on faces that cannot share the crop
     # episode extras
     recap_s: float = 0.0              # open each episode after the first with this many seconds of the previous one
     free_episodes: int = 0            # the first N episodes are marked free in manifest.json
