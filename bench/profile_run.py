@@ -30,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 
 # (phase, path fragment) in priority order: the first match on the innermost frame of ours wins
 PHASES = (
-    ("numba JIT compile", "numba/core/"),
+    ("numba compile or cache load", "numba/core/"),
     ("decode (waiting on ffmpeg)", "edit/stream.py"),
     ("decode (waiting on ffmpeg)", "edit/media.py"),
     ("shots", "edit/shots.py"),
@@ -43,9 +43,10 @@ PHASES = (
     ("audio features", "edit/audio.py"),
     ("episode planning", "edit/episodes.py"),
     ("subtitles", "subtitles/"),
-    ("plan assembly", "edit/analyze.py"),
-    ("plan assembly", "edit/plan.py"),
+    ("analysis loop and plan (edit/analyze.py)", "edit/analyze.py"),
+    ("analysis loop and plan (edit/analyze.py)", "edit/plan.py"),
 )
+MEDIAPIPE_CALLS = ("wait_until_idle", "add_packet_to_input_stream", "_create_image_from_pixel_data")
 NUMBA_MODULES = ("edit.shots", "edit.audio", "edit.episodes", "reframe.saliency", "reframe.solver", "reframe.path")
 
 
@@ -57,17 +58,27 @@ def _phase(path: str) -> str | None:
     return None
 
 
-def phase_times(frame, inherited: str = "other (imports, python)", out=None) -> dict[str, float]:
-    """Self time of every frame under ``frame``, summed by the phase of its innermost frame of ours."""
+def phase_times(frame, inherited: str = "other (imports, python)", out=None, by_function=None,
+                parent=None) -> dict[str, float]:
+    """Self time of every frame under ``frame``, summed by the phase of its innermost frame of ours.
+
+    ``by_function`` (a dict), when given, also collects self time per "file:function" of the frame itself.
+    """
     out = defaultdict(float) if out is None else out
     p = _phase(frame.file_path or "")
-    if inherited == "numba JIT compile":
+    if inherited == "numba compile or cache load":
         p = inherited  # all of compilation counts as JIT, whatever it calls
+    elif "mediapipe" in (frame.file_path or "") or frame.function in MEDIAPIPE_CALLS:
+        p = inherited if inherited.startswith(("faces", "persons")) else "mediapipe (faces or persons, called elsewhere)"
     phase = p or inherited
     if not frame.children:  # a leaf (pyinstrument keeps self time in synthetic "[self]" leaves)
         out[inherited if frame.is_synthetic_leaf else phase] += frame.time
+        if by_function is not None:
+            owner = parent if frame.is_synthetic_leaf and parent is not None else frame
+            key = f"{owner.file_path_short}:{owner.line_no} {owner.function}"
+            by_function[key] = by_function.get(key, 0.0) + frame.time
     for child in frame.children:
-        phase_times(child, phase, out)
+        phase_times(child, phase, out, by_function, frame)
     return out
 
 
@@ -204,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = pipeline.analyze(video, subs or None)
         prof.stop()
         wall = time.perf_counter() - t
-        phases = phase_times(prof.last_session.root_frame())
+        by_function: dict[str, float] = {}
+        phases = phase_times(prof.last_session.root_frame(), by_function=by_function)
         total = sum(phases.values())
         print(f"{video}: {info.frame_count} frames, analyze {wall:.1f} s ({info.frame_count / wall:.0f} fps), "
               f"load {load()}; the plan's own timings: {plan.analysis.get('seconds')}")
@@ -212,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|")
         for name, sec in sorted(phases.items(), key=lambda kv: -kv[1]):
             print(f"| {name} | {sec:.2f} | {100 * sec / total:.0f} % |")
+        print("\ntop functions by self time (waiting included):")
+        for key, sec in sorted(by_function.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {sec:7.2f} s  {key}")
         if args.html:
             args.html.write_text(prof.output_html())
             print(f"HTML report: {args.html}")
