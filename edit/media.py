@@ -292,10 +292,16 @@ def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) ->
     yield from AnalysisDecode(info, width, height, threads=threads, with_audio=False)
 
 
-def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int]]:
-    """(time base, packet pts -> display index, display indices of keyframes) of the first video stream."""
+_index_cache: dict[tuple, tuple[Fraction, dict[int, int], list[int], list[int]]] = {}
+
+
+def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int], list[int]]:
+    """(time base, packet pts -> display index, display indices of keyframes, sorted pts) of the
+    first video stream; built once per file (every decode chunk asks for it)."""
     path = Path(info.path)
     key = _cache_key(path)
+    if key in _index_cache:
+        return _index_cache[key]
     if key not in _times_cache:
         tb, pts, _, keys = _read_packets(ffmpeg_exe(), path)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
@@ -303,7 +309,11 @@ def _packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int]]
         _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
     tb, times, key_pts = _times_cache[key]
     index_of = {t: i for i, t in enumerate(times)}
-    return tb, index_of, sorted(index_of[t] for t in key_pts if t in index_of)
+    entry = (tb, index_of, sorted(index_of[t] for t in key_pts if t in index_of), times)
+    while len(_index_cache) >= 2:
+        _index_cache.pop(next(iter(_index_cache)))
+    _index_cache[key] = entry
+    return entry
 
 
 def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
@@ -325,8 +335,7 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     """
     if skip not in ("none", "noref", "bidir"):
         raise ValueError(f"skip must be none, noref or bidir, not {skip!r}")
-    tb, index_of, _ = _packet_index(info)
-    times = sorted(index_of)
+    tb, index_of, _, times = _packet_index(info)
     pre = ["-copyts"]
     if skip != "none":
         pre += ["-skip_frame", skip, "-skip_loop_filter", "all"]
@@ -411,7 +420,7 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    tb, index_of, keys = _packet_index(info)
+    tb, index_of, keys, _ = _packet_index(info)
     n = len(index_of)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     if chunk_s is None:  # three chunks per worker, each 5..60 s (a chunk's frames wait in memory)
