@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  warm-up (numba cache of this tree): {w.wall:.0f} s", flush=True)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            tmp = str(args.keep)
+            tmp = str(args.keep.resolve())
         for video in videos:
             video = video.resolve()
             info = probe(video)
