@@ -290,6 +290,12 @@ class LocalRunner:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
 
+    def release_analysis(self) -> None:
+        """No analysis is left to run: end the idle workers so the renders have their memory."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def close(self, cancel: bool = False) -> None:
         if self._pool is not None:  # (on cancel the workers are stopped already: this only joins)
             self._pool.shutdown(wait=True, cancel_futures=cancel)
@@ -488,6 +494,8 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
                             fail(state, e)
             if crashed:
                 runner.reset_after_crash()
+            elif not waiting and not any(kind == "prepare" for kind, _, _ in running.values()):
+                runner.release_analysis()
             dispatch()
         runner.close()
     except KeyboardInterrupt:

@@ -111,6 +111,9 @@ class DaskRunner:
         task = RenderTask(task.episode, task.lang, Path(task.output).resolve())
         return self._submit(_render_remote, plan, task, opts)
 
+    def release_analysis(self) -> None:
+        """Nothing to free here: the cluster's workers manage their own memory."""
+
     def reset_after_crash(self) -> None:
         pass
 
