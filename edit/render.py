@@ -40,7 +40,7 @@ def _seconds(value: Fraction) -> str:
     return f"{float(value):.6f}"
 
 
-def sendcmd_script(xs, ys, ws, hs, fps: Fraction, times=None) -> str:
+def sendcmd_script(xs, ys, ws, hs, fps: Fraction, times=None, target: str = "crop@c") -> str:
     """sendcmd lines that move ``crop@c`` on the frames where the window changes.
 
     A command at (k - 1/2)/fps takes effect from episode frame k on, so float
@@ -53,7 +53,7 @@ def sendcmd_script(xs, ys, ws, hs, fps: Fraction, times=None) -> str:
     for k in range(1, len(xs)):
         cur = (xs[k], ys[k], ws[k], hs[k])
         if cur != prev:
-            parts = [f"crop@c {name} {v}" for name, v, p in zip("xywh", cur, prev) if v != p]
+            parts = [f"{target} {name} {v}" for name, v, p in zip("xywh", cur, prev) if v != p]
             at = (k - Fraction(1, 2)) / fps if times is None else (times[k - 1] + times[k]) / 2
             lines.append(f"{_seconds(at)} " + ", ".join(parts) + ";")
             prev = cur
@@ -240,16 +240,20 @@ def _segment(plan: Plan, start: int, end: int, cmd_file: Path, W: int, H: int):
     ss = (plan.time_of(start - 1, times) + plan.time_of(start, times)) / 2 if start > 0 else Fraction(0)
     src = ffmpeg.input(plan.source["path"], ss=_seconds(ss)) if start > 0 else ffmpeg.input(plan.source["path"])
     v = src.video.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)
-    if pad_ranges:
+    if pad_ranges and rel is None:
+        v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H)
+    elif pad_ranges:
+        # variable frame rate: one crop chain under the pad overlay, so timestamps pass untouched
         both = v.split()
         v, v_pad = both[0], both[1]
-    if script.strip():  # sendcmd refuses an empty script
-        cmd_file.write_text(script)
-        v = v.filter("sendcmd", f=str(cmd_file))
-    v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
-         .filter("scale", W, H, flags="lanczos")
-         .filter("setsar", 1))
-    if pad_ranges:
+    if not pad_ranges or rel is not None:
+        if script.strip():  # sendcmd refuses an empty script
+            cmd_file.write_text(script)
+            v = v.filter("sendcmd", f=str(cmd_file))
+        v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
+             .filter("scale", W, H, flags="lanczos")
+             .filter("setsar", 1))
+    if pad_ranges and rel is not None:
         v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
     dur = _seconds(n / fps if rel is None else rel[n])
     if plan.source.get("has_audio"):
@@ -258,6 +262,37 @@ def _segment(plan: Plan, start: int, end: int, cmd_file: Path, W: int, H: int):
         a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
     a = a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
     return v, a
+
+
+def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, cmd_file: Path, W: int, H: int):
+    """Episode frames [0, n) as runs, each its own chain: the crop path (with its own sendcmd
+    script) or the pad picture, joined back with concat. Each chain sees only its own frames,
+    so a pad shot costs nothing outside its range."""
+    runs, at = [], 0
+    for s, e in sorted(pad_ranges):
+        if s > at:
+            runs.append((at, s, False))
+        runs.append((s, e, True))
+        at = e
+    if at < n:
+        runs.append((at, n, False))
+    split = v.split()
+    parts = []
+    for k, (s, e, is_pad) in enumerate(runs):
+        b = split[k].filter("trim", start_frame=s, end_frame=e).filter("setpts", "PTS-STARTPTS")
+        if is_pad:
+            parts.append(_padded(b, W, H))
+            continue
+        sub = {key: crop[key][s:e] for key in "xywh"}
+        name = f"crop@c{k}"
+        script = sendcmd_script(sub["x"], sub["y"], sub["w"], sub["h"], fps, target=name)
+        if script.strip():
+            path = cmd_file.with_name(f"{cmd_file.stem}_{k}.cmd")
+            path.write_text(script)
+            b = b.filter("sendcmd", f=str(path))
+        parts.append(b.filter(name, w=sub["w"][0], h=sub["h"][0], x=sub["x"][0], y=sub["y"][0], exact=1)
+                     .filter("scale", W, H, flags="lanczos").filter("setsar", 1))
+    return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, v=1, a=0)
 
 
 TITLE_WORDS = {  # "Episode N" per language; {n} is the number
