@@ -22,7 +22,7 @@ from pathlib import Path
 
 from edit.defaults import DEFAULTS, Options
 from edit.plan import Plan
-from edit.render import RenderTask, build_manifest, check_encoder, episode_tasks, render_episode
+from edit.render import RenderTask, build_manifest, check_encoder, episode_tasks, merge_manifest, render_episode
 from verticalize.errors import OptionsError
 
 
@@ -154,6 +154,8 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
             raise
     finally:
         client.close()
+    if episodes is not None or langs is not None:  # some tasks: added to the folder's manifest
+        return merge_manifest(plan, entries, outdir / "manifest.json")
     result = build_manifest(plan, entries, episodes)
     write_json_atomic(result, outdir / "manifest.json")
     return result

@@ -422,8 +422,39 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
         entries = list(pool.map(one, tasks))
     result = build_manifest(plan, entries, episodes)
+    if manifest and (episodes is not None or langs is not None):
+        return merge_manifest(plan, entries, outdir / "manifest.json")
     if manifest:
         write_json_atomic(result, outdir / "manifest.json")
+    return result
+
+
+def merge_manifest(plan: Plan, entries: list[dict], path: Path) -> dict:
+    """Add the entries of some tasks to ``path``'s manifest, replacing the same episode and language.
+
+    For farm tasks (``render --episode N --lang L``) sharing one folder: each adds its
+    output under a lock instead of overwriting the others'. Every episode of the plan is
+    listed, with the outputs rendered so far; other keys of the manifest are kept.
+    """
+    import fcntl
+    import json
+
+    with open(path.with_name(".manifest.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old: dict = {}
+        if path.is_file():
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = {}
+        if old.get("schema") != MANIFEST_SCHEMA or old.get("source") != plan.source["path"]:
+            old = {}
+        new_keys = {(e["episode"], e["lang"]) for e in entries}
+        kept = [o for ep in old.get("episodes", []) for o in ep.get("outputs", [])
+                if (o.get("episode"), o.get("lang")) not in new_keys]
+        merged = build_manifest(plan, sorted(kept + entries, key=lambda e: (e["episode"], e["lang"] or "")))
+        result = {**old, **merged}
+        write_json_atomic(result, path)
     return result
 
 

@@ -112,3 +112,16 @@ def test_hint_on_a_pad_shot_crops_it(coded_clip, tmp_path):
     render_episode(plan, RenderTask(1, None, out), DEFAULTS.with_(preset="superfast", crf=1))
     frame = read_frames(out, [10], 90, 160)[10]
     assert frame[80, -2, 0] > 200 and frame[80, 1, 0] > 120  # the right-hand window of the ramp
+
+
+def test_farm_tasks_sharing_a_folder_add_to_one_manifest(coded_clip, tmp_path):
+    import json
+
+    plan = make_plan(coded_clip, [0] * N, [(0, 45), (45, N)])
+    opts = DEFAULTS.with_(preset="superfast")
+    render(plan, tmp_path, opts, episodes=[2])
+    render(plan, tmp_path, opts, episodes=[1])
+    render(plan, tmp_path, opts, episodes=[2])          # again: replaced, not listed twice
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert [[o["video"] for o in ep["outputs"]] for ep in m["episodes"]] == [["ep001.mp4"], ["ep002.mp4"]]
+    assert [ep["frames"] for ep in m["episodes"]] == [45, 45]
