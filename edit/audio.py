@@ -46,23 +46,6 @@ def bandpass_biquad(rate: int, low_hz: float, high_hz: float) -> np.ndarray:
     return np.array([[alpha / a0, 0.0, -alpha / a0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
 
 
-@numba.njit(cache=True, nogil=True)
-def _biquad_cascade_kernel(x, sos):
-    y = x.astype(np.float64)
-    for s in range(sos.shape[0]):
-        b0, b1, b2, _, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 3], sos[s, 4], sos[s, 5]
-        x1 = x2 = y1 = y2 = 0.0
-        for i in range(y.shape[0]):
-            xi = y[i]
-            yi = b0 * xi + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
-            x2 = x1
-            x1 = xi
-            y2 = y1
-            y1 = yi
-            y[i] = yi
-    return y
-
-
 def biquad_cascade(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
     """Filter a mono signal through second-order sections ``sos`` (rows b0 b1 b2 a0 a1 a2, a0 = 1)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
@@ -71,7 +54,9 @@ def biquad_cascade(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
         raise ValueError("need a 1-D signal and an (n, 6) sos array")
     if not np.all(np.isfinite(x)):
         raise ValueError("signal has NaN or infinite samples")
-    return _biquad_cascade_kernel(x, sos)
+    out = np.empty_like(x)
+    _biquad_stateful_kernel(x, sos, np.zeros((sos.shape[0], 4)), out)
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
-from edit.plan import SCHEMA, Plan, read_plan, validate_plan, write_plan
+from edit.plan import SCHEMA, Plan, plan_from_json, read_plan, validate_plan, write_plan
 from verticalize.errors import OptionsError, PlanError
 
 log = logging.getLogger(__name__)
@@ -299,18 +299,7 @@ def embedded_plan(timeline, where=None) -> Plan:
 
 
 def _plan_from_json(data: dict, where) -> Plan:
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        got = data.get("schema") if isinstance(data, dict) else None
-        raise PlanError(f"unknown plan schema {got!r} (expected {SCHEMA!r})", where)
-    try:
-        plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
-                    episodes=data["episodes"], subtitles=data.get("subtitles", {}),
-                    analysis=data.get("analysis", {}), extras=data.get("extras", {}),
-                    transitions=data.get("transitions", []))
-    except KeyError as e:
-        raise PlanError(f"the embedded plan is missing the {e.args[0]!r} section", where) from None
-    validate_plan(plan, where)
-    return plan
+    return plan_from_json(data, where, "the embedded plan")
 
 
 def _plain(value: Any) -> Any:

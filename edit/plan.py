@@ -119,17 +119,23 @@ def read_plan(path: str | os.PathLike) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise PlanError(f"not a JSON plan file ({e.__class__.__name__}: {e})".splitlines()[0], path) from None
+    return plan_from_json(data, path)
+
+
+def plan_from_json(data: Any, where: Any = None, label: str = "plan") -> Plan:
+    """The Plan held by parsed plan JSON, checked (``read_plan`` without the file);
+    ``label`` names it in errors ("plan", "the embedded plan")."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         got = data.get("schema") if isinstance(data, dict) else None
-        raise PlanError(f"unknown plan schema {got!r} (expected {SCHEMA!r})", path)
+        raise PlanError(f"unknown plan schema {got!r} (expected {SCHEMA!r})", where)
     try:
         plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
                     episodes=data["episodes"], subtitles=data.get("subtitles", {}),
                     analysis=data.get("analysis", {}), extras=data.get("extras", {}),
                     transitions=data.get("transitions", []))
     except KeyError as e:
-        raise PlanError(f"plan is missing the {e.args[0]!r} section", path) from None
-    validate_plan(plan, path)
+        raise PlanError(f"{label} is missing the {e.args[0]!r} section", where) from None
+    validate_plan(plan, where)
     return plan
 
 
