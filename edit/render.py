@@ -439,7 +439,8 @@ def merge_manifest(plan: Plan, entries: list[dict], path: Path) -> dict:
     import fcntl
     import json
 
-    with open(path.with_name(".manifest.lock"), "a") as lock:
+    lock = os.open(path.parent, os.O_RDONLY)  # the folder itself is the lock: nothing left behind
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         old: dict = {}
         if path.is_file():
@@ -455,6 +456,8 @@ def merge_manifest(plan: Plan, entries: list[dict], path: Path) -> dict:
         merged = build_manifest(plan, sorted(kept + entries, key=lambda e: (e["episode"], e["lang"] or "")))
         result = {**old, **merged}
         write_json_atomic(result, path)
+    finally:
+        os.close(lock)  # releases the lock
     return result
 
 
