@@ -284,12 +284,11 @@ def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) ->
 
     One frame out per decoded frame (``-fps_mode passthrough``), so the n-th
     array is source frame n. Raises InputError if ffmpeg reports a decoding
-    error or the stream ends early. (The analysis pass uses
-    ``edit.stream.AnalysisDecode``, which also delivers the audio.)
+    error or the stream ends early.
     """
-    from edit.stream import AnalysisDecode
+    from edit.stream import VideoDecode
 
-    yield from AnalysisDecode(info, width, height, threads=threads, with_audio=False)
+    yield from VideoDecode(info, width, height, threads=threads)
 
 
 _index_cache: dict[tuple, tuple[Fraction, dict[int, int], list[int], list[int]]] = {}

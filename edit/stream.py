@@ -1,8 +1,8 @@
-"""One ffmpeg process for the analysis pass: low-resolution RGB video on stdout and
-mono float audio on a second pipe, so the source is decoded exactly once."""
+"""The analysis pass's ffmpeg processes: low-resolution RGB video (``VideoDecode``; the
+fast scan uses ``edit.media.decode_indexed_parallel``) and mono float audio
+(``AudioDecode``), each streamed so nothing of picture or sound size piles up."""
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from typing import Iterator
@@ -13,22 +13,14 @@ from edit.media import MediaInfo, _first_error_line, ffmpeg_exe
 from verticalize.errors import InputError
 
 
-class AnalysisDecode:
-    """Iterate RGB frames (h, w, 3) uint8, one per decoded frame; then read ``audio``.
+class VideoDecode:
+    """Iterate RGB frames (h, w, 3) uint8, one per decoded frame, in order."""
 
-    ``audio`` is a float32 mono array at ``audio_rate`` Hz (empty without an
-    audio stream), complete once iteration has finished.
-    """
-
-    def __init__(self, info: MediaInfo, width: int, height: int, audio_rate: int = 16000, threads: int = 0,
-                 with_audio: bool = True):
+    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0):
         self.info = info
-        self.with_audio = with_audio
         self.width = width
         self.height = height
-        self.audio_rate = audio_rate
         self.threads = threads
-        self.audio = np.zeros(0, np.float32)
         self.frames = 0
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -36,32 +28,11 @@ class AnalysisDecode:
         cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-threads", str(self.threads), "-i", info.path,
                "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
                "-vf", f"scale={w}:{h}:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
-        audio_r = audio_w = None
-        if info.has_audio and self.with_audio:
-            audio_r, audio_w = os.pipe()
-            cmd += ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(self.audio_rate), "-f", "f32le",
-                    f"pipe:{audio_w}"]
         frame_bytes = w * h * 3
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes * 4,
-                                pass_fds=(audio_w,) if audio_w is not None else ())
-        if audio_w is not None:
-            os.close(audio_w)
-        chunks: list[bytes] = []
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes * 4)
         err: list[bytes] = []
-
-        def read_audio():
-            with os.fdopen(audio_r, "rb") as f:
-                while True:
-                    b = f.read(1 << 16)
-                    if not b:
-                        break
-                    chunks.append(b)
-
-        threads = [threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)]
-        if audio_r is not None:
-            threads.append(threading.Thread(target=read_audio, daemon=True))
-        for t in threads:
-            t.start()
+        reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+        reader.start()
         n = 0
         try:
             while True:
@@ -73,8 +44,7 @@ class AnalysisDecode:
         finally:
             proc.stdout.close()
             rc = proc.wait()
-            for t in threads:
-                t.join()
+            reader.join()
         stderr = b"".join(err).decode("utf-8", "replace")
         if rc != 0:
             raise InputError("decoding failed (" + _first_error_line(stderr) + ")", info.path)
@@ -82,8 +52,6 @@ class AnalysisDecode:
             raise InputError("truncated or corrupt (ffmpeg: partial file)", info.path)
         if n == 0:
             raise InputError("no frames could be decoded", info.path)
-        raw = b"".join(chunks)
-        self.audio = np.frombuffer(raw[: len(raw) // 4 * 4], np.float32)
         self.frames = n
 
 
