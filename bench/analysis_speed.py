@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from edit.analyze import analyze  # noqa: E402
-from edit.defaults import DEFAULTS  # noqa: E402
-from edit.media import analysis_size, decode_frames, decode_indexed_parallel, ffmpeg_exe, probe  # noqa: E402
+from verticalize.analysis import analyze  # noqa: E402
+from verticalize.options import DEFAULTS  # noqa: E402
+from verticalize.media import analysis_size, decode_frames, decode_indexed_parallel, ffmpeg_exe, probe  # noqa: E402
 
 
 def _cpu() -> float:

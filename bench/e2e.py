@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the outputs (printed path)")
     args = ap.parse_args(argv)
 
-    from edit.media import probe
+    from verticalize.media import probe
 
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     if bad := [s for s in steps if s not in STEPS]:
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     frames, fps = info.frame_count, info.fps
     seconds = float(frames / fps)
     work = Path(tempfile.mkdtemp(prefix="e2e-", dir=BUILD if BUILD.is_dir() else None))
-    vert = [sys.executable, "-m", "edit.cli"]
+    vert = [sys.executable, "-m", "verticalize"]
     sub_args = [a for lang, p in subs.items() for a in ("--subs", f"{lang}={p}")]
     tree = args.tree.resolve()
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(tree))

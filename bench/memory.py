@@ -41,9 +41,9 @@ def deep_size(obj, seen=None) -> int:
 
 
 def plan_bytes_per_frame(plan_path: Path, tree: Path) -> dict:
-    """The plan on disk and as edit.plan.read_plan holds it, per source frame."""
+    """The plan on disk and as verticalize.plan.read_plan holds it, per source frame."""
     sys.path.insert(0, str(tree))
-    from edit.plan import read_plan
+    from verticalize.plan import read_plan
 
     plan = read_plan(plan_path)
     n = plan.source["frame_count"]
@@ -70,13 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     tree = args.tree.resolve()
     videos = args.videos or [BUILD / "long5m.mp4"]
     sys.path.insert(0, str(tree))
-    from edit.media import probe
+    from verticalize.media import probe
 
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONUNBUFFERED="1")
     print(f"tree {tree}; machine {cpu_model()}, {os.cpu_count()} cores; load at start {load()}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="memory-") as tmp:
-        w = warm_up([sys.executable, "-m", "edit.cli"], env, tree, Path(tmp))
+        w = warm_up([sys.executable, "-m", "verticalize"], env, tree, Path(tmp))
         print(f"  warm-up (numba cache of this tree): {w.wall:.0f} s", flush=True)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             srt = video.with_name(video.stem + ".en.srt")
             subs = ["--subs", f"en={srt}"] if srt.is_file() and not args.no_subs else []
             plan = Path(tmp) / f"{video.stem}.plan.json"
-            m = measure([[sys.executable, "-m", "edit.cli", "analyze", str(video), "-o", str(plan), "--size", args.size]
+            m = measure([[sys.executable, "-m", "verticalize", "analyze", str(video), "-o", str(plan), "--size", args.size]
                          + subs], env=env, cwd=tree)
             row = {"input": str(video), "frames": info.frame_count, "hours": float(info.frame_count / info.fps) / 3600,
                    "subtitles": bool(subs), **m.as_dict(), **plan_bytes_per_frame(plan, tree)}
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {video.name}: {m.wall:.0f} s, peak RSS {m.rss_tree / 2**20:.0f} MB (load {m.load_after})", flush=True)
             if args.render:
                 out = Path(tmp) / f"{video.stem}.out"
-                r = measure([[sys.executable, "-m", "edit.cli", "render", str(plan), "-o", str(out), "--preset",
+                r = measure([[sys.executable, "-m", "verticalize", "render", str(plan), "-o", str(out), "--preset",
                               args.preset, "--jobs", str(args.jobs or os.cpu_count() or 1)]], env=env, cwd=tree)
                 files = list(out.glob("ep*.mp4"))
                 row["render"] = {**r.as_dict(), "files": len(files), "bytes": sum(f.stat().st_size for f in files)}

@@ -4,7 +4,7 @@
     python bench/profile_run.py --jit          # JIT: cold cache vs warm cache, first call vs second, fresh processes
     python bench/profile_run.py --py-spy       # py-spy over every thread and child process (needs ptrace)
 
-The profile runs pyinstrument in-process over ``edit.pipeline.analyze`` after
+The profile runs pyinstrument in-process over ``verticalize.api.analyze`` after
 an untimed warm-up (a 3-s clip, so the JIT is not in it) and sums the samples
 by phase: the innermost frame of ours on each stack decides (``reframe/faces.py``
 is "faces" even while mediapipe's C++ runs under it). pyinstrument samples the
@@ -31,8 +31,8 @@ BENCH = Path(__file__).resolve().parent
 # (phase, path fragment) in priority order: the first match on the innermost frame of ours wins
 PHASES = (
     ("numba compile or cache load", "numba/core/"),
-    ("decode (waiting on ffmpeg)", "edit/stream.py"),
-    ("decode (waiting on ffmpeg)", "edit/media.py"),
+    ("decode (waiting on ffmpeg)", "verticalize/media/decode.py"),
+    ("decode (waiting on ffmpeg)", "verticalize/media/probe.py"),
     ("shots", "edit/shots.py"),
     ("saliency", "reframe/saliency.py"),
     ("faces (mediapipe)", "reframe/faces.py"),
@@ -43,8 +43,8 @@ PHASES = (
     ("audio features", "edit/audio.py"),
     ("episode planning", "edit/episodes.py"),
     ("subtitles", "subtitles/"),
-    ("analysis loop and plan (edit/analyze.py)", "edit/analyze.py"),
-    ("analysis loop and plan (edit/analyze.py)", "edit/plan.py"),
+    ("analysis loop and plan (verticalize/analysis.py)", "verticalize/analysis.py"),
+    ("analysis loop and plan (verticalize/analysis.py)", "verticalize/plan.py"),
 )
 MEDIAPIPE_CALLS = ("wait_until_idle", "add_packet_to_input_stream", "_create_image_from_pixel_data")
 NUMBA_MODULES = ("edit.shots", "edit.audio", "edit.episodes", "reframe.saliency", "reframe.solver", "reframe.path")
@@ -95,13 +95,13 @@ def warm_clip(work: Path) -> Path:
 JIT_PROBE = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from edit import pipeline
-from edit.defaults import DEFAULTS
+from verticalize import api
+from verticalize.options import DEFAULTS
 t_import = time.perf_counter() - t0
 clip = sys.argv[1]
 opts = DEFAULTS.with_(episodes=False)
-t = time.perf_counter(); pipeline.analyze(clip, None, opts); first = time.perf_counter() - t
-t = time.perf_counter(); pipeline.analyze(clip, None, opts); second = time.perf_counter() - t
+t = time.perf_counter(); api.analyze(clip, None, opts); first = time.perf_counter() - t
+t = time.perf_counter(); api.analyze(clip, None, opts); second = time.perf_counter() - t
 import importlib
 hits = misses = 0
 for name in %r:
@@ -139,7 +139,7 @@ def jit_report(tree: Path, work: Path) -> None:
 
 def py_spy(tree: Path, clip: Path, subs: dict, out: Path) -> None:
     exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    code = ("import sys; from edit import pipeline; pipeline.analyze(sys.argv[1], %r)" % (subs or None,))
+    code = ("import sys; from verticalize import api; api.analyze(sys.argv[1], %r)" % (subs or None,))
     cmd = [exe, "record", "--subprocesses", "--threads", "--nonblocking", "-r", "50", "-f", "raw", "-o", str(out), "--",
            sys.executable, "-c", code, str(clip)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=dict(os.environ, PYTHONPATH=str(tree)))
@@ -202,17 +202,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from pyinstrument import Profiler
 
-        from edit import pipeline
-        from edit.media import probe
+        from verticalize import api
+        from verticalize.media import probe
 
         t = time.perf_counter()
-        pipeline.analyze(warm_clip(work), None)
+        api.analyze(warm_clip(work), None)
         print(f"warm-up analyze (3-s clip: JIT or cache load, model load): {time.perf_counter() - t:.1f} s")
         info = probe(video)
         prof = Profiler(interval=0.005)
         t = time.perf_counter()
         prof.start()
-        plan = pipeline.analyze(video, subs or None)
+        plan = api.analyze(video, subs or None)
         prof.stop()
         wall = time.perf_counter() - t
         by_function: dict[str, float] = {}

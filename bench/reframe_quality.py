@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from edit.analyze import analyze  # noqa: E402
+from verticalize.analysis import analyze  # noqa: E402
 from reframe import metrics  # noqa: E402
 
 

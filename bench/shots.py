@@ -9,7 +9,7 @@ cached in bench/.clips/). No clip with published shot annotations ships in a
 package on PyPI or Debian, so these are the clips with ground truth we have.
 
 Detectors, each on the same file, one after another:
-  * ours      ``verticalize scenes`` (edit.analyze.detect_scenes: probe, fast scan of the
+  * ours      ``verticalize scenes`` (verticalize.analysis.detect_scenes: probe, fast scan of the
               reference frames, ShotDetector, exact re-decode around ambiguous cuts)
   * ours-full (``--full``) the same detector fed every frame at 384 px, as the analysis pass does
   * adaptive  PySceneDetect ``AdaptiveDetector()`` at its defaults
@@ -78,7 +78,7 @@ def run_peer(py: str, path: Path, kind: str) -> dict:
 
 
 def run_ours(path: Path, fast: bool = True) -> dict:
-    from edit.analyze import detect_scenes
+    from verticalize.analysis import detect_scenes
 
     t = time.perf_counter()
     scan = detect_scenes(path, details=True, fast=fast)

@@ -16,8 +16,29 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from edit.defaults import HOOK_WEIGHTS
 from verticalize.errors import OptionsError
+
+
+# Cliffhanger features and their weights. A candidate boundary's score is the
+# weighted sum of its features, each in 0..1.
+HOOK_WEIGHTS: dict[str, float] = {
+    # dialogue
+    "question": 1.0,        # the last line before the cut ends with "?"
+    "ellipsis": 0.8,        # ... ends with "…" or "..." (a line left hanging)
+    "exclamation": 0.7,     # ... ends with "!"
+    "unfinished": 0.4,      # ... ends with no closing punctuation
+    "line_just_ended": 0.4, # that line ended less than 2 s before the cut
+    "reply_follows": 0.3,   # a line starts within 3 s after the cut
+    # audio (K-weighted loudness)
+    "sting": 1.0,           # a loud peak in the last second, well above what came before
+    "silence_after": 0.6,   # the first 0.7 s after the cut is much quieter than the last second before it
+    "loudness_rise": 0.5,   # the last second is louder than the three before it
+    # picture
+    "close_up": 0.5,        # a face fills much of the frame just before the cut
+    "motion_spike": 0.3,    # motion in the last second well above the shot's median
+    "quickening": 0.4,      # the shots before the cut are shorter than the film's median
+    "cut_strength": 0.2,    # content change at the cut, 0..1
+}
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +239,9 @@ def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: 
     if min_s <= 0 or max_s <= 0:
         raise OptionsError(f"episode lengths must be positive (got min {min_s} s, max {max_s} s)")
     if min_s > max_s:
-        raise OptionsError(f"--episode-min ({min_s} s) is longer than --episode-max ({max_s} s)")
+        raise OptionsError(f"episode_min_s ({min_s} s) is longer than episode_max_s ({max_s} s)")
     if first_min_s > max_s:
-        raise OptionsError(f"the first episode's minimum ({first_min_s} s) is longer than --episode-max ({max_s} s)")
+        raise OptionsError(f"the first episode's minimum ({first_min_s} s) is longer than episode_max_s ({max_s} s)")
     if not split or frame_count / fps <= max_s:
         return [Episode(1, 0, frame_count, 0.0, [])]
     sig = signals or Signals(fps, frame_count, list(cuts), list(cues), dict(cut_scores))
@@ -229,7 +250,7 @@ def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: 
     min_f, max_f = to_frames(min_s, True), to_frames(max_s, False)
     first_min_f = max(min_f, to_frames(first_min_s, True))
     if max_f < 1:
-        raise OptionsError(f"--episode-max {max_s} s is shorter than one frame")
+        raise OptionsError(f"episode_max_s {max_s} s is shorter than one frame")
 
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frame_count) + [frame_count]
     lengths = np.diff(bounds)
@@ -397,3 +418,15 @@ def clear_of_dissolves(episodes: list[dict], transitions: list, is_dissolve, cue
             continue
         prev["end"], nxt["start"] = s, e
         prev.setdefault("reasons", []).append({"feature": "dissolve_left_out", "value": e - s})
+
+
+def add_recaps(episodes: list[dict], fps: Fraction, recap_s: float) -> None:
+    """Give every episode after the first a ``recap``: the last ``recap_s`` seconds of the one before."""
+    if recap_s < 0:
+        raise OptionsError(f"recap_s {recap_s:g} s must not be negative")
+    frames = int(round(Fraction(recap_s) * fps))
+    for prev, ep in zip(episodes, episodes[1:]):
+        if frames > 0:
+            ep["recap"] = {"start": max(prev["start"], prev["end"] - frames), "end": prev["end"]}
+        else:
+            ep.pop("recap", None)

@@ -70,7 +70,7 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from edit.defaults import DEFAULTS
+from verticalize.options import DEFAULTS
 
 HIST_BINS = 16
 GRID_W = 32                 # thumbnail cells across; rows follow the aspect ratio
@@ -78,23 +78,6 @@ FLAT_STD = 4.0              # luma thumbnail standard deviation under which a fr
 FLASH_MAX_FRAMES = 3        # longest flash, frames
 FLASH_SLACK = 6             # skipped (not decoded) frames a flash may also span in a fast scan
 _H_LADDER = (2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50, 60, 72, 90)
-
-# Defaults of the gradual-transition and flash tests. They belong in edit/defaults.py's
-# table (same names); until they are there, these values apply.
-_SHOT_DEFAULTS = {
-    "shot_max_transition_s": 2.0,     # longest dissolve or fade found as one transition, s
-    "shot_gradual_min_delta": 14.0,   # least change across a transition, RMS luma grey levels
-    "shot_gradual_residual": 0.12,    # largest distance of a mid frame from the a..b mix line, over the change
-    "shot_gradual_residual_motion": 0.3,  # the same for moving pictures whose variance dips as a mix's
-    "shot_gradual_outside": 0.6,      # least change from h frames before to h frames after, over the change
-    "shot_gradual_max_correlation": 0.85,  # the two ends of a transition must correlate less than this
-    "shot_flash_tolerance": 0.12,     # 1 - least correlation of the frames either side of a flash
-}
-
-
-def _default(name: str):
-    return getattr(DEFAULTS, name, _SHOT_DEFAULTS[name])
-
 
 def grid_size(width: int, height: int) -> tuple[int, int]:
     """Thumbnail (cells across, cells down) for a frame of this size."""
@@ -430,13 +413,15 @@ class ShotDetector:
     def __init__(self, fps: float, min_score: float = DEFAULTS.shot_min_score,
                  ratio: float = DEFAULTS.shot_ratio, window: int = DEFAULTS.shot_window_frames,
                  min_shot_s: float = DEFAULTS.min_shot_s,
-                 max_transition_s: float = _default("shot_max_transition_s"),
-                 gradual_min_delta: float = _default("shot_gradual_min_delta"),
-                 gradual_residual: float = _default("shot_gradual_residual"),
-                 gradual_residual_motion: float = _default("shot_gradual_residual_motion"),
-                 gradual_outside: float = _default("shot_gradual_outside"),
-                 gradual_max_correlation: float = _default("shot_gradual_max_correlation"),
-                 flash_tolerance: float = _default("shot_flash_tolerance")):
+                 max_transition_s: float = DEFAULTS.shot_max_transition_s,
+                 gradual_min_delta: float = DEFAULTS.shot_gradual_min_delta,
+                 gradual_residual: float = DEFAULTS.shot_gradual_residual,
+                 gradual_residual_motion: float = DEFAULTS.shot_gradual_residual_motion,
+                 gradual_outside: float = DEFAULTS.shot_gradual_outside,
+                 gradual_max_correlation: float = DEFAULTS.shot_gradual_max_correlation,
+                 flash_tolerance: float = DEFAULTS.shot_flash_tolerance):
+        """Every threshold is the options table's (``verticalize.options``); ``from_options`` takes them
+        all from an ``Options``."""
         if min_score <= 0 or ratio <= 1 or window < 1:
             raise ValueError("min_score > 0, ratio > 1 and window >= 1 are required")
         if fps <= 0 or max_transition_s < 0:
@@ -562,14 +547,16 @@ class ShotDetector:
         self._gradual_stage(final=True)
         return self._emit(final=True)
 
-    @property
-    def frame_count(self) -> int:
-        """Frames seen so far (decoded or skipped)."""
-        return self._n
-
-    def decoded(self, index: int) -> bool:
-        """Whether frame ``index`` (one of the last few hundred) was decoded, not filled in."""
-        return bool(self._decoded[index % self._size]) if 0 <= index < self._n else False
+    @classmethod
+    def from_options(cls, fps: float, opts) -> "ShotDetector":
+        """A detector with every shot threshold of ``opts`` (an ``Options``)."""
+        return cls(fps, opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s,
+                   max_transition_s=opts.shot_max_transition_s, gradual_min_delta=opts.shot_gradual_min_delta,
+                   gradual_residual=opts.shot_gradual_residual,
+                   gradual_residual_motion=opts.shot_gradual_residual_motion,
+                   gradual_outside=opts.shot_gradual_outside,
+                   gradual_max_correlation=opts.shot_gradual_max_correlation,
+                   flash_tolerance=opts.shot_flash_tolerance)
 
     # -- hard cuts and flashes -------------------------------------------------------
 
@@ -771,7 +758,7 @@ class ShotDetector:
 
 @dataclass(frozen=True)
 class SceneScan:
-    """What ``verticalize scenes`` reports about a video (``edit.analyze.detect_scenes(..., details=True)``)."""
+    """What ``verticalize scenes`` reports about a video (``verticalize.analysis.detect_scenes(..., details=True)``)."""
 
     fps: Fraction
     frame_count: int
@@ -787,12 +774,3 @@ class SceneScan:
         if self.times is not None:
             return self.times[frame] if frame < len(self.times) else self.times[-1] + (frame - len(self.times) + 1) / self.fps
         return Fraction(frame) / self.fps
-
-
-def detect_cuts(frames, fps: float, **kwargs) -> list[int]:
-    """Cuts of an iterable of RGB frames; convenience wrapper over ShotDetector."""
-    det = ShotDetector(fps, **kwargs)
-    cuts: list[int] = []
-    for i, f in enumerate(frames):
-        cuts += det.process_frame(i, f)
-    return cuts + det.flush()

@@ -17,7 +17,7 @@ from moviepy import Effect
 class Reframe(Effect):
     """Crop each frame to the plan's window and resize it to the plan's target size.
 
-    plan: an ``edit.plan.Plan`` (or its JSON dict). The clip's time t maps to
+    plan: an ``verticalize.plan.Plan`` (or its JSON dict). The clip's time t maps to
     source frame ``floor(t * fps + 1/2)`` offset by ``start_frame`` (for clips
     cut out of the source, e.g. one episode).
     """

@@ -5,34 +5,13 @@ finds none, the short-range model (made for close-ups) gets a look too.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 
 import numpy as np
 
+from reframe.models import load_model
+
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Silence the banner lines TFLite and glog print from C++ while the model loads."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    try:
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 CLOSE_MIN_SCORE = 0.75  # short-range detections below this were coins and fabric in our tests
@@ -51,22 +30,13 @@ class FaceSampler:
                  min_confidence: float = 0.5):
         if every < 1:
             raise ValueError("every must be >= 1")
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import mediapipe as mp
-
         self.every = every
         self.sw = source_width
         self.sh = source_height
-        with _quiet_native_stderr():
-            self._det = mp.solutions.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=min_confidence)
-            self._close = mp.solutions.face_detection.FaceDetection(
-                model_selection=0, min_detection_confidence=max(min_confidence, 0.6))
-            # the first inference creates the delegate, which prints more
-            blank = np.zeros((64, 64, 3), np.uint8)
-            self._det.process(blank)
-            self._close.process(blank)
+        self._det = load_model(lambda mp: mp.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_confidence))
+        self._close = load_model(lambda mp: mp.face_detection.FaceDetection(
+            model_selection=0, min_detection_confidence=max(min_confidence, 0.6)))
         self.detections: dict[int, list[tuple[int, int, int, int, float]]] = {}
         self._due = 0
 

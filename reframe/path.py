@@ -1,7 +1,7 @@
 """The per-shot camera: where the crop window sits on every frame, and how it moves.
 
 Decision only, no pixels. For each shot the subject comes from the strongest
-signal present (faces, then saliency; weights in ``edit.defaults.SIGNAL_WEIGHTS``),
+signal present (faces, then saliency; weights in ``SIGNAL_WEIGHTS`` below),
 then the shot gets a mode, as an operator would choose:
 
 * ``static``: one window holds the subject all shot long; the crop never moves;
@@ -21,11 +21,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edit.defaults import DEFAULTS, SIGNAL_WEIGHTS
+from verticalize.options import DEFAULTS
 from reframe.solver import PathWeights, quantize_path, solve_l1_path
 from reframe.tracks import link_tracks
 
 MODES = ("static", "pan", "track", "speaker", "pad")
+
+# Weight of each signal type when it sets the camera's target (AutoFlip ranks
+# faces above persons above general saliency).
+SIGNAL_WEIGHTS: dict[str, float] = {
+    "faces": 1.0,
+    "person": 0.6,
+    "saliency": 0.25,
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class ShotPath:
     turns: tuple = ()    # speaker mode: (start, end, face centre x px) per turn
 
 
-def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, margin: float, opts):
+def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, opts):
     """Per-frame (left, right) span to keep in frame, and whether the faces cannot all fit.
 
     Returns (left, right, conf, needs_pad, main tracks) or None when no face track is a subject.
@@ -95,6 +103,16 @@ def _follow_speaker(start: int, end: int, main, mouths, source_width: int, crop_
     return ShotPath(x, "speaker", "faces", len(main), tuple(out))
 
 
+def hint_x(hint, max_x: int) -> int:
+    """The crop's left edge (source px, 0..max_x) that an editor's hint asks for.
+
+    ``hint``: "left" (0), "center" (``max_x // 2``), "right" (``max_x``) or an
+    integer left edge, clamped into 0..max_x.
+    """
+    x = {"left": 0, "center": max_x // 2, "right": max_x}.get(hint, hint)
+    return int(min(max(0, int(round(x))), max(0, max_x)))
+
+
 def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None,
                persons: dict[int, object] | None = None, mouths: dict | None = None) -> ShotPath:
@@ -110,12 +128,11 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         raise ValueError("empty shot")
     max_x = float(source_width - crop_w)
     if hint is not None:
-        x = {"left": 0.0, "center": max_x / 2, "right": max_x}.get(hint, hint)
-        return ShotPath(np.full(n, int(round(min(max(float(x), 0.0), max_x))), np.int64), "static", "hint")
+        return ShotPath(np.full(n, hint_x(hint, source_width - crop_w), np.int64), "static", "hint")
     if max_x <= 0:
         return ShotPath(np.zeros(n, np.int64), "static", "faces")
     margin = opts.face_margin_frac * crop_w
-    spans = _subject_spans(start, end, faces, crop_w, margin, opts)
+    spans = _subject_spans(start, end, faces, crop_w, opts)
     if spans is not None:
         left, right, conf, needs_pad, main = spans
         n_main = len(main)

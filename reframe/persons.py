@@ -6,11 +6,9 @@ almost everything are ignored (no person, or a false positive on texture).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from reframe.faces import _quiet_native_stderr
+from reframe.models import load_model
 
 
 class PersonSampler:
@@ -19,16 +17,11 @@ class PersonSampler:
     def __init__(self, every: int, source_width: int, min_area: float = 0.03, max_area: float = 0.45):
         if every < 1:
             raise ValueError("every must be >= 1")
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        import mediapipe as mp
-
         self.every = every
         self.sw = source_width
         self.min_area = min_area
         self.max_area = max_area
-        with _quiet_native_stderr():
-            self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1)
-            self._seg.process(np.zeros((64, 64, 3), np.uint8))
+        self._seg = load_model(lambda mp: mp.selfie_segmentation.SelfieSegmentation(model_selection=1))
         self.spans: dict[int, tuple[float, float] | None] = {}
         self._due = 0
 

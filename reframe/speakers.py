@@ -12,12 +12,11 @@ never ping-pongs.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from reframe.faces import _quiet_native_stderr
+from reframe.models import load_model
 
 MESH_SIZE = 192        # face crops are scaled to this square for the landmark model, px
 CROP_ENLARGE = 1.6     # crop side / face box side
@@ -31,21 +30,13 @@ class MouthSampler:
     """
 
     def __init__(self, source_width: int, source_height: int, slots: int = 2):
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        import mediapipe as mp
-
         self.sw = source_width
         self.sh = source_height
         # one landmark tracker per face, left to right: in tracking mode each follows its own
         # face crop and skips re-detecting it, which halves the cost of a sample
-        self._meshes = []
-        with _quiet_native_stderr():
-            for _ in range(slots):
-                mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1,
-                                                       refine_landmarks=False, min_detection_confidence=0.3,
-                                                       min_tracking_confidence=0.3)
-                mesh.process(np.zeros((MESH_SIZE, MESH_SIZE, 3), np.uint8))
-                self._meshes.append(mesh)
+        self._meshes = [load_model(lambda mp: mp.face_mesh.FaceMesh(
+            static_image_mode=False, max_num_faces=1, refine_landmarks=False, min_detection_confidence=0.3,
+            min_tracking_confidence=0.3), MESH_SIZE) for _ in range(slots)]
         self.samples: dict[int, list[tuple[float, float]]] = {}
 
     def lip_gap(self, frame: np.ndarray, box, slot: int = 0) -> float:

@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from .ass import check_glyphs, ffmpeg_filter_path, write_burnin_ass
+from .ass import check_glyphs, ffmpeg_filter_path, title_text, write_burnin_ass, write_title_card
 from .layout import PLATFORMS, CueLayout, layout_track, safe_zone
 from .linebreak import break_lines
 from .export import write_srt, write_vtt
@@ -17,16 +17,20 @@ from .fonts import font_name_for, fontconfig_file, fonts_dir, missing_glyphs
 from .model import Cue, Track
 from .parse import cue_frame_spans, load_track
 from .retime import track_for_episode
+from .tracks import load_tracks
 
 __all__ = [
     "Cue",
     "Track",
     "load_track",
+    "load_tracks",
     "cue_frame_spans",
     "track_for_episode",
     "write_srt",
     "write_vtt",
     "write_burnin_ass",
+    "write_title_card",
+    "title_text",
     "check_glyphs",
     "PLATFORMS",
     "safe_zone",

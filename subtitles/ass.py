@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from pathlib import Path
 
 from verticalize.errors import SubtitleError
 
@@ -174,3 +175,36 @@ def write_burnin_ass(track: Track, path, width: int, height: int, *, platform: s
     if check_coverage:
         check_glyphs(track)
     write_text_atomically(path, burnin_ass_text(track, width, height, fps, platform))
+
+
+# --- the title card ---------------------------------------------------------
+
+TITLE_WORDS = {  # "Episode N" per language; {n} is the number
+    "en": "Episode {n}", "es": "Episodio {n}", "pt": "Episódio {n}", "id": "Episode {n}", "fr": "Épisode {n}",
+    "de": "Folge {n}", "th": "ตอนที่ {n}", "ja": "第{n}話", "ko": "{n}화", "zh": "第{n}集", "ar": "الحلقة {n}",
+    "hi": "एपिसोड {n}", "vi": "Tập {n}", "tr": "Bölüm {n}", "ru": "Серия {n}",
+}
+
+
+def title_text(episode: int, lang: str | None) -> str:
+    base = (lang or "en").split("-")[0].lower()
+    return TITLE_WORDS.get(base, TITLE_WORDS["en"]).format(n=episode)
+
+
+def write_title_card(path: Path, episode: int, lang: str | None, W: int, H: int, seconds: float = 2.5) -> None:
+    """An ASS file that shows "Episode N" in the upper third for the first ``seconds``, fading out."""
+    font = font_name_for(lang or "en")
+    size = int(round(H * 0.055))
+    end_cs = int(round(seconds * 100))
+    text = title_text(episode, lang)
+    path.write_text(
+        "[Script Info]\nScriptType: v4.00+\nWrapStyle: 2\nScaledBorderAndShadow: yes\n"
+        f"PlayResX: {W}\nPlayResY: {H}\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+        "MarginR, MarginV, Encoding\n"
+        f"Style: Title,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,1,0,0,0,100,100,0,0,1,"
+        f"{max(1, size // 12)},{max(1, size // 20)},8,{W // 10},{W // 10},{int(H * 0.16)},1\n\n"
+        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        f"Dialogue: 0,0:00:00.00,0:00:{end_cs // 100:02d}.{end_cs % 100:02d},Title,,0,0,0,,{{\\fad(200,400)}}{text}\n",
+        encoding="utf-8")

@@ -1,20 +1,11 @@
 """Write tracks as SRT or WebVTT (UTF-8, "\\n" line ends), atomically."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 from verticalize.errors import SubtitleError
+from verticalize.files import write_text
 
-from .model import Track
-
-
-def _timestamp(ms: int, separator: str) -> str:
-    """HH:MM:SS<sep>mmm for integer ms (>= 0)."""
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+from .model import Track, format_timestamp
 
 
 def _cue_lines(text: str) -> list[str]:
@@ -23,22 +14,17 @@ def _cue_lines(text: str) -> list[str]:
 
 
 def write_text_atomically(path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` + ".tmp", then rename over ``path``."""
-    path = Path(path)
-    tmp = Path(str(path) + ".tmp")
+    """Write UTF-8 ``text`` to ``path`` through a hidden temporary file; SubtitleError if it cannot."""
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
+        write_text(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise SubtitleError(f"cannot write subtitle file: {exc.strerror or exc}", path) from exc
 
 
 def srt_text(track: Track) -> str:
     blocks = []
     for number, cue in enumerate(track.cues, 1):
-        head = f"{number}\n{_timestamp(cue.start_ms, ',')} --> {_timestamp(cue.end_ms, ',')}"
+        head = f"{number}\n{format_timestamp(cue.start_ms, ',')} --> {format_timestamp(cue.end_ms, ',')}"
         blocks.append("\n".join([head, *_cue_lines(cue.text)]) + "\n")
     return "\n".join(blocks)
 
@@ -50,7 +36,7 @@ def _vtt_escape(line: str) -> str:
 def vtt_text(track: Track) -> str:
     blocks = ["WEBVTT\n"]
     for cue in track.cues:
-        head = f"{_timestamp(cue.start_ms, '.')} --> {_timestamp(cue.end_ms, '.')}"
+        head = f"{format_timestamp(cue.start_ms, '.')} --> {format_timestamp(cue.end_ms, '.')}"
         blocks.append("\n".join([head, *(_vtt_escape(line) for line in _cue_lines(cue.text))]) + "\n")
     return "\n".join(blocks)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from verticalize.errors import SubtitleError
+from verticalize.files import atomic_path, write_text_if_changed
 
 # Packages that ship our fonts, in fallback order.
 FONT_PACKAGES = (
@@ -119,11 +120,8 @@ def _regular_instance(source: Path, family: str) -> Path:
                 names.setName(value, name_id, 3, 1, 0x409)
                 names.setName(value, name_id, 1, 0, 0)
             static["OS/2"].usWeightClass = 400
-            out.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
-            os.close(fd)
-            static.save(tmp)
-            os.replace(tmp, out)
+            with atomic_path(out) as tmp:
+                static.save(str(tmp))
     except OSError as exc:
         raise SubtitleError(f"cannot write a font instance: {exc.strerror or exc}", out) from exc
     return out
@@ -265,24 +263,6 @@ def fonts_dir() -> Path:
     raise SubtitleError("cannot create a complete fonts folder", folder)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Atomically write ``text`` to ``path`` unless it already holds exactly that."""
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def fontconfig_file() -> Path:
     """A fonts.conf that makes fontconfig see only our fonts (set as FONTCONFIG_FILE).
 
@@ -309,7 +289,7 @@ def fontconfig_file() -> Path:
     )
     path = config_dir / "fonts.conf"
     try:
-        _write_if_changed(path, text)
+        write_text_if_changed(path, text)
     except OSError as exc:
         raise SubtitleError(f"cannot write fonts.conf: {exc.strerror or exc}", path) from exc
     return path

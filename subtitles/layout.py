@@ -66,7 +66,7 @@ def safe_zone(platform: str, width: int, height: int) -> tuple[int, int, int, in
     ``left <= x < right``, ``top <= y < bottom``.
     """
     if platform not in PLATFORMS:
-        raise OptionsError(f"--platform {platform!r}: choose one of {', '.join(PLATFORMS)}")
+        raise OptionsError(f"platform {platform!r}: choose one of {', '.join(PLATFORMS)}")
     if width <= 0 or height <= 0:
         raise ValueError(f"bad frame size {width}x{height}")
     left, top, right, bottom = PLATFORMS[platform]

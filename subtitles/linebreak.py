@@ -103,7 +103,7 @@ def _can_break_between(before: str, after: str, lang: str) -> bool:
     return True
 
 
-def _join_lines(lines: list[str], lang: str) -> str:
+def join_lines(lines: list[str], lang: str) -> str:
     """Source lines joined for re-breaking: no space between CJK characters."""
     if primary_language(lang) not in CHARACTER_BREAK_LANGUAGES:
         return " ".join(lines)
@@ -183,7 +183,7 @@ def break_lines(text: str, lang: str, max_width_px: float, font_size_px: float) 
 
     if len(lines) <= MAX_LINES and all(fits(line) for line in lines):
         return lines
-    joined = _join_lines(lines, lang)
+    joined = join_lines(lines, lang)
     if fits(joined):
         return [joined]
     # Prefix widths make every candidate O(1).

@@ -54,6 +54,14 @@ def as_fps(fps) -> Fraction:
     return rate
 
 
+def format_timestamp(ms: int, separator: str) -> str:
+    """``HH:MM:SS<separator>mmm`` for integer ms (negative counts as 0): "," for SRT, "." for WebVTT."""
+    hours, rest = divmod(max(0, ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
 def frame_to_ms(frame: int, fps: Fraction) -> int:
     """Start time of ``frame`` in integer ms: ``round(frame * 1000 / fps)``, exact."""
     return round(Fraction(frame * 1000) / as_fps(fps))

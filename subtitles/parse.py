@@ -22,7 +22,7 @@ from pathlib import Path
 from verticalize.errors import SubtitleError
 
 from .fonts import is_traditional_chinese, primary_language
-from .model import Cue, Track, as_fps, first_frame_at_or_after
+from .model import Cue, Track, as_fps, first_frame_at_or_after, format_timestamp
 
 NOT_A_SUBTITLE = "not a subtitle file (SRT, WebVTT or ASS expected)"
 SUPPORTED_FORMATS = ("srt", "vtt", "ass", "ssa")
@@ -280,11 +280,6 @@ def _stamp_ms(groups: tuple[str, ...]) -> int:
     return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + ms
 
 
-def _format_timestamp(ms: int, separator: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
 def _parse_timing(line: str, number: int, fmt: str, path: Path, log: RepairLog) -> tuple[int, int]:
@@ -316,7 +311,7 @@ def _parse_timing(line: str, number: int, fmt: str, path: Path, log: RepairLog) 
                     f"{sep!r} before the milliseconds read as {wanted!r} ({FORMAT_NAMES[fmt]} uses {wanted!r})")
         else:
             log.add("timestamp", number, f"nonstandard timestamp {text!r} read as "
-                                         f"{_format_timestamp(_stamp_ms(stamp_groups), wanted)}")
+                                         f"{format_timestamp(_stamp_ms(stamp_groups), wanted)}")
         break  # one note per line
     return start, end
 
@@ -423,7 +418,7 @@ def _canonical_srt_vtt(cues: list[_RawCue], fmt: str) -> str:
     for ordinal, cue in enumerate(cues, 1):
         if fmt == "srt":
             out.append(str(ordinal))
-        out.append(f"{_format_timestamp(cue.start, separator)} --> {_format_timestamp(cue.end, separator)}")
+        out.append(f"{format_timestamp(cue.start, separator)} --> {format_timestamp(cue.end, separator)}")
         out.extend(text.strip() for _, text in cue.text if text.strip())
         out.append("")
     return "\n".join(out) + "\n"
@@ -541,8 +536,8 @@ def _note_order(cues: list[Cue], log: RepairLog) -> list[Cue]:
     for cue in cues:
         if latest is not None and (cue.start_ms, cue.end_ms) < (latest.start_ms, latest.end_ms):
             log.add("order", cue.line or 0,
-                    f"cue at {_format_timestamp(cue.start_ms, ',')} comes after one at "
-                    f"{_format_timestamp(latest.start_ms, ',')} (line {latest.line}): sorted by start time")
+                    f"cue at {format_timestamp(cue.start_ms, ',')} comes after one at "
+                    f"{format_timestamp(latest.start_ms, ',')} (line {latest.line}): sorted by start time")
         elif latest is None or (cue.start_ms, cue.end_ms) >= (latest.start_ms, latest.end_ms):
             latest = cue
     return sorted(cues, key=lambda cue: (cue.start_ms, cue.end_ms))

@@ -18,9 +18,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .export import _timestamp
 from .fonts import primary_language
-from .model import Cue, Track, as_fps
+from .model import Cue, Track, as_fps, format_timestamp
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def fix_durations(track: Track, fps: Fraction | None = None,
             continue  # not enough free time: leave it for a person to fix
         cues[i] = replace(cue, start_ms=start, end_ms=end)
         where = f"line {cue.line}" if cue.line else f"cue {i + 1}"
-        notes.append(f"{where}: {_timestamp(cue.start_ms, ',')} --> {_timestamp(cue.end_ms, ',')} "
-                     f"now {_timestamp(start, ',')} --> {_timestamp(end, ',')} ({duration} -> {end - start} ms)")
+        notes.append(f"{where}: {format_timestamp(cue.start_ms, ',')} --> {format_timestamp(cue.end_ms, ',')} "
+                     f"now {format_timestamp(start, ',')} --> {format_timestamp(end, ',')} ({duration} -> {end - start} ms)")
     ordered = tuple(sorted(cues, key=lambda c: (c.start_ms, c.end_ms)))
     return Track(track.lang, ordered, track.source, track.repairs), notes

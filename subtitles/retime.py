@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 from fractions import Fraction
 
-from .linebreak import _join_lines, break_opportunities
+from .linebreak import join_lines, break_opportunities
 from .model import Cue, Track, as_fps, frame_to_ms
 from .parse import cue_frame_spans
 
@@ -26,7 +26,7 @@ def _flat(text: str, lang: str) -> str:
     """The cue's lines joined as one line (as the line breaker joins them)."""
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
-    return _join_lines(lines, lang) if lines else ""
+    return join_lines(lines, lang) if lines else ""
 
 
 def _cut_at(flat: str, lang: str, fraction: Fraction) -> tuple[int, int]:

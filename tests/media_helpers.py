@@ -6,7 +6,7 @@ import subprocess
 
 import numpy as np
 
-from edit.media import ffmpeg_exe
+from verticalize.media import ffmpeg_exe
 
 
 def ffmpeg(*args: str) -> None:

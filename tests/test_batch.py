@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from edit.batch import expand_inputs, file_sha256
+from verticalize.batch import expand_inputs, file_sha256
 from media_helpers import count_frames, ffmpeg, stream_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def inputs(tmp_path_factory) -> Path:
 
 
 def _cli(*args, check_rc=None):
-    proc = subprocess.run([sys.executable, "-m", "edit.cli", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "verticalize", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT)
     if check_rc is not None:
         assert proc.returncode == check_rc, proc.stderr
@@ -59,7 +59,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_sigterm_halfway_then_resume_does_only_the_rest(inputs, tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "edit.cli", "run", inputs, "-o", out, *FAST, "--json"],
+    proc = subprocess.Popen([sys.executable, "-m", "verticalize", "run", inputs, "-o", out, *FAST, "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     first: list[dict] = []
     children: list[psutil.Process] = []
@@ -170,7 +170,7 @@ def test_inputs_from_folders_and_quoted_globs(tmp_path):
 
 
 def _nvenc_works() -> bool:
-    from edit.render import check_encoder
+    from verticalize.media.encode import check_encoder
     from verticalize.errors import RenderError
 
     try:
@@ -202,7 +202,7 @@ def test_nvenc_without_gpu_is_one_line_and_writes_nothing(inputs, tmp_path, comm
 
 def test_library_run_resumes_in_process(inputs, tmp_path):
     import verticalize
-    from edit.defaults import DEFAULTS
+    from verticalize.options import DEFAULTS
 
     opts = DEFAULTS.with_(episodes=False, width=180, height=320, preset="superfast", jobs=1)
     (m1,) = verticalize.run([inputs / "c03.mp4"], tmp_path, opts=opts)

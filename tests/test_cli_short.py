@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edit.plan import read_plan
+from verticalize.errors import OptionsError
+from verticalize.plan import read_plan
 from media_helpers import count_frames, stream_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +24,11 @@ def short():
 
 
 def cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "edit.cli", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "verticalize", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+    # nothing but verticalize's own lines: no mediapipe/TFLite/absl log lines from native code
+    foreign = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("verticalize")]
+    assert not foreign, foreign[:3]
     return proc.stdout
 
 
@@ -95,10 +99,29 @@ def test_recap_title_card_and_free_episodes(short, tmp_path):
 
 
 def test_market_preset_sets_lengths(short, tmp_path):
-    from edit.cli import _options, build_parser
-    args = build_parser().parse_args(["run", "x.mp4", "-o", "o", "--market", "western"])
-    opts = _options(args)
+    from verticalize.cli import build_parser
+    from verticalize.cli.run import options_from_args
+    parser, _ = build_parser()
+    args = parser.parse_args(["run", "x.mp4", "-o", "o", "--market", "western"])
+    opts = options_from_args(args)
     assert (opts.episode_min_s, opts.episode_max_s, opts.first_episode_min_s) == (75.0, 150.0, 110.0)
-    args = build_parser().parse_args(["run", "x.mp4", "-o", "o", "--market", "western", "--episode-max", "100"])
-    opts = _options(args)
+    args = parser.parse_args(["run", "x.mp4", "-o", "o", "--market", "western", "--episode-max", "100"])
+    opts = options_from_args(args)
     assert opts.episode_max_s == 100 and opts.first_episode_min_s == 100
+
+
+def test_cli_names_the_flag_the_user_typed(tmp_path, capsys):
+    """Library errors name options by their field names; the CLI shows the flag that was typed."""
+    from verticalize.cli import main
+    from verticalize.options import DEFAULTS, with_preset
+
+    with pytest.raises(OptionsError, match=r"^market 'asia': choose one of duanju"):
+        with_preset(DEFAULTS, "asia")
+    assert main(["analyze", "x.mp4", "-o", str(tmp_path / "p.json"), "--market", "asia"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("verticalize: error: --market 'asia': choose one of duanju") and "--preset" not in err
+    assert main(["analyze", "x.mp4", "-o", str(tmp_path / "p.json"), "--episode-min", "90",
+                 "--episode-max", "60"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "verticalize: error: --episode-min (90 s) is longer than --episode-max (60 s)"
+    assert err.count("\n") == 0

@@ -10,7 +10,7 @@ import pytest
 
 from media_helpers import ffmpeg
 
-CLI = [sys.executable, "-m", "edit.cli"]
+CLI = [sys.executable, "-m", "verticalize"]
 ROOT = Path(__file__).resolve().parents[1]
 
 

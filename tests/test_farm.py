@@ -39,7 +39,7 @@ def _sha(path: Path) -> str:
 
 
 def _cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "edit.cli", *map(str, args)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "verticalize", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     return proc
@@ -85,7 +85,7 @@ def test_one_task_is_deterministic_and_tasks_lists_its_command(local_run, tmp_pa
         assert "--preset superfast" in t["shell"]
     task = tasks[-1]
     # the listed command, run twice (here through this venv's interpreter), gives the same bytes as the run
-    argv = [sys.executable, "-m", "edit.cli", *task["command"][1:]]
+    argv = [sys.executable, "-m", "verticalize", *task["command"][1:]]
     digests = []
     for _ in range(2):
         subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
@@ -163,7 +163,7 @@ def test_dask_render_of_one_task_and_a_bad_input(clip, local_run, cluster, tmp_p
     assert _sha(tmp_path / "r" / "ep002.es.mp4") == _sha(local_run / "ep002.es.mp4")
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all")
-    proc = subprocess.run([sys.executable, "-m", "edit.cli", "run", bad, clip["video"], "-o", tmp_path / "o",
+    proc = subprocess.run([sys.executable, "-m", "verticalize", "run", bad, clip["video"], "-o", tmp_path / "o",
                            *OPTS, "--scheduler", cluster], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     lines = [l for l in proc.stderr.splitlines() if "error" in l]
@@ -172,7 +172,7 @@ def test_dask_render_of_one_task_and_a_bad_input(clip, local_run, cluster, tmp_p
 
 
 def test_dask_nvenc_is_probed_on_the_workers(clip, cluster, tmp_path):
-    from edit.render import check_encoder
+    from verticalize.media.encode import check_encoder
     from verticalize.errors import RenderError
 
     try:
@@ -180,7 +180,7 @@ def test_dask_nvenc_is_probed_on_the_workers(clip, cluster, tmp_path):
         pytest.skip("this machine has a working NVENC")
     except RenderError:
         pass
-    proc = subprocess.run([sys.executable, "-m", "edit.cli", "run", clip["video"], "-o", tmp_path / "o", *OPTS,
+    proc = subprocess.run([sys.executable, "-m", "verticalize", "run", clip["video"], "-o", tmp_path / "o", *OPTS,
                            "--encoder", "h264_nvenc", "--scheduler", cluster], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

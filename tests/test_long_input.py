@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import make_long  # noqa: E402
 
-from edit.media import ffmpeg_exe, probe  # noqa: E402
+from verticalize.media import ffmpeg_exe, probe  # noqa: E402
 
 
 @pytest.fixture(scope="module")

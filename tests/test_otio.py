@@ -8,10 +8,10 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from edit.cli import main
-from edit.media import probe
-from edit.otio_io import EDITED_REASON, export_otio, import_otio, plan_to_timeline, timeline_to_plan
-from edit.plan import Plan, crop_size_for, read_plan, write_plan
+from verticalize.cli import main
+from verticalize.media import probe
+from verticalize.otio import EDITED_REASON, export_otio, import_otio, plan_to_timeline, timeline_to_plan
+from verticalize.plan import Plan, crop_size_for, read_plan, write_plan
 from media_helpers import count_frames, ffmpeg
 
 NTSC = Fraction(30000, 1001)

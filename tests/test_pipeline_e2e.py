@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edit.plan import read_plan
+from verticalize.plan import read_plan
 from media_helpers import count_frames, duration_s, read_frames, stream_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ LANGS = ("en", "zh-Hans")
 @pytest.fixture(scope="session")
 def e2e(drama, tmp_path_factory):
     out = tmp_path_factory.mktemp("e2e")
-    cmd = [sys.executable, "-m", "edit.cli", "run", str(drama["video"]), "-o", str(out),
+    cmd = [sys.executable, "-m", "verticalize", "run", str(drama["video"]), "-o", str(out),
            "--size", f"{SIZE[0]}x{SIZE[1]}", "--preset", "superfast"]
     for lang in LANGS:
         cmd += ["--subs", f"{lang}={drama['subs'][lang]}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edit.defaults import DEFAULTS
+from verticalize.options import DEFAULTS
 from reframe.path import solve_shot
 from reframe.solver import PathWeights, quantize_path, solve_l1_path
 from reframe.tracks import link_tracks

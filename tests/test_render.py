@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edit.defaults import DEFAULTS
-from edit.media import probe
-from edit.plan import Plan, read_plan, write_plan
-from edit.render import RenderTask, render, render_episode, sendcmd_script
+from verticalize.options import DEFAULTS
+from verticalize.media import probe
+from verticalize.plan import Plan, read_plan, write_plan
+from verticalize.media.encode import sendcmd_script
+from verticalize.render import RenderTask, render, render_episode
 from media_helpers import count_frames, ffmpeg, read_frames, stream_lines
 from fractions import Fraction
 

@@ -387,7 +387,7 @@ def test_facemesh_sees_the_speaker_talk(short):
     mp = pytest.importorskip("mediapipe")
     import cv2
 
-    from edit.media import decode_indexed, probe
+    from verticalize.media import decode_indexed, probe
 
     s = short["truth"]["speakers"][0]
     aw, ah = 384, 216

@@ -9,9 +9,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from edit.analyze import detect_scenes
-from edit.media import ffmpeg_exe, frame_times, probe
-from edit.shots import SceneScan
+from verticalize.analysis import detect_scenes
+from verticalize.media import ffmpeg_exe, frame_times, probe
+from edit.shots import SceneScan, ShotDetector
 
 W, H = 192, 108
 
@@ -106,6 +106,36 @@ def test_detect_scenes_finds_cut_and_dissolve(clips):
     assert scan.vfr is False and scan.times is None and scan.time_of(45) == Fraction(3, 2)
 
 
+def test_shot_options_reach_the_detector(clips):
+    """Every shot threshold of the options table is the detector's: here the longest transition."""
+    from verticalize.options import DEFAULTS
+
+    scan = detect_scenes(clips["cfr"], DEFAULTS.with_(shot_max_transition_s=0.0), details=True)
+    assert scan.transitions == [] and 45 in scan.cuts  # no dissolve can be found; the hard cut still is
+    values = dict(shot_max_transition_s=1.5, shot_gradual_min_delta=9.0, shot_gradual_residual=0.2,
+                  shot_gradual_residual_motion=0.4, shot_gradual_outside=0.5, shot_gradual_max_correlation=0.8,
+                  shot_flash_tolerance=0.2)
+    det = ShotDetector.from_options(30.0, DEFAULTS.with_(**values))
+    got = {k: getattr(det, k.removeprefix("shot_")) for k in values if k != "shot_max_transition_s"}
+    assert got == {k: v for k, v in values.items() if k != "shot_max_transition_s"}
+
+
+def test_stream_without_timestamps_is_scanned_in_full(clips, tmp_path):
+    """An elementary H.264 stream has no packet timestamps: the fast scan raises NoTimestamps and the
+    analysis falls back to decoding every frame, with the same cuts."""
+    from verticalize.errors import NoTimestamps
+    from verticalize.media import decode_indexed
+
+    raw = tmp_path / "cfr.h264"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(clips["cfr"]), "-c", "copy", "-f", "h264", str(raw)],
+                   check=True)
+    info = probe(raw)
+    with pytest.raises(NoTimestamps):
+        next(decode_indexed(info, 64, 36, skip="bidir"))
+    scan = detect_scenes(raw, details=True)
+    assert scan.cuts[0] == 45 and len(scan.transitions) == 1
+
+
 def test_detect_scenes_times_on_vfr(clips):
     scan = detect_scenes(clips["vfr"], details=True)
     truth = vfr_truth(clips["n"])
@@ -141,7 +171,7 @@ def test_fast_scan_cuts_are_exact_when_cuts_fall_on_skipped_frames(tmp_path):
 
 def test_parallel_chunks_match_one_sequential_decode(tmp_path):
     """Keyframe-aligned chunks decoded side by side give the same frames as one pass (MP4 and MPEG-TS)."""
-    from edit.media import decode_indexed, decode_indexed_parallel
+    from verticalize.media import decode_indexed, decode_indexed_parallel
 
     frames = []
     for name, n in (("astronaut", 50), ("coffee", 40), ("rocket", 50), ("chelsea", 40)):

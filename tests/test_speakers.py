@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edit.defaults import DEFAULTS
+from verticalize.options import DEFAULTS
 from reframe.path import solve_shot
 from reframe.speakers import speaker_turns
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from subtitles import Cue, Track, cue_frame_spans, load_track, track_for_episode
-from subtitles.cli import add_subs_parser, run_subs
+from verticalize.cli.subs import add_subs_parser, run_subs
 from subtitles.linebreak import (
     DISCOURAGED,
     GOOD,

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from edit import pipeline
-from edit.defaults import DEFAULTS
-from edit.golden import update_golden
-from edit.verify import DEFAULT_THRESHOLDS, Thresholds, frame_scores, verify, write_junit
+from verticalize import api
+from verticalize.options import DEFAULTS
+from verticalize.golden import update_golden
+from verticalize.verify import DEFAULT_THRESHOLDS, Thresholds, frame_scores, verify, write_junit
 from media_helpers import ffmpeg
 from verticalize.errors import InputError, OptionsError
 
@@ -39,8 +39,8 @@ def _srt(cues) -> str:
 
 
 def _render_variant(plan, folder: Path) -> Path:
-    pipeline.render(plan, folder / "clip", OPTS)
-    pipeline.write_plan(plan, folder / "clip" / "plan.json")
+    api.render(plan, folder / "clip", OPTS)
+    api.write_plan(plan, folder / "clip" / "plan.json")
     return folder
 
 
@@ -57,8 +57,8 @@ def runs(tmp_path_factory):
            str(clip))
     srt = root / "clip.en.srt"
     srt.write_text(_srt(CUES))
-    pipeline.run([clip], root / "golden", {"en": str(srt)}, OPTS)
-    plan = pipeline.read_plan(root / "golden" / "clip" / "plan.json")
+    api.run([clip], root / "golden", {"en": str(srt)}, OPTS)
+    plan = api.read_plan(root / "golden" / "clip" / "plan.json")
     assert plan.cuts == [60, 120], plan.cuts  # the clip's hard cuts, found by the analysis
 
     _render_variant(plan, root / "same")
@@ -243,9 +243,9 @@ def test_vmaf_when_asked_and_skipped_without_libvmaf(runs, tmp_path, monkeypatch
     report = verify(runs["same"], runs["golden"], Thresholds(vmaf=True))
     vmaf = _by_name(report)[(VIDEO, "vmaf")]
     assert report.ok and vmaf.status == "pass" and vmaf.value.endswith("180 frames")  # observed min 97.4
-    import edit.verify
+    import verticalize.verify
 
-    monkeypatch.setattr(edit.verify, "_has_filter", lambda name: False)
+    monkeypatch.setattr(verticalize.verify, "_has_filter", lambda name: False)
     report = verify(runs["same"], runs["golden"], Thresholds(vmaf=True))
     assert report.ok and report.notes == ["VMAF skipped: this ffmpeg has no libvmaf filter"]
     assert _by_name(report)[(VIDEO, "vmaf")].status == "skip"
@@ -287,7 +287,7 @@ def test_junit_xml(runs, tmp_path):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "edit.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "verticalize", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT)
 
 

@@ -12,11 +12,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from edit.analyze import analyze
-from edit.defaults import DEFAULTS
-from edit.media import ffmpeg_exe, probe
-from edit.render import RenderTask, render_episode
-from edit.plan import read_plan, write_plan
+from verticalize.analysis import analyze
+from verticalize.options import DEFAULTS
+from verticalize.media import ffmpeg_exe, probe
+from verticalize.render import RenderTask, render_episode
+from verticalize.plan import read_plan, write_plan
 
 W, H, N = 320, 180, 150
 SEGMENTS = [(0, 30), (40, 24), (80, 60)]   # (first frame, fps)

@@ -6,6 +6,10 @@ The Python API in a few lines::
     plan = verticalize.analyze("film.mp4", subtitles={"en": "film.en.srt"})
     verticalize.write_plan(plan, "film.plan.json")
     verticalize.render(plan, "out/film")
+
+    # one file in Python, through moviepy 2: the plan's framing as a frozen Effect
+    from moviepy import VideoFileClip
+    vertical = VideoFileClip("film.mp4").with_effects([verticalize.Reframe(plan)])
 """
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ from verticalize.errors import (  # noqa: F401
 __version__ = "0.1.0"
 
 _API = {
-    "analyze": "edit.pipeline",
-    "render": "edit.pipeline",
-    "run": "edit.pipeline",
-    "read_plan": "edit.plan",
-    "write_plan": "edit.plan",
-    "Plan": "edit.plan",
+    "analyze": "verticalize.api",
+    "render": "verticalize.api",
+    "run": "verticalize.api",
+    "read_plan": "verticalize.plan",
+    "write_plan": "verticalize.plan",
+    "Plan": "verticalize.plan",
+    "Reframe": "reframe.effect",
 }
 
 

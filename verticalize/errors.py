@@ -1,4 +1,4 @@
-"""Typed errors shared by edit/, reframe/ and subtitles/.
+"""Typed errors of the whole project (the contract: imports nothing of the project).
 
 The library raises these; the CLI turns each into one line on stderr and exit
 code 2 (``VERTICALIZE_DEBUG=1`` re-raises instead).
@@ -21,6 +21,11 @@ class VerticalizeError(Exception):
 
 class InputError(VerticalizeError):
     """A media input is missing, unreadable, corrupt, or has no usable video."""
+
+
+class NoTimestamps(InputError):
+    """The video stream's packets carry no timestamps (an elementary stream): frames
+    can only be counted by decoding every one, so the fast I/P-frame scan cannot run."""
 
 
 class SubtitleError(VerticalizeError):

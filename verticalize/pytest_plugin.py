@@ -28,7 +28,7 @@ def pytest_addoption(parser):
 def verticalize_verify(request):
     """A callable ``verify(outdir, golden, **thresholds) -> Report | None``.
 
-    Thresholds are ``edit.verify.Thresholds`` fields (``min_ssim``,
+    Thresholds are ``verticalize.verify.Thresholds`` fields (``min_ssim``,
     ``min_psnr_db``, ``frame_tolerance``, ``crop_tolerance_px``, ``vmaf``,
     ``min_vmaf``). Fails the test with one line per failed check; with
     ``--verticalize-update-goldens`` it updates ``golden`` and returns None.
@@ -39,7 +39,7 @@ def verticalize_verify(request):
         from verticalize.errors import VerticalizeError
 
         if update:
-            from edit.golden import update_golden
+            from verticalize.golden import update_golden
 
             try:
                 update_golden(outdir, golden)
@@ -50,7 +50,7 @@ def verticalize_verify(request):
                 pytest.fail(problem, pytrace=False)
             request.config.stash.setdefault(_updated_key, []).append(str(golden))
             return None
-        from edit.verify import DEFAULT_THRESHOLDS, verify as run_verify
+        from verticalize.verify import DEFAULT_THRESHOLDS, verify as run_verify
 
         try:
             report, problem = run_verify(outdir, golden, DEFAULT_THRESHOLDS.with_(**thresholds)), None

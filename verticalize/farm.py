@@ -3,7 +3,7 @@
 A task is one episode in one language: ``verticalize render PLAN -o OUTDIR
 --episode N --lang L`` writes ``OUTDIR/epNNN.L.mp4`` (``epNNN.mp4`` without
 subtitles), and the same plan and options give the same bytes on any host
-(x264 runs with a fixed thread count; see edit.render.X264_THREADS).
+(x264 runs with a fixed thread count; see verticalize.render.X264_THREADS).
 
 ``--scheduler tcp://HOST:PORT`` sends the same work to a ``dask.distributed``
 cluster: one analysis per input, then one task per episode and language.
@@ -12,17 +12,15 @@ client, so the cluster needs a shared filesystem (or runs on one host).
 """
 from __future__ import annotations
 
-import json
 import os
-import shlex
-import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from edit.defaults import DEFAULTS, Options
-from edit.plan import Plan
-from edit.render import RenderTask, build_manifest, check_encoder, episode_tasks, merge_manifest, render_episode
+from verticalize.options import DEFAULTS, Options
+from verticalize.plan import Plan
+from verticalize.manifest import build_manifest, merge_manifest, write_manifest
+from verticalize.render import RenderTask, check_encoder, episode_tasks, render_episode
 from verticalize.errors import OptionsError
 
 
@@ -58,7 +56,7 @@ def _encoder_error(encoder: str) -> str | None:
 
 
 def _prepare_remote(*args):
-    from edit.batch import prepare
+    from verticalize.batch import prepare
 
     return prepare(*args)
 
@@ -137,7 +135,6 @@ class DaskRunner:
 def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS,
                       langs: list[str] | None = None, episodes: list[int] | None = None) -> dict:
     """``render()`` with every task on the cluster; writes manifest.json here when all are done."""
-    from edit.plan import write_json_atomic
 
     outdir = Path(outdir).resolve()
     wanted = langs if langs is not None else list(plan.subtitles)
@@ -157,62 +154,5 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
     if episodes is not None or langs is not None:  # some tasks: added to the folder's manifest
         return merge_manifest(plan, entries, outdir / "manifest.json")
     result = build_manifest(plan, entries, episodes)
-    write_json_atomic(result, outdir / "manifest.json")
+    write_manifest(result, outdir / "manifest.json")
     return result
-
-
-RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
-
-
-def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None) -> list[dict]:
-    """One entry per episode x language: episode, lang, output, command (argv), frames.
-
-    The commands render with the options the plan was made with (``verticalize
-    run`` records them in the plan), so they reproduce that run's bytes;
-    ``overrides`` (non-None values) win, then the defaults.
-    """
-    from edit.defaults import check_options
-    from edit.plan import read_plan
-
-    plan_path = Path(plan_path).resolve()
-    plan = read_plan(plan_path)
-    recorded = plan.analysis.get("input", {}).get("options", {})
-    values = {k: (overrides or {}).get(k) for k in RENDER_OPTIONS}
-    values = {k: v if v is not None else recorded.get(k, getattr(DEFAULTS, k)) for k, v in values.items()}
-    opts = DEFAULTS.with_(**values)
-    check_options(opts)
-    outdir = Path(outdir).resolve()
-    out = []
-    for task in episode_tasks(plan, outdir):
-        ep = plan.episodes[task.episode - 1]
-        recap = ep.get("recap")
-        frames = ep["end"] - ep["start"] + (recap["end"] - recap["start"] if recap else 0)
-        cmd = ["verticalize", "render", str(plan_path), "-o", str(outdir), "--episode", str(task.episode)]
-        if task.lang:
-            cmd += ["--lang", task.lang]
-        cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
-                "--platform", opts.platform, "--jobs", "1"]
-        out.append({"episode": task.episode, "lang": task.lang, "output": str(task.output), "frames": frames,
-                    "command": cmd, "shell": shlex.join(cmd)})
-    return out
-
-
-def add_commands(sub) -> dict:
-    from edit.defaults import ENCODERS
-
-    t = sub.add_parser("tasks", help="print a plan's render tasks (one per episode x language) as JSON")
-    t.add_argument("plan", metavar="PLAN")
-    t.add_argument("-o", "--output", metavar="OUTDIR", help="where the renders go (default: the plan's folder)")
-    t.add_argument("--platform", help="subtitle safe zone (default: as the plan was made)")
-    t.add_argument("--preset", help="x264 preset (default: as the plan was made)")
-    t.add_argument("--crf", type=int, help="x264 CRF 0..51 (default: as the plan was made)")
-    t.add_argument("--encoder", choices=ENCODERS, help="video encoder (default: as the plan was made)")
-    return {"tasks": _cmd_tasks}
-
-
-def _cmd_tasks(args) -> int:
-    outdir = args.output or str(Path(args.plan).resolve().parent)
-    overrides = {k: getattr(args, k, None) for k in RENDER_OPTIONS}
-    json.dump(task_list(args.plan, outdir, overrides), sys.stdout, indent=1, ensure_ascii=False)
-    sys.stdout.write("\n")
-    return 0

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from verticalize.errors import PlanError
+from verticalize.files import write_json
 
 SCHEMA = "verticalize.plan/1"
 
@@ -78,37 +78,9 @@ def crop_size_for(source_width: int, source_height: int, width: int, height: int
     return max(2, w), max(2, h)
 
 
-def write_json_atomic(data: Any, path: str | os.PathLike, compact_keys: tuple[str, ...] = ()) -> None:
-    """Write JSON to a temporary file in the same folder, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(_dumps(data) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _dumps(data: Any) -> str:
-    """Indented JSON, with long lists of numbers kept on one line each."""
-    if isinstance(data, dict):
-        inner = ",\n".join(f"{json.dumps(k)}: {_dumps(v)}" for k, v in data.items())
-        return "{\n" + "\n".join("  " + l for l in inner.splitlines()) + "\n}" if data else "{}"
-    if isinstance(data, list) and data and all(isinstance(v, (int, float)) for v in data):
-        return json.dumps(data, separators=(",", ":"))
-    if isinstance(data, list) and len(data) > 0:
-        inner = ",\n".join(_dumps(v) for v in data)
-        return "[\n" + "\n".join("  " + l for l in inner.splitlines()) + "\n]"
-    return json.dumps(data, ensure_ascii=False)
-
-
 def write_plan(plan: Plan, path: str | os.PathLike) -> None:
     validate_plan(plan, path)
-    write_json_atomic(plan.to_json(), path)
+    write_json(plan.to_json(), path)
 
 
 def read_plan(path: str | os.PathLike) -> Plan:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from edit.analyze import analyze, detect_scenes  # noqa: F401
-from edit.defaults import check_size  # noqa: F401
-from edit.defaults import DEFAULTS, Options
-from edit.plan import Plan, read_plan, write_plan  # noqa: F401
-from edit.render import RenderTask, check_encoder, render, render_episode  # noqa: F401
+from verticalize.analysis import analyze, detect_scenes  # noqa: F401
+from verticalize.options import check_size  # noqa: F401
+from verticalize.options import DEFAULTS, Options
+from verticalize.plan import Plan, read_plan, write_plan  # noqa: F401
+from verticalize.render import RenderTask, check_encoder, render, render_episode  # noqa: F401
 
 
 def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
@@ -16,10 +16,10 @@ def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: d
     """Analyze then render each input into ``outdir/<stem>/``, one after the other; returns the manifests.
 
     The first error is raised. ``resume`` skips work already done for the same
-    input and options (see edit.batch); edit.batch.run_batch runs many inputs
+    input and options (see verticalize.batch); verticalize.batch.run_batch runs many inputs
     in parallel and reports errors per file instead.
     """
-    from edit.batch import run_file, target_dirs
+    from verticalize.batch import run_file, target_dirs
 
     check_encoder(opts.encoder)
     inputs = [str(p) for p in inputs]

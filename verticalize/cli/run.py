@@ -1,43 +1,20 @@
-"""``verticalize``: a thin command-line shell over edit.pipeline.
-
-Errors become one line on stderr and exit code 2; set VERTICALIZE_DEBUG=1 to
-get the traceback instead.
-"""
+"""``verticalize run | analyze | render | scenes | reframe``: the main job and its halves."""
 from __future__ import annotations
 
-import argparse
-import importlib
 import json
-import logging
-import os
 import re
-import sys
 from pathlib import Path
 
-from edit.defaults import DEFAULTS, ENCODERS, PRESETS, Options, check_options, with_preset
-from verticalize.errors import OptionsError, VerticalizeError
+from verticalize.errors import OptionsError, SubtitleError
+from verticalize.options import DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
 
 PROG = "verticalize"
-
-# Modules that add subcommands: each has add_commands(subparsers) -> {name: handler(args) -> exit code}.
-_COMMAND_MODULES: tuple[str, ...] = (
-    "edit.farm",
-    "edit.verify",
-    "edit.otio_io",
-)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, like every other error
-        raise OptionsError(message)
 
 
 def _size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*[xX:]\s*(\d+)\s*", text)
     if not m:
         raise OptionsError(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 1080x1920")
-    from edit.defaults import check_size
-
     w, h = int(m.group(1)), int(m.group(2))
     check_size(w, h)
     return w, h
@@ -57,7 +34,7 @@ def _subs(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _options(args) -> Options:
+def options_from_args(args) -> Options:
     """Defaults, then the market preset, then explicit flags; checked as a whole."""
     opts = DEFAULTS
     if getattr(args, "preset_market", None):
@@ -109,9 +86,7 @@ def _add_episode_opts(p):
                    help="when no plan fits, allow boundaries inside speech, then cues, then off the cuts (warned)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Horizontal footage in, vertical 9:16 micro-drama episodes out.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def add_commands(sub) -> dict:
     r = sub.add_parser("run", help="analyze and render: plan.json, epNNN[.LANG].mp4, manifest.json per input")
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders (their videos) or globs")
     r.add_argument("-o", "--output", required=True, metavar="OUTDIR")
@@ -141,28 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("input", metavar="INPUT")
     f.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
     _add_render_opts(f)
-    from subtitles.cli import add_subs_parser
-
-    add_subs_parser(sub)
-    for module in _COMMAND_MODULES:
-        COMMANDS.update(importlib.import_module(module).add_commands(sub))
-    return p
+    return {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
+            "reframe": _cmd_reframe}
 
 
 def _cmd_run(args) -> int:
-    from edit import batch
-    from edit.progress import BatchReporter
+    from verticalize import batch
+    from verticalize.progress import BatchReporter
 
-    opts = _options(args)
+    opts = options_from_args(args)
     subs = _subs(args.subs)
     for path in subs.values():
         if not Path(path).is_file():
-            from verticalize.errors import SubtitleError
             raise SubtitleError("no such subtitle file", path)
     inputs = batch.expand_inputs(args.inputs)
     runner = None
     if args.scheduler:
-        from edit.farm import DaskRunner
+        from verticalize.farm import DaskRunner
 
         runner = DaskRunner(args.scheduler, opts.jobs)
     try:
@@ -175,20 +145,20 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_analyze(args) -> int:
-    from edit import pipeline
+    from verticalize import api
 
-    opts = _options(args)
-    plan = pipeline.analyze(args.input, _subs(args.subs), opts)
-    pipeline.write_plan(plan, args.output)
+    opts = options_from_args(args)
+    plan = api.analyze(args.input, _subs(args.subs), opts)
+    api.write_plan(plan, args.output)
     print(f"{args.output}: {len(plan.shots)} shots, {len(plan.episodes)} episodes")
     return 0
 
 
 def _cmd_render(args) -> int:
-    from edit import pipeline
+    from verticalize import api
 
-    plan = pipeline.read_plan(args.plan)
-    opts = _options(args)
+    plan = api.read_plan(args.plan)
+    opts = options_from_args(args)
     for lang in args.lang or []:
         if lang not in plan.subtitles:
             raise OptionsError(f"--lang {lang}: the plan has subtitles for {', '.join(plan.subtitles) or 'no language'}")
@@ -196,17 +166,17 @@ def _cmd_render(args) -> int:
         if not 1 <= ep <= len(plan.episodes):
             raise OptionsError(f"--episode {ep}: the plan has episodes 1..{len(plan.episodes)}")
     if args.scheduler:
-        from edit.farm import render_on_cluster
+        from verticalize.farm import render_on_cluster
 
         m = render_on_cluster(args.scheduler, plan, args.output, opts, langs=args.lang, episodes=args.episode)
     else:
-        m = pipeline.render(plan, args.output, opts, langs=args.lang, episodes=args.episode)
+        m = api.render(plan, args.output, opts, langs=args.lang, episodes=args.episode)
     print(f"{args.output}: {sum(len(e['outputs']) for e in m['episodes'])} files")
     return 0
 
 
 def _cmd_scenes(args) -> int:
-    from edit.analyze import detect_scenes
+    from verticalize.analysis import detect_scenes
 
     scan = detect_scenes(args.input, details=True)
     if args.json:
@@ -222,45 +192,11 @@ def _cmd_scenes(args) -> int:
 
 
 def _cmd_reframe(args) -> int:
-    from edit import pipeline
+    from verticalize import api
 
     out = Path(args.output)
     if out.suffix.lower() != ".mp4":
         raise OptionsError(f"-o {out}: the output must be an .mp4 file")
-    pipeline.reframe_file(args.input, out, _options(args))
+    api.reframe_file(args.input, out, options_from_args(args))
     print(str(out))
     return 0
-
-
-def _cmd_subs(args) -> int:
-    from subtitles.cli import run_subs
-
-    return run_subs(args)
-
-
-COMMANDS = {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
-            "reframe": _cmd_reframe, "subs": _cmd_subs}
-
-
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(message)s")
-    debug = os.environ.get("VERTICALIZE_DEBUG") == "1"
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help()
-            return 2
-        return COMMANDS[args.command](args)
-    except VerticalizeError as e:
-        if debug:
-            raise
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,12 +1,16 @@
 """Every tunable default, in one table read by both the CLI and the library.
 
 Names carry their units. Change a default here and both the CLI help and the
-Python API follow.
+Python API follow. Part of the contract: imports nothing of the project but
+``verticalize.errors``. Errors name options by their field names here
+(``episode_min_s``); the CLI shows them as the flags the user typed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
+
+from verticalize.errors import OptionsError
 
 
 @dataclass(frozen=True)
@@ -68,29 +72,6 @@ class Options:
 
 DEFAULTS = Options()
 
-OPTION_NAMES = tuple(f.name for f in fields(Options))
-
-# Cliffhanger features and their weights. A candidate boundary's score is the
-# weighted sum of its features, each in 0..1.
-HOOK_WEIGHTS: dict[str, float] = {
-    # dialogue
-    "question": 1.0,        # the last line before the cut ends with "?"
-    "ellipsis": 0.8,        # ... ends with "…" or "..." (a line left hanging)
-    "exclamation": 0.7,     # ... ends with "!"
-    "unfinished": 0.4,      # ... ends with no closing punctuation
-    "line_just_ended": 0.4, # that line ended less than 2 s before the cut
-    "reply_follows": 0.3,   # a line starts within 3 s after the cut
-    # audio (K-weighted loudness)
-    "sting": 1.0,           # a loud peak in the last second, well above what came before
-    "silence_after": 0.6,   # the first 0.7 s after the cut is much quieter than the last second before it
-    "loudness_rise": 0.5,   # the last second is louder than the three before it
-    # picture
-    "close_up": 0.5,        # a face fills much of the frame just before the cut
-    "motion_spike": 0.3,    # motion in the last second well above the shot's median
-    "quickening": 0.4,      # the shots before the cut are shorter than the film's median
-    "cut_strength": 0.2,    # content change at the cut, 0..1
-}
-
 # Named presets for markets: episode lengths in seconds and a longer first
 # episode where audiences expect more setup. Explicit options override them.
 PRESETS: dict[str, dict[str, float]] = {
@@ -100,22 +81,12 @@ PRESETS: dict[str, dict[str, float]] = {
     "latam": {"episode_min_s": 60.0, "episode_max_s": 120.0, "first_episode_min_s": 90.0},
 }
 
-# Weight of each signal type when it sets the camera's target (AutoFlip ranks
-# faces above persons above general saliency).
-SIGNAL_WEIGHTS: dict[str, float] = {
-    "faces": 1.0,
-    "person": 0.6,
-    "saliency": 0.25,
-}
-
-
 ENCODERS = ("libx264", "h264_nvenc")  # values of Options.encoder
+PLATFORMS = ("tiktok", "reels", "shorts", "none")  # values of Options.platform (safe zones: subtitles.layout)
 
 
 def check_size(width: int, height: int) -> None:
     """Raise OptionsError unless width x height is an even size H.264 can encode (16..8192 px)."""
-    from verticalize.errors import OptionsError
-
     if width < 16 or height < 16 or width > 8192 or height > 8192:
         raise OptionsError(f"output size {width}x{height} is out of range (16..8192 px per side)")
     if width % 2 or height % 2:
@@ -123,38 +94,32 @@ def check_size(width: int, height: int) -> None:
 
 
 def check_options(opts: Options) -> None:
-    """Raise OptionsError naming the first impossible option value."""
-    from verticalize.errors import OptionsError
-
+    """Raise OptionsError naming the first impossible option value (by its field name)."""
     check_size(opts.width, opts.height)
     if opts.episode_min_s <= 0 or opts.episode_max_s <= 0:
-        raise OptionsError("--episode-min and --episode-max must be positive")
+        raise OptionsError("episode_min_s and episode_max_s must be positive")
     if opts.episode_min_s > opts.episode_max_s:
-        raise OptionsError(f"--episode-min ({opts.episode_min_s:g} s) is longer than --episode-max ({opts.episode_max_s:g} s)")
+        raise OptionsError(f"episode_min_s ({opts.episode_min_s:g} s) is longer than episode_max_s ({opts.episode_max_s:g} s)")
     if opts.first_episode_min_s > opts.episode_max_s:
         raise OptionsError(f"the first episode's minimum ({opts.first_episode_min_s:g} s) is longer than "
-                           f"--episode-max ({opts.episode_max_s:g} s)")
+                           f"episode_max_s ({opts.episode_max_s:g} s)")
     if not 0 <= opts.recap_s < opts.episode_min_s:
-        raise OptionsError(f"--recap {opts.recap_s:g} s must be at least 0 and shorter than --episode-min "
+        raise OptionsError(f"recap_s {opts.recap_s:g} s must be at least 0 and shorter than episode_min_s "
                            f"({opts.episode_min_s:g} s)")
     if opts.free_episodes < 0:
-        raise OptionsError(f"--free-episodes {opts.free_episodes} must not be negative")
+        raise OptionsError(f"free_episodes {opts.free_episodes} must not be negative")
     if not 0 <= opts.crf <= 51:
-        raise OptionsError(f"--crf {opts.crf} is outside 0..51")
+        raise OptionsError(f"crf {opts.crf} is outside 0..51")
     if opts.jobs < 0:
-        raise OptionsError("--jobs must be >= 0")
+        raise OptionsError("jobs must be >= 0")
     if opts.encoder not in ENCODERS:
-        raise OptionsError(f"--encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
-    from subtitles import PLATFORMS
-
+        raise OptionsError(f"encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
     if opts.platform not in PLATFORMS:
-        raise OptionsError(f"--platform {opts.platform!r}: choose one of {', '.join(PLATFORMS)}")
+        raise OptionsError(f"platform {opts.platform!r}: choose one of {', '.join(PLATFORMS)}")
 
 
 def with_preset(opts: Options, name: str) -> Options:
-    """``opts`` with a market preset's episode lengths applied."""
-    from verticalize.errors import OptionsError
-
+    """``opts`` with the market preset ``name``'s episode lengths applied (``PRESETS``)."""
     if name not in PRESETS:
-        raise OptionsError(f"--preset {name!r}: choose one of {', '.join(PRESETS)}")
+        raise OptionsError(f"market {name!r}: choose one of {', '.join(PRESETS)}")
     return replace(opts, **PRESETS[name])

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from edit.defaults import DEFAULTS, Options, check_options
-from edit.episodes import Cue, Signals, clear_of_dissolves, plan_episodes
 from edit.audio import SAMPLE_RATE, speech_spans
-from edit.media import MediaInfo, analysis_size, decode_frames, probe
-from edit.plan import Plan, crop_size_for, times_from_pts
+from edit.episodes import Cue, Signals, add_recaps, clear_of_dissolves, plan_episodes
 from edit.shots import ShotDetector
-from verticalize.errors import OptionsError
+from subtitles import load_tracks
+from verticalize.errors import InputError, NoTimestamps
+from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed, decode_indexed_parallel
+from verticalize.media.probe import MediaInfo, analysis_size, frame_pts, frame_times, probe
+from verticalize.options import DEFAULTS, Options, check_options
+from verticalize.plan import Plan, crop_size_for, times_from_pts
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +26,6 @@ log = logging.getLogger(__name__)
 def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
     """Largest source window with the target aspect ratio, even-sized, full height where possible."""
     return crop_size_for(info.width, info.height, width, height)
-
-
-def load_subtitles(subtitles: dict[str, str] | None):
-    """Parse every subtitle file up front and check glyph coverage, before any decoding."""
-    tracks = {}
-    if not subtitles:
-        return tracks
-    from subtitles import check_glyphs, load_track
-
-    for lang, path in subtitles.items():
-        track = load_track(path, lang)
-        check_glyphs(track)  # a character no bundled font covers: SubtitleError listing chars and cues
-        tracks[lang] = track
-    return tracks
 
 
 def cues_in_frames(tracks, fps: Fraction, times=None) -> list[Cue]:
@@ -71,19 +59,17 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
 
     ``fast`` (the default): decode only the intra and P-frames, small, without
     deblocking, in keyframe-aligned chunks on every core
-    (``edit.media.decode_indexed_parallel(skip="bidir")``), a third or less of
+    (``verticalize.media.probe.decode_indexed_parallel(skip="bidir")``), a third or less of
     the decoding work of the full pass; the detector fills the skipped frames in,
     and every hard cut not already between two decoded frames is re-decoded
     exactly around it, so cuts stay frame-exact. Gradual-transition spans are
     then +-1 frame or so; a transition shorter than the gaps may come back as a
     cut inside it.
     """
-    from edit.media import decode_indexed_parallel, frame_times
     from edit.shots import SceneScan
-    from verticalize.errors import InputError
 
     info = probe(path)
-    det = ShotDetector(float(info.fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
+    det = ShotDetector.from_options(float(info.fps), opts)
     cuts: list[int] = []
     n = 0
     decoded: list[int] = []
@@ -100,8 +86,8 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
                 decoded.append(i)
                 bar.update(i + 1 - n)
                 n = i + 1
-    except InputError as e:
-        if not fast or "timestamp" not in str(e):
+    except NoTimestamps as e:
+        if not fast:
             raise
         log.info("%s: %s; scanning every frame instead", path, e)  # no usable timestamps: the full pass
         return detect_scenes(path, opts, details=details, fast=False)
@@ -132,9 +118,7 @@ def refine_cuts(info: MediaInfo, width: int, height: int, cuts: list[int], decod
     import bisect
     from concurrent.futures import ThreadPoolExecutor
 
-    from edit.media import decode_indexed
     from edit.shots import content_score, frame_features
-    from verticalize.errors import InputError
 
     inside = {c for s, e in transitions for c in range(s, e + 1)}
     todo = []
@@ -175,18 +159,6 @@ def refine_cuts(info: MediaInfo, width: int, height: int, cuts: list[int], decod
     return cuts
 
 
-def add_recaps(episodes: list[dict], fps: Fraction, recap_s: float) -> None:
-    """Give every episode after the first a ``recap``: the last ``recap_s`` seconds of the one before."""
-    if recap_s < 0:
-        raise OptionsError(f"--recap {recap_s:g} s must not be negative")
-    frames = int(round(Fraction(recap_s) * fps))
-    for prev, ep in zip(episodes, episodes[1:]):
-        if frames > 0:
-            ep["recap"] = {"start": max(prev["start"], prev["end"] - frames), "end": prev["end"]}
-        else:
-            ep.pop("recap", None)
-
-
 def face_share_per_frame(detections: dict[int, list], n: int, source_width: int) -> np.ndarray:
     """Largest face width / frame width, held from each sampled frame to the next (0..1)."""
     share = np.zeros(n, np.float32)
@@ -201,15 +173,13 @@ def face_share_per_frame(detections: dict[int, list], n: int, source_width: int)
 def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool):
     """Decode once and feed every frame detector; returns (n, cuts, det, sal, faces, persons, audio, seconds)."""
     from edit.audio import AudioAnalyzer
-    from edit.media import decode_indexed_parallel
-    from edit.stream import AudioDecode
     from reframe.faces import FaceSampler
     from reframe.persons import PersonSampler
     from reframe.saliency import SaliencyTracker, changed_fraction
     from reframe.speakers import MouthSampler
 
     fps = info.fps
-    det = ShotDetector(float(fps), opts.shot_min_score, opts.shot_ratio, opts.shot_window_frames, opts.min_shot_s)
+    det = ShotDetector.from_options(float(fps), opts)
     sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
     every = max(1, int(round(float(fps) / opts.face_fps)))
     faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
@@ -284,20 +254,19 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     analysed as it streams.
     """
     from reframe.path import solve_path
-    from verticalize.errors import InputError
 
     check_options(opts)
     t0 = time.perf_counter()
     info = probe(path)
-    tracks = load_subtitles(subtitles)
+    tracks = load_tracks(subtitles)
     fps = info.fps
     cw, ch = crop_size(info, opts.width, opts.height)
     aw, ah = analysis_size(info, opts.analysis_width_px)
     fast = opts.analysis_skip_frames
     try:
         n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths = _scan(info, opts, aw, ah, cw, fast)
-    except InputError as e:
-        if not fast or "timestamp" not in str(e):
+    except NoTimestamps as e:
+        if not fast:
             raise
         log.info("%s: %s; decoding every frame instead", path, e)  # no usable timestamps: the full pass
         fast = False
@@ -328,7 +297,6 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
               "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio}
     times = None
     if info.vfr:  # exact timestamps for the renderer and the subtitles
-        from edit.media import frame_pts
 
         tb, pts = frame_pts(info)
         while len(pts) < n:  # more frames decoded than packets listed: one more step each

@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -34,8 +33,9 @@ from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
-from edit.plan import SCHEMA, Plan, plan_from_json, read_plan, validate_plan, write_plan
 from verticalize.errors import OptionsError, PlanError
+from verticalize.files import write_text
+from verticalize.plan import SCHEMA, Plan, plan_from_json, validate_plan
 
 log = logging.getLogger(__name__)
 
@@ -146,16 +146,7 @@ def export_otio(plan: Plan, path: str | os.PathLike) -> otio.schema.Timeline:
         raise OptionsError(f"--otio {path}: the timeline must be an .otio file")
     timeline = plan_to_timeline(plan)
     text = otio.adapters.write_to_string(timeline, "otio_json", indent=0)  # compact: crop keyframes are long
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text + "\n")
     return timeline
 
 
@@ -246,7 +237,7 @@ def _episodes(source_plan: Plan, spans: list[tuple[int, int]]) -> list[dict]:
     recap_s = source_plan.extras.get("recap_s") or 0
     lengths = [ep["recap"]["end"] - ep["recap"]["start"] for ep in source_plan.episodes if ep.get("recap")]
     frames = int(round(Fraction(recap_s) * source_plan.fps)) if recap_s else max(lengths, default=0)
-    for prev, ep in zip(out, out[1:]):  # the rule of edit.analyze.add_recaps
+    for prev, ep in zip(out, out[1:]):  # the rule of edit.episodes.add_recaps
         if frames > 0:
             ep["recap"] = {"start": max(prev["start"], prev["end"] - frames), "end": prev["end"]}
     return out
@@ -344,34 +335,3 @@ def import_otio(path: str | os.PathLike, source_plan: Plan | None = None) -> Pla
 
 
 # ---------------------------------------------------------------- CLI
-
-def add_commands(sub) -> dict:
-    e = sub.add_parser("export", help="write a plan's episodes as an OpenTimelineIO timeline for an editor")
-    e.add_argument("plan", metavar="PLAN")
-    e.add_argument("--otio", required=True, metavar="OUT.otio", help="the timeline to write")
-    i = sub.add_parser("import", help="read an edited OpenTimelineIO timeline back into a plan")
-    i.add_argument("timeline", metavar="TIMELINE.otio")
-    i.add_argument("-o", "--output", required=True, metavar="PLAN.json")
-    i.add_argument("--plan", metavar="PLAN", help="the exported plan, for a timeline whose verticalize metadata "
-                   "an editor dropped (default: the copy inside the timeline)")
-    return {"export": _cmd_export, "import": _cmd_import}
-
-
-def _cmd_export(args) -> int:
-    plan = read_plan(args.plan)
-    timeline = export_otio(plan, args.otio)
-    markers = sum(len(c.markers) for c in timeline.find_clips())
-    print(f"{args.otio}: {len(plan.episodes)} episodes, {markers} shot markers")
-    return 0
-
-
-def _cmd_import(args) -> int:
-    timeline = read_timeline(args.timeline)
-    original = read_plan(args.plan) if args.plan else embedded_plan(timeline, args.timeline)
-    plan = timeline_to_plan(timeline, original, args.timeline)
-    before = {(ep["start"], ep["end"]) for ep in original.episodes}
-    changed = sum((ep["start"], ep["end"]) not in before for ep in plan.episodes)
-    write_plan(plan, args.output)
-    print(f"{args.output}: {len(plan.episodes)} episodes ({changed} changed; the timeline had "
-          f"{len(original.episodes)} at export)")
-    return 0

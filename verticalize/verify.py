@@ -17,9 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, fields, replace
@@ -28,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from verticalize.errors import InputError, OptionsError
+from verticalize.files import atomic_path
+from verticalize.media.compare import frame_scores, has_filter
 
 # Files a run leaves that verify compares (and ``golden update`` copies).
 OUTPUT_RE = re.compile(r"ep\d{3,}(\.[A-Za-z0-9-]+)?\.(mp4|srt|vtt)")
@@ -155,7 +154,7 @@ def verify(outdir: str | os.PathLike, golden: str | os.PathLike,
     report = Report(str(outdir), str(golden), thresholds)
     vmaf_ok = None
     if thresholds.vmaf:
-        vmaf_ok = _has_filter("libvmaf")
+        vmaf_ok = has_filter("libvmaf")
         if not vmaf_ok:
             report.notes.append("VMAF skipped: this ffmpeg has no libvmaf filter")
     for unit, (o, g) in _pair_units(out_units, gold_units).items():
@@ -330,16 +329,8 @@ def _manifest_checks(out: Path, gold: Path, label: str, th: Thresholds) -> list[
 
 # ---------------------------------------------------------------- video
 
-def _has_filter(name: str) -> bool:
-    from edit.media import ffmpeg_exe
-
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-filters"], capture_output=True, text=True,
-                          errors="replace")
-    return any(line.split()[1:2] == [name] for line in proc.stdout.splitlines() if line.strip())
-
-
 def _video_checks(out: Path, gold: Path, label: str, th: Thresholds, vmaf_ok: bool | None) -> list[Check]:
-    from edit.media import probe
+    from verticalize.media import probe
 
     try:
         o = probe(out)
@@ -408,54 +399,6 @@ def _score_check(label: str, name: str, values: list[float], minimum: float, uni
     return Check(label, name, "pass" if low >= minimum else "fail",
                  f"min {fmt(low)}{unit} (frame {worst}), mean {fmt(mean)}{unit}, {len(values)} frames",
                  f"min >= {minimum:g}{unit}", seconds)
-
-
-def frame_scores(main: str | os.PathLike, reference: str | os.PathLike, vmaf: bool = False) -> dict[str, list[float]]:
-    """Per-frame SSIM (all planes, 0..1), PSNR (all planes, dB; inf where identical) and optionally VMAF.
-
-    One ffmpeg process decodes both files once: ``[main][ref]ssim -> [.][ref]psnr
-    (-> [.][ref]libvmaf)``, each filter writing its per-frame stats file. Frames
-    pair up by index from the first; comparison stops at the shorter file.
-    Both videos must have the same size. Raises InputError if ffmpeg fails.
-    """
-    from edit.media import _first_error_line, ffmpeg_exe
-
-    k = 3 if vmaf else 2
-    refs = "".join(f"[r{i}]" for i in range(k))
-    graph = (f"[0:v]setpts=PTS-STARTPTS[m];[1:v]setpts=PTS-STARTPTS,split={k}{refs};"
-             "[m][r0]ssim=stats_file=ssim.log:shortest=1[s];"
-             "[s][r1]psnr=stats_file=psnr.log:shortest=1" + ("[p];[p][r2]libvmaf=log_path=vmaf.json:log_fmt=json:"
-                                                               f"n_threads={os.cpu_count() or 1}:shortest=1"
-                                                               if vmaf else ""))
-    work = Path(tempfile.mkdtemp(prefix="verticalize-verify-"))
-    try:
-        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(Path(main).resolve()),
-                "-i", str(Path(reference).resolve()), "-lavfi", graph, "-an", "-f", "null", "-"]
-        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", cwd=work)
-        if proc.returncode != 0:
-            raise InputError(f"ffmpeg could not compare it with {reference}: "
-                             f"{_first_error_line(proc.stderr, f'exit code {proc.returncode}')}", main)
-        result = {"ssim": _stats_values(work / "ssim.log", "All"), "psnr": _stats_values(work / "psnr.log", "psnr_avg")}
-        if vmaf:
-            try:
-                frames = json.loads((work / "vmaf.json").read_text())["frames"]
-                result["vmaf"] = [float(f["metrics"]["vmaf"]) for f in frames]
-            except (OSError, ValueError, KeyError, TypeError):
-                result["vmaf"] = []
-        return result
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _stats_values(path: Path, key: str) -> list[float]:
-    """The ``key:value`` of every line of an ssim/psnr stats file."""
-    values = []
-    pattern = re.compile(rf"\b{re.escape(key)}:(\S+)")
-    for line in path.read_text().splitlines():
-        m = pattern.search(line)
-        if m:
-            values.append(float(m.group(1)))  # float("inf") parses ffmpeg's "inf"
-    return values
 
 
 # ---------------------------------------------------------------- subtitles
@@ -542,17 +485,8 @@ def junit_tree(report: Report) -> ET.ElementTree:
 
 def write_junit(report: Report, path: str | os.PathLike) -> None:
     """Write the report as JUnit XML to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            junit_tree(report).write(f, encoding="utf-8", xml_declaration=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        junit_tree(report).write(tmp, encoding="utf-8", xml_declaration=True)
 
 
 # ---------------------------------------------------------------- CLI
@@ -576,44 +510,3 @@ def print_report(report: Report, file=None) -> None:
         console.print(f"note: {note}")
     n_fail = len(report.failures)
     console.print(f"{len(report.checks)} checks, {n_fail} failed" + ("" if n_fail else ": PASS"))
-
-
-def add_commands(subparsers) -> dict:
-    v = subparsers.add_parser("verify", help="check outputs against golden ones (pictures, plan, subtitles)")
-    v.add_argument("outdir", metavar="OUTDIR", help="the run folder to check (or one folder per input)")
-    v.add_argument("--against", required=True, metavar="GOLDEN_DIR", help="the golden run folder")
-    v.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per check per output)")
-    for f in fields(Thresholds):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            v.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
-        else:
-            kind = int if f.type in ("int", int) else float
-            v.add_argument(flag, type=kind, metavar="N", help=f"{f.metadata['help']} (default {f.default:g})")
-    g = subparsers.add_parser("golden", help="golden outputs for verify")
-    gsub = g.add_subparsers(dest="golden_command", metavar="ACTION", required=True)
-    u = gsub.add_parser("update", help="replace GOLDEN_DIR with copies of OUTDIR's outputs (on purpose)")
-    u.add_argument("outdir", metavar="OUTDIR", help="the run folder whose outputs become the golden")
-    u.add_argument("--golden", required=True, metavar="GOLDEN_DIR", help="the golden folder to (re)write")
-    return {"verify": _cmd_verify, "golden": _cmd_golden}
-
-
-def _cmd_verify(args) -> int:
-    th = DEFAULT_THRESHOLDS.with_(**{f.name: getattr(args, f.name) for f in fields(Thresholds)})
-    if not 0 <= th.min_ssim <= 1:
-        raise OptionsError(f"--min-ssim {th.min_ssim:g} is outside 0..1")
-    if th.frame_tolerance < 0 or th.crop_tolerance_px < 0:
-        raise OptionsError("--frame-tolerance and --crop-tolerance-px must not be negative")
-    report = verify(args.outdir, args.against, th)
-    print_report(report)
-    if args.junit:
-        write_junit(report, args.junit)
-    return 0 if report.ok else 1
-
-
-def _cmd_golden(args) -> int:
-    from edit.golden import update_golden
-
-    copied = update_golden(args.outdir, args.golden)
-    print(f"{args.golden}: {len(copied)} files from {args.outdir}")
-    return 0

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from verticalize.errors import OptionsError
 
-from .export import _timestamp, write_srt, write_vtt
-from .parse import load_track
-from .readability import check_track, fix_durations, limits_for, min_gap_ms
+from subtitles.export import write_srt, write_vtt
+from subtitles.model import format_timestamp
+from subtitles.parse import load_track
+from subtitles.readability import check_track, fix_durations, limits_for, min_gap_ms
 
 
 def add_subs_parser(subparsers) -> None:
@@ -81,7 +82,7 @@ def run_subs(args) -> int:
                        "min_duration_ms": limits.min_duration_ms, "max_duration_ms": limits.max_duration_ms,
                        "min_gap_ms": gap},
             "repairs": list(track.repairs), "fixes": fixes, "output": str(output) if output else None,
-            "violations": [{"cue": v.index + 1, "line": v.line, "start": _timestamp(v.start_ms, ","),
+            "violations": [{"cue": v.index + 1, "line": v.line, "start": format_timestamp(v.start_ms, ","),
                             "kind": v.kind, "value": v.value, "limit": v.limit} for v in violations],
         }, ensure_ascii=False, indent=1))
         return 1 if violations else 0
@@ -96,7 +97,7 @@ def run_subs(args) -> int:
         print(f"  wrote     {output}")
     if violations:
         rows = [("cue", "line", "start", "problem")]
-        rows += [(str(v.index + 1), str(v.line or ""), _timestamp(v.start_ms, ","), v.describe()) for v in violations]
+        rows += [(str(v.index + 1), str(v.line or ""), format_timestamp(v.start_ms, ","), v.describe()) for v in violations]
         widths = [max(len(row[k]) for row in rows) for k in range(3)]
         for row in rows:
             print("  " + "  ".join(cell.rjust(widths[k]) for k, cell in enumerate(row[:3])) + "  " + row[3])
@@ -105,3 +106,8 @@ def run_subs(args) -> int:
         return 1
     print("no violations")
     return 0
+
+
+def add_commands(sub) -> dict:
+    add_subs_parser(sub)
+    return {"subs": run_subs}

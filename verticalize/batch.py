@@ -38,9 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edit.defaults import DEFAULTS, Options
-from edit.plan import Plan, read_plan, write_json_atomic, write_plan
-from edit.render import (RenderTask, build_manifest, check_encoder, episode_tasks, existing_entry,
+from verticalize.options import DEFAULTS, Options
+from verticalize.files import remove_partials
+from verticalize.manifest import build_manifest, output_names, read_manifest, write_manifest
+from verticalize.plan import Plan, read_plan, write_plan
+from verticalize.render import (RenderTask, check_encoder, episode_tasks, existing_entry,
                          render_episode)
 from verticalize.errors import InputError, OptionsError, PlanError, VerticalizeError
 
@@ -111,10 +113,10 @@ def options_sha256(opts: Options) -> str:
 
 def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options) -> dict:
     """What resume compares: the input's path, size and content hash, the options' and subtitles' hashes."""
-    from edit.media import _check_path
+    from verticalize.media import check_path
 
     path = Path(path)
-    _check_path(path)
+    check_path(path)
     return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": file_sha256(path),
             "options_sha256": options_sha256(opts), "options": output_options(opts),
             "subtitles": {lang: {"path": str(Path(p).resolve()), "sha256": file_sha256(p)}
@@ -136,7 +138,7 @@ class Prepared:
 def prepare(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options,
             resume: bool) -> Prepared:
     """Hash ``path``; with ``resume``, reuse what ``target`` holds for the same input; else analyze."""
-    from edit.analyze import analyze
+    from verticalize.analysis import analyze
 
     target = Path(target)
     block = input_block(path, subtitles, opts)
@@ -163,26 +165,22 @@ def _matching_plan(path: Path, block: dict) -> Plan | None:
 
 
 def _manifest_complete(target: Path, block: dict) -> bool:
-    try:
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = read_manifest(target / "manifest.json")
+    if manifest is None or manifest.get("input") != block:
         return False
-    if manifest.get("input") != block:
-        return False
-    names = [o[k] for ep in manifest.get("episodes", []) for o in ep.get("outputs", [])
-             for k in ("video", "subtitles", "subtitles_vtt") if o.get(k)]
+    names = output_names(manifest)
     return bool(names) and all((target / n).is_file() for n in names)
 
 
 def invalidate_outputs(target: Path, plan: Plan) -> None:
     """Remove the manifest and every output a fresh plan will write (and those the old manifest lists)."""
     names: set[str] = set()
-    try:
-        old = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-        names |= {o[k] for ep in old.get("episodes", []) for o in ep.get("outputs", [])
-                  for k in ("video", "subtitles", "subtitles_vtt") if isinstance(o.get(k), str)}
-    except (OSError, ValueError, AttributeError):
-        pass
+    old = read_manifest(target / "manifest.json")
+    if old is not None:
+        try:
+            names |= set(output_names(old))
+        except AttributeError:  # not the schema: nothing to remove by name
+            pass
     (target / "manifest.json").unlink(missing_ok=True)
     for task in episode_tasks(plan, target):
         out = Path(task.output)
@@ -203,19 +201,19 @@ def finish_manifest(plan: Plan, entries: list[dict], prepared: Prepared) -> dict
 def run_file(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None = None,
              opts: Options = DEFAULTS, resume: bool = False) -> dict:
     """Analyze and render one input in this process (no pool); returns the manifest."""
-    from edit.render import render
+    from verticalize.render import render
 
     target = Path(target)
     check_encoder(opts.encoder)
     prep = prepare(path, target, subtitles, opts, resume)
     if prep.done:
-        return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        return read_manifest(target / "manifest.json")
     if not prep.reused:
         invalidate_outputs(target, prep.plan)
         write_plan(prep.plan, target / "plan.json")
     manifest = render(prep.plan, target, opts, skip_existing=prep.reused, manifest=False)
     manifest = finish_manifest(prep.plan, [o for ep in manifest["episodes"] for o in ep["outputs"]], prep)
-    write_json_atomic(manifest, target / "manifest.json")
+    write_manifest(manifest, target / "manifest.json")
     return manifest
 
 
@@ -359,159 +357,175 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
 
     Errors of one file are caught and reported (``reporter.failed``); the
     others go on. ``runner`` defaults to the local pool with ``opts.jobs``
-    slots (0: one per core); edit.farm.DaskRunner runs the same work on a
+    slots (0: one per core); verticalize.farm.DaskRunner runs the same work on a
     Dask cluster.
     """
-    from edit.progress import NullReporter
+    from verticalize.progress import NullReporter
 
     reporter = reporter or NullReporter()
     targets = target_dirs(inputs, outdir)
-    slots = opts.jobs or os.cpu_count() or 1
-    runner = runner or LocalRunner(slots, len(inputs))
+    runner = runner or LocalRunner(opts.jobs or os.cpu_count() or 1, len(inputs))
     runner.check_encoder(opts.encoder)  # before any work: where the renders run
-    slots = runner.slots
-    states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
-    reporter.begin([s.path for s in states])
-    waiting = list(states)                     # not yet analysed, in order
-    renders: list[tuple[int, int, _FileState, RenderTask]] = []  # ready, earliest file first
-    running: dict[Future, tuple[str, _FileState, RenderTask | None]] = {}
-    t_batch = time.perf_counter()
+    return _Scheduler(inputs, targets, subtitles, opts, resume, reporter, runner).run()
 
-    def fail(state: _FileState, err: BaseException) -> None:
+
+class _Scheduler:
+    """One batch: keeps at most ``runner.slots`` units of work running (an analysis, or one render),
+    renders of earlier files first, and turns each finished unit into the file's next step."""
+
+    def __init__(self, inputs, targets, subtitles, opts: Options, resume: bool, reporter, runner):
+        self.subtitles, self.opts, self.resume = subtitles, opts, resume
+        self.reporter, self.runner = reporter, runner
+        self.slots = runner.slots
+        self.states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
+        self.waiting = list(self.states)     # not yet analysed, in order
+        self.renders: list[tuple[int, int, _FileState, RenderTask]] = []  # ready, earliest file first
+        self.running: dict[Future, tuple[str, _FileState, RenderTask | None]] = {}
+        self.interrupts = _Interrupts()
+
+    def run(self) -> list[FileResult]:
+        self.reporter.begin([s.path for s in self.states])
+        t_batch = time.perf_counter()
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:
+            old_handlers = {sig: signal.signal(sig, self.interrupts.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.dispatch()
+            while self.running:
+                finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+                crashed = False
+                for fut in finished:
+                    crashed |= self.completed(fut)
+                if crashed:
+                    self.runner.reset_after_crash()
+                elif not self.waiting and not any(kind == "prepare" for kind, _, _ in self.running.values()):
+                    self.runner.release_analysis()
+                self.dispatch()
+            self.runner.close()
+        except KeyboardInterrupt:
+            _stop(self.runner, self.states)
+            for s in self.states:
+                if s.result.status == "pending":
+                    s.result.status = "interrupted"
+            self.reporter.summary([s.result for s in self.states], round(time.perf_counter() - t_batch, 3),
+                                  interrupted=True)
+            raise
+        finally:
+            if main_thread:
+                for sig, old in old_handlers.items():
+                    signal.signal(sig, old)
+        results = [s.result for s in self.states]
+        self.reporter.summary(results, round(time.perf_counter() - t_batch, 3))
+        return results
+
+    def dispatch(self) -> None:
+        """Start units of work until every slot is busy: renders first, then the next analysis."""
+        while len(self.running) < self.slots and (self.renders or self.waiting):
+            if self.renders:
+                _, k, state, task = self.renders.pop(0)
+                fut = self.runner.submit_render(state.prepared.plan, task, self.opts, state.tracks)
+                self.running[fut] = ("render", state, task)
+                state.t_task[k] = time.perf_counter()
+            else:
+                state = self.waiting.pop(0)
+                if not state.t0:
+                    state.t0 = time.perf_counter()
+                    self.reporter.start(state.path)
+                fut = self.runner.submit_prepare(state.path, str(state.target), self.subtitles, self.opts, self.resume)
+                self.running[fut] = ("prepare", state, None)
+
+    def completed(self, fut: Future) -> bool:
+        """Take a finished unit's result; True when the analysis worker pool broke."""
+        kind, state, task = self.running.pop(fut)
+        try:
+            value = fut.result()
+        except BrokenProcessPool as e:
+            state.retries += 1
+            if state.retries > 1:
+                self.fail(state, InputError(f"the analysis process died ({e})", state.path))
+            else:
+                self.waiting.insert(0, state)
+            return True
+        except Exception as e:  # one bad file never stops the others
+            if kind == "render":
+                state.outstanding -= 1
+                self.renders[:] = [r for r in self.renders if r[2] is not state]
+            self.fail(state, e)
+            return False
+        if kind == "prepare":
+            if state.result.status != "failed":
+                try:
+                    with self.interrupts.atomic():
+                        self.analysed(state, value)
+                except Exception as e:
+                    self.fail(state, e)
+            return False
+        k = state.tasks.index(task)
+        state.entries[k] = value
+        state.outstanding -= 1
+        state.result.rendered += 1
+        self.reporter.task(state.path, task.episode, task.lang,
+                           round(time.perf_counter() - state.t_task[k], 3), skipped=False)
+        if state.outstanding == 0 and state.result.status != "failed":
+            try:
+                with self.interrupts.atomic():
+                    self.finish(state)
+            except Exception as e:
+                self.fail(state, e)
+        return False
+
+    def fail(self, state: _FileState, err: BaseException) -> None:
         msg = str(err) if isinstance(err, VerticalizeError) else f"internal error: {type(err).__name__}: {err}"
         if state.path not in msg and str(Path(state.path).resolve()) not in msg:
             msg = f"{state.path}: {msg}"
         if state.result.status != "failed":
             state.result.status, state.result.error = "failed", msg
             state.result.seconds = round(time.perf_counter() - state.t0, 3)
-            reporter.failed(state.path, msg, state.result.seconds)
+            self.reporter.failed(state.path, msg, state.result.seconds)
         if os.environ.get("VERTICALIZE_DEBUG") == "1":  # the traceback too (remote ones include the worker's)
             import traceback
 
             traceback.print_exception(err)
 
-    def finish(state: _FileState) -> None:
+    def finish(self, state: _FileState) -> None:
         plan = state.prepared.plan
         entries = [state.entries[k] for k in range(len(state.tasks))]
-        write_json_atomic(finish_manifest(plan, entries, state.prepared), state.target / "manifest.json")
+        write_manifest(finish_manifest(plan, entries, state.prepared), state.target / "manifest.json")
         r = state.result
         r.status, r.episodes, r.outputs = "done", len(plan.episodes), len(entries)
         r.seconds = round(time.perf_counter() - state.t0, 3)
-        reporter.done(state.path, r.episodes, r.outputs, r.rendered, r.seconds, skipped=False)
+        self.reporter.done(state.path, r.episodes, r.outputs, r.rendered, r.seconds, skipped=False)
 
-    def analysed(state: _FileState, prep: Prepared) -> None:
-        from edit.analyze import load_subtitles
+    def analysed(self, state: _FileState, prep: Prepared) -> None:
+        from subtitles import load_tracks
 
         state.prepared = prep
         plan = prep.plan
         r = state.result
         if prep.done:
-            manifest = json.loads((state.target / "manifest.json").read_text(encoding="utf-8"))
+            manifest = read_manifest(state.target / "manifest.json")
             r.status, r.episodes = "skipped", len(manifest["episodes"])
             r.outputs = sum(len(e["outputs"]) for e in manifest["episodes"])
             r.seconds = round(time.perf_counter() - state.t0, 3)
-            reporter.done(state.path, r.episodes, r.outputs, 0, r.seconds, skipped=True)
+            self.reporter.done(state.path, r.episodes, r.outputs, 0, r.seconds, skipped=True)
             return
         if not prep.reused:
             invalidate_outputs(state.target, plan)
             write_plan(plan, state.target / "plan.json")
-        state.tracks = load_subtitles(plan.subtitles)
+        state.tracks = load_tracks(plan.subtitles)
         state.tasks = episode_tasks(plan, state.target)
-        reporter.analysed(state.path, len(plan.episodes), len(state.tasks), prep.reused)
+        self.reporter.analysed(state.path, len(plan.episodes), len(state.tasks), prep.reused)
         for k, task in enumerate(state.tasks):
             entry = existing_entry(plan, task, state.tracks) if prep.reused else None
             if entry is not None:
                 state.entries[k] = entry
-                reporter.task(state.path, task.episode, task.lang, 0.0, skipped=True)
+                self.reporter.task(state.path, task.episode, task.lang, 0.0, skipped=True)
             else:
-                renders.append((state.index, k, state, task))
+                self.renders.append((state.index, k, state, task))
                 state.outstanding += 1
-        renders.sort(key=lambda x: (x[0], x[1]))
+        self.renders.sort(key=lambda x: (x[0], x[1]))
         if state.outstanding == 0:
-            finish(state)
-
-    def dispatch() -> None:
-        while len(running) < slots and (renders or waiting):
-            if renders:
-                _, k, state, task = renders.pop(0)
-                fut = runner.submit_render(state.prepared.plan, task, opts, state.tracks)
-                running[fut] = ("render", state, task)
-                state.t_task[k] = time.perf_counter()
-            else:
-                state = waiting.pop(0)
-                if not state.t0:
-                    state.t0 = time.perf_counter()
-                    reporter.start(state.path)
-                fut = runner.submit_prepare(state.path, str(state.target), subtitles, opts, resume)
-                running[fut] = ("prepare", state, None)
-
-    interrupts = _Interrupts()
-    main_thread = threading.current_thread() is threading.main_thread()
-    if main_thread:
-        old_handlers = {sig: signal.signal(sig, interrupts.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        dispatch()
-        while running:
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            crashed = False
-            for fut in finished:
-                kind, state, task = running.pop(fut)
-                try:
-                    value = fut.result()
-                except BrokenProcessPool as e:
-                    crashed = True
-                    state.retries += 1
-                    if state.retries > 1:
-                        fail(state, InputError(f"the analysis process died ({e})", state.path))
-                    else:
-                        waiting.insert(0, state)
-                    continue
-                except Exception as e:  # one bad file never stops the others
-                    if kind == "render":
-                        state.outstanding -= 1
-                        renders[:] = [r for r in renders if r[2] is not state]
-                    fail(state, e)
-                    continue
-                if kind == "prepare":
-                    if state.result.status != "failed":
-                        try:
-                            with interrupts.atomic():
-                                analysed(state, value)
-                        except Exception as e:
-                            fail(state, e)
-                else:
-                    k = state.tasks.index(task)
-                    state.entries[k] = value
-                    state.outstanding -= 1
-                    state.result.rendered += 1
-                    reporter.task(state.path, task.episode, task.lang,
-                                  round(time.perf_counter() - state.t_task[k], 3), skipped=False)
-                    if state.outstanding == 0 and state.result.status != "failed":
-                        try:
-                            with interrupts.atomic():
-                                finish(state)
-                        except Exception as e:
-                            fail(state, e)
-            if crashed:
-                runner.reset_after_crash()
-            elif not waiting and not any(kind == "prepare" for kind, _, _ in running.values()):
-                runner.release_analysis()
-            dispatch()
-        runner.close()
-    except KeyboardInterrupt:
-        _stop(runner, states)
-        for s in states:
-            if s.result.status == "pending":
-                s.result.status = "interrupted"
-        reporter.summary([s.result for s in states], round(time.perf_counter() - t_batch, 3), interrupted=True)
-        raise
-    finally:
-        if main_thread:
-            for sig, old in old_handlers.items():
-                signal.signal(sig, old)
-    results = [s.result for s in states]
-    reporter.summary(results, round(time.perf_counter() - t_batch, 3))
-    return results
+            self.finish(state)
 
 
 def stop_children(timeout_s: float = 5.0) -> None:
@@ -556,12 +570,3 @@ def _stop(runner, states: list[_FileState]) -> None:
             remove_partials(s.target)
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def remove_partials(folder: Path) -> None:
-    """Delete the temporary files of interrupted writes (``.NAME.part``, ``.NAME.*.tmp``) in ``folder``."""
-    if not folder.is_dir():
-        return
-    for p in folder.iterdir():
-        if p.name.startswith(".") and (p.name.endswith(".part") or p.name.endswith(".tmp")):
-            p.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from edit.verify import RUN_FILES, OUTPUT_RE, run_files, run_units
+from verticalize.verify import RUN_FILES, OUTPUT_RE, run_files, run_units
 from verticalize.errors import OptionsError
 
 

@@ -1,0 +1,29 @@
+"""``verticalize tasks PLAN``: a plan's render tasks as JSON, for a farm."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from verticalize.options import ENCODERS
+
+
+def add_commands(sub) -> dict:
+    t = sub.add_parser("tasks", help="print a plan's render tasks (one per episode x language) as JSON")
+    t.add_argument("plan", metavar="PLAN")
+    t.add_argument("-o", "--output", metavar="OUTDIR", help="where the renders go (default: the plan's folder)")
+    t.add_argument("--platform", help="subtitle safe zone (default: as the plan was made)")
+    t.add_argument("--preset", help="x264 preset (default: as the plan was made)")
+    t.add_argument("--crf", type=int, help="x264 CRF 0..51 (default: as the plan was made)")
+    t.add_argument("--encoder", choices=ENCODERS, help="video encoder (default: as the plan was made)")
+    return {"tasks": _cmd_tasks}
+
+
+def _cmd_tasks(args) -> int:
+    from verticalize.tasks import RENDER_OPTIONS, task_list
+
+    outdir = args.output or str(Path(args.plan).resolve().parent)
+    overrides = {k: getattr(args, k, None) for k in RENDER_OPTIONS}
+    json.dump(task_list(args.plan, outdir, overrides), sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,253 @@
+"""Streaming decode for the analysis: low-resolution RGB video, every frame
+(``decode_frames``) or only the frames a fast scan needs, tagged with their
+index (``decode_indexed``, ``decode_indexed_parallel``), and mono float audio
+(``AudioDecode``); each streamed so nothing of picture or sound size piles up."""
+from __future__ import annotations
+
+import os
+import threading
+from fractions import Fraction
+from typing import Iterator
+
+import numpy as np
+
+from verticalize.errors import InputError, NoTimestamps
+from verticalize.media.ffmpeg import Stream, first_error_line
+from verticalize.media.probe import MediaInfo, packet_index
+
+
+class VideoDecode:
+    """Iterate RGB frames (h, w, 3) uint8, one per decoded frame, in order."""
+
+    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0):
+        self.info = info
+        self.width = width
+        self.height = height
+        self.threads = threads
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        info, w, h = self.info, self.width, self.height
+        frame_bytes = w * h * 3
+        proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads), "-i", info.path,
+                       "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
+                       "-vf", f"scale={w}:{h}:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"],
+                      bufsize=frame_bytes * 4)
+        n = 0
+        try:
+            while True:
+                buf = proc.stdout.read(frame_bytes)
+                if len(buf) < frame_bytes:
+                    break
+                n += 1
+                yield np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+        finally:
+            rc = proc.close()
+        if rc != 0:
+            raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", info.path)
+        if "partial file" in proc.stderr:
+            raise InputError("truncated or corrupt (ffmpeg: partial file)", info.path)
+        if n == 0:
+            raise InputError("no frames could be decoded", info.path)
+
+
+class AudioDecode:
+    """Decode the first audio stream to mono float32 at ``rate`` Hz in a background
+    ffmpeg process, handing chunks of about 1 s to ``sink`` (a callable) as they come.
+
+    ``start()`` returns at once; ``join()`` waits and raises InputError if ffmpeg
+    failed. Nothing but one chunk is held in memory.
+    """
+
+    def __init__(self, info: MediaInfo, rate: int, sink):
+        self.info = info
+        self.rate = int(rate)
+        self.sink = sink
+        self.samples = 0
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._proc: Stream | None = None
+
+    def start(self) -> "AudioDecode":
+        self._proc = Stream(["-v", "error", "-nostdin", "-threads", "1", "-i", self.info.path, "-map", "0:a:0",
+                             "-vn", "-sn", "-ac", "1", "-ar", str(self.rate), "-f", "f32le", "pipe:1"])
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+        return self
+
+    def _pump(self) -> None:
+        proc = self._proc
+        chunk = self.rate * 4  # one second of float32
+        rest = b""
+        try:
+            while True:
+                buf = proc.stdout.read(chunk)
+                if not buf:
+                    break
+                buf = rest + buf
+                cut = len(buf) // 4 * 4
+                rest = buf[cut:]
+                if cut:
+                    self.sink(np.frombuffer(buf[:cut], np.float32))
+                    self.samples += cut // 4
+        except BaseException as e:  # handed to join()
+            self._error = e
+            proc.kill()
+        finally:
+            rc = proc.close()
+        if self._error is None and rc != 0:
+            self._error = InputError("audio decoding failed (" + first_error_line(proc.stderr) + ")", self.info.path)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+        if self._thread is not None:
+            self._thread.join()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) -> Iterator[np.ndarray]:
+    """Yield every source frame, in order, as an RGB ``(height, width, 3)`` uint8 array.
+
+    One frame out per decoded frame (``-fps_mode passthrough``), so the n-th
+    array is source frame n. Raises InputError if ffmpeg reports a decoding
+    error or the stream ends early.
+    """
+    yield from VideoDecode(info, width, height, threads=threads)
+
+
+def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
+                   first: int = 0, last: int | None = None, seek_margin_s: float | None = 1.0,
+                   threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(frame index, RGB frame)`` for decoded frames, each frame tagged by its timestamp.
+
+    ``skip``: a fast scan for shot detection. ``"noref"`` skips the frames no other
+    frame refers to (about half of an H.264 stream with B-frames), ``"bidir"`` every
+    B-frame (about three quarters; intra and P-frames remain, and encoders put an
+    intra frame on a scene cut); both skip the deblocking filter and scale with a
+    bilinear filter. The frames yielded keep their true indices, so a cut between
+    two decoded neighbours is still exact. ``first``/``last``: only frames
+    first..last (inclusive): decoding starts at the last keyframe at or before
+    ``seek_margin_s`` ahead of frame ``first`` (None: no seek, from the start; some
+    containers seek coarsely, so a caller that gets fewer frames than asked may
+    try again with a wider margin); all of them are decoded. Raises
+    InputError when ffmpeg fails or a frame's timestamp is not one of the stream's.
+    """
+    if skip not in ("none", "noref", "bidir"):
+        raise ValueError(f"skip must be none, noref or bidir, not {skip!r}")
+    tb, index_of, _, times = packet_index(info)
+    pre = ["-copyts"]
+    if skip != "none":
+        pre += ["-skip_frame", skip, "-skip_loop_filter", "all"]
+        scale = f"scale={width}:{height}:flags=fast_bilinear"
+    else:
+        scale = f"scale={width}:{height}:flags=area"
+    if first > 0 and seek_margin_s is not None:
+        # decoding starts at the last keyframe at or before the target (no accurate-seek trimming:
+        # frames before ``first`` are dropped here, by index)
+        target = float((times[first] - times[0]) * tb) - seek_margin_s
+        pre += ["-noaccurate_seek", "-ss", f"{max(0.0, target):.6f}"]
+    rfd, wfd = os.pipe()
+    # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
+    graph = f"[0:v:0]{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
+    args = ["-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
+           "-filter_complex", graph,
+           "-map", "[px]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "rawvideo", "pipe:1",
+           "-map", "[tiny]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "framecrc",
+           "-flush_packets", "1", f"pipe:{wfd}"]
+    frame_bytes = width * height * 3
+    proc = Stream(args, bufsize=frame_bytes * 4, pass_fds=(wfd,))
+    stamps = os.fdopen(rfd, "r", errors="replace")
+    out_tb = tb
+    stopped = False
+    try:
+        while True:
+            buf = proc.stdout.read(frame_bytes)
+            if len(buf) < frame_bytes:
+                break
+            while True:
+                line = stamps.readline()
+                if not line:
+                    raise NoTimestamps("decoding failed (no timestamp for a decoded frame)", info.path)
+                if line.startswith("#tb 0:"):
+                    out_tb = Fraction(line.split(":", 1)[1].strip())
+                elif line.strip() and not line.startswith("#"):
+                    break
+            pts = int(line.split(",")[2])
+            if out_tb != tb:
+                pts = int(round(pts * out_tb / tb))
+            idx = index_of.get(pts)
+            if idx is None:
+                raise NoTimestamps(f"decoding failed (a frame has timestamp {pts}, no packet has)", info.path)
+            if idx < first:
+                continue
+            if last is not None and idx > last:
+                stopped = True
+                break
+            yield idx, np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+    finally:
+        rc = proc.close(kill=stopped or proc.running() and last is not None)
+        stamps.close()
+    if rc != 0 and not stopped:
+        raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", info.path)
+
+
+def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
+                            chunk_s: float | None = None,
+                            chunk_max_mb: float = 128.0) -> Iterator[tuple[int, np.ndarray]]:
+    """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
+    ``chunk_s`` seconds (default: a third of each worker's share, 5 to 60 s, and no
+    more frames than fit in ``chunk_max_mb`` MB were every frame decoded)
+    decoded by ``workers`` ffmpeg processes at once (0: one per core, at most 4).
+
+    The H.264 decoder gains little from its own threads when it skips frames (the
+    intra and P-frames left depend on each other in a chain); chunks that start on
+    keyframes are independent. Frames come back in order; at most ``workers + 1``
+    chunks are held in memory, so memory is bounded whatever the input's length
+    (a chunk is never shorter than one keyframe interval, though).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    tb, index_of, keys, _ = packet_index(info)
+    n = len(index_of)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    if chunk_s is None:  # three chunks per worker, each 5..60 s (a chunk's frames wait in memory)
+        chunk_s = min(60.0, max(5.0, n / float(info.fps) / (3 * workers)))
+    chunk_s = min(chunk_s, chunk_max_mb * 1e6 / (width * height * 3) / float(info.fps))
+    step = max(1, int(chunk_s * float(info.fps)))
+    starts = [0]
+    for k in keys:
+        if k >= starts[-1] + step and k < n:
+            starts.append(k)
+    if workers == 1 or len(starts) == 1:
+        yield from decode_indexed(info, width, height, skip=skip, threads=0)
+        return
+    bounds = list(zip(starts, starts[1:] + [n]))
+    quarter_frame = 0.25 / float(info.fps)
+
+    def chunk(first: int, end: int) -> list[tuple[int, np.ndarray]]:
+        # a target just after the chunk's keyframe lands on it
+        for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
+            got = list(decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
+                                      seek_margin_s=margin, threads=1))
+            if got and got[0][0] == first or first == 0:
+                return got
+        raise InputError(f"decoding failed (cannot reach frame {first})", info.path)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = []
+        it = iter(bounds)
+        for b in it:
+            pending.append(pool.submit(chunk, *b))
+            if len(pending) > workers:
+                break
+        while pending:
+            frames = pending.pop(0).result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(chunk, *nxt))
+            yield from frames

@@ -1,0 +1,270 @@
+"""Probe a media file with ffmpeg itself (there is no ffprobe).
+
+Probing reads ``ffmpeg -i`` stream lines and counts video packets with the
+``framecrc`` muxer, which also gives the exact rational frame rate from the
+packet durations and the stream time base. The packet listing is kept per
+file, so frame times and the decoders' packet index do not read it again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+
+from verticalize.errors import InputError, NoTimestamps
+from verticalize.media.ffmpeg import check_path, first_error_line, run
+
+log = logging.getLogger(__name__)
+
+_IMAGE_CODECS = {"png", "mjpeg", "bmp", "gif", "tiff", "webp", "jpegls", "jpeg2000", "ppm", "pgm", "pam"}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What the analysis needs to know about a source file."""
+
+    path: str
+    width: int
+    height: int
+    fps: Fraction           # frames per second, exact
+    frame_count: int        # video packets in the first video stream
+    has_audio: bool
+    codec: str
+    vfr: bool               # some frame is more than half a frame from index / fps (see frame_times)
+
+
+_STREAM_RE = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\S+?)[\s,(]")
+_SIZE_RE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_FPS_RE = re.compile(r"([\d.]+) (?:fps|tbr)")
+
+
+def probe(path: str | os.PathLike) -> MediaInfo:
+    """Read width, height, exact fps, frame count and audio presence of ``path``.
+
+    Raises InputError with one line for missing, non-media, truncated or
+    undecodable input, or input without a video stream.
+    """
+    path = Path(path)
+    check_path(path)
+    head = run(["-hide_banner", "-nostdin", "-i", str(path)])
+    err = head.stderr
+    if "moov atom not found" in err:
+        if _looks_like_isobmff(path):
+            raise InputError("truncated or corrupt MP4 (moov atom not found)", path)
+        raise InputError("not a video file (no MP4 structure; is it a renamed file?)", path)
+    if "Error opening input" in err or "Invalid data found" in err and "Stream #" not in err:
+        raise InputError("not a video file ffmpeg can read (" + first_error_line(
+            "\n".join(l for l in err.splitlines() if "Error" in l or "Invalid" in l)) + ")", path)
+    streams = _STREAM_RE.findall(err)
+    video = [(i, codec) for i, kind, codec in streams if kind == "Video"]
+    has_audio = any(kind == "Audio" for _, kind, _ in streams)
+    if not video:
+        raise InputError("no video stream" + (" (audio only)" if has_audio else ""), path)
+    codec = video[0][1]
+    vline = next(l for l in err.splitlines() if re.search(r"Stream #0:%s\b.*Video:" % video[0][0], l))
+    if codec == "none":
+        raise InputError("unsupported video codec (ffmpeg has no decoder for it)", path)
+    size = _SIZE_RE.search(vline.split("Video:", 1)[1])
+    if not size:
+        raise InputError("video stream has no frame size", path)
+    width, height = int(size.group(1)), int(size.group(2))
+
+    fps, count, vfr = _count_packets(path)
+    if fps is None:
+        m = _FPS_RE.search(vline)
+        if not m:
+            raise InputError("video stream has no frame rate", path)
+        fps = _rational_fps(m.group(1))
+    if count < 2 or codec in _IMAGE_CODECS and count < 2:
+        raise InputError(f"not a video (a still {codec} image)" if codec in _IMAGE_CODECS
+                         else "video stream has fewer than 2 frames", path)
+    dur = _DURATION_RE.search(err)
+    if dur:
+        seconds = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3))
+        expected = seconds * float(fps)
+        if vfr:  # no single rate: the frames' own average rate
+            tb, times, _ = _times_cache.get(_cache_key(path), (None, [], None))
+            if tb is not None and len(times) > 1 and times[-1] > times[0]:
+                expected = seconds * (len(times) - 1) / float((times[-1] - times[0]) * tb)
+        if expected > 30 and count < 0.97 * expected:
+            raise InputError(f"truncated or corrupt: only {count} of about {int(expected)} frames are readable", path)
+    _check_decodable(path)
+    return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr)
+
+
+def _looks_like_isobmff(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot")
+
+
+def _rational_fps(text: str) -> Fraction:
+    """'29.97' -> 30000/1001; '25' -> 25."""
+    value = Fraction(text)
+    for base in (24, 30, 48, 60, 120):
+        ntsc = Fraction(base * 1000, 1001)
+        if abs(float(value - ntsc)) < 0.01:
+            return ntsc
+    return value.limit_denominator(1001)
+
+
+def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool]]:
+    """(time base, pts, durations, keyframe flags) of the first video stream's packets, in file order."""
+    # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
+    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), "-map", "0:v:0",
+                "-c", "copy", "-f", "framecrc", "-"])
+    if "partial file" in proc.stderr:
+        raise InputError("truncated or corrupt (ffmpeg: partial file)", path)
+    if proc.returncode != 0:
+        raise InputError("cannot read video packets (" + first_error_line(proc.stderr) + ")", path)
+    tb = None
+    pts: list[int] = []
+    durations: list[int] = []
+    keys: list[bool] = []
+    for line in proc.stdout.splitlines():
+        if line.startswith("#tb 0:"):
+            tb = Fraction(line.split(":", 1)[1].strip())
+        elif line and not line.startswith("#"):
+            parts = line.split(",")
+            pts.append(int(parts[2]))
+            durations.append(int(parts[3]))
+            flags = next((p.strip()[2:] for p in parts[6:] if p.strip().startswith("F=")), None)
+            keys.append(flags is None or bool(int(flags, 16) & 1))  # framecrc omits F= for a plain keyframe
+    return tb, pts, durations, keys
+
+
+def _count_packets(path: Path) -> tuple[Fraction | None, int, bool]:
+    """Count video packets, derive the exact fps from their durations, and tell VFR from CFR.
+
+    The stream is variable-frame-rate when some frame's presentation time is more
+    than half a frame away from ``index / fps`` (so frame numbers alone would give
+    wrong timecodes); timestamps rounded to the time base do not count.
+    """
+    tb, pts, durs, keys = _read_packets(path)
+    count = len(pts)
+    durations: Counter[int] = Counter(durs)
+    if tb is None or not durations:
+        return None, count, False
+    common, _ = durations.most_common(1)[0]
+    if common <= 0:
+        return None, count, False
+    fps = 1 / (common * tb)
+    if any(t <= _NOPTS for t in pts):  # an elementary stream: no timestamps, frames are index / fps
+        return fps, count, False
+    times = sorted(pts)
+    t0 = times[0]
+    _remember_times(path, tb, times, [t for t, k in zip(pts, keys) if k])
+    if count > 1 and times[-1] > t0:
+        # Time bases that cannot hold the frame duration (1/1000 s in Matroska: 33 and 34 ms
+        # steps at 30 fps) make the commonest duration a rounded one; the average over the
+        # whole stream is then the exact rate.
+        mean_fps = Fraction(count - 1) / ((times[-1] - t0) * tb)
+        if abs(mean_fps - fps) <= Fraction(15, 1000) * mean_fps:
+            fps = _snap_fps(mean_fps, Fraction(3, 2) / (times[-1] - t0))  # 1.5 ticks over the span
+    # VFR: some |(t - t0) tb - i / fps| > 1 / (2 fps); with 1 / (fps tb) = p / q, in integers
+    step = 1 / (fps * tb)
+    p, q = step.numerator, step.denominator
+    vfr = any(abs(2 * ((t - t0) * q - i * p)) > p for i, t in enumerate(times))
+    return fps, count, vfr
+
+
+def _snap_fps(value: Fraction, rel: Fraction) -> Fraction:
+    """A measured rate to the standard one within ``rel`` (relative): 29.97.. -> 30000/1001, 30.0.. -> 30."""
+    tol = max(float(rel), 1e-5) * float(value)
+    candidates = [Fraction(base * 1000, 1001) for base in (24, 30, 48, 60, 120)]
+    if round(value) > 0:
+        candidates.append(Fraction(round(value)))
+    best = min(candidates, key=lambda c: abs(value - c))
+    return best if abs(float(value - best)) <= tol else value.limit_denominator(1001)
+
+
+_times_cache: dict[tuple, tuple[Fraction, list[int], frozenset[int]]] = {}  # (tb, sorted pts, keyframe pts)
+_NOPTS = -(2 ** 62)   # framecrc prints AV_NOPTS_VALUE (-2**63) for a packet without a timestamp
+
+
+def _remember_times(path: Path, tb: Fraction, times: list[int], key_pts) -> None:
+    while len(_times_cache) >= 4:
+        _times_cache.pop(next(iter(_times_cache)))
+    _times_cache[_cache_key(path)] = (tb, times, frozenset(key_pts))
+
+
+def _cache_key(path: Path) -> tuple:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def frame_times(info: MediaInfo) -> list[Fraction]:
+    """Presentation time of every video frame, in seconds from the first frame, exact.
+
+    The n-th entry belongs to the n-th array of ``decode_frames`` (which passes
+    every decoded frame through, in presentation order). For a constant frame
+    rate this is ``n / info.fps``; for variable-frame-rate input it is the
+    packet timestamps, sorted. Read from the container's packets (no decoding);
+    the probe's reading is reused when the file has not changed.
+    """
+    path = Path(info.path)
+    key = _cache_key(path)
+    if key not in _times_cache:
+        tb, pts, _, keys = _read_packets(path)
+        if tb is None or not pts or any(t <= _NOPTS for t in pts):
+            return [Fraction(i) / info.fps for i in range(info.frame_count)]
+        _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
+    tb, times, _ = _times_cache[key]
+    t0 = times[0]
+    return [(t - t0) * tb for t in times]
+
+
+def frame_pts(info: MediaInfo) -> tuple[Fraction, list[int]]:
+    """(time base, presentation timestamp of every frame counted from the first, in time-base ticks).
+
+    ``frame_times`` in integers: frame k starts ``pts[k] * time_base`` seconds after frame 0.
+    """
+    times = frame_times(info)
+    path = Path(info.path)
+    entry = _times_cache.get(_cache_key(path))
+    tb = entry[0] if entry else Fraction(1, 1) / info.fps
+    return tb, [int(t / tb) for t in times]
+
+
+def _check_decodable(path: Path) -> None:
+    proc = run(["-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-frames:v", "2", "-f", "null", "-"])
+    text = proc.stderr
+    if proc.returncode != 0 or "Decoder" in text and "not found" in text:
+        raise InputError("cannot decode video (" + first_error_line(text) + ")", path)
+
+
+def analysis_size(info: MediaInfo, width_px: int) -> tuple[int, int]:
+    """Even-sized low-resolution frame that keeps the source aspect ratio."""
+    w = min(width_px, info.width) // 2 * 2
+    h = max(2, int(round(info.height * w / info.width / 2)) * 2)
+    return w, h
+
+
+_index_cache: dict[tuple, tuple[Fraction, dict[int, int], list[int], list[int]]] = {}
+
+
+def packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int], list[int]]:
+    """(time base, packet pts -> display index, display indices of keyframes, sorted pts) of the
+    first video stream; built once per file (every decode chunk asks for it)."""
+    path = Path(info.path)
+    key = _cache_key(path)
+    if key in _index_cache:
+        return _index_cache[key]
+    if key not in _times_cache:
+        tb, pts, _, keys = _read_packets(path)
+        if tb is None or not pts or any(t <= _NOPTS for t in pts):
+            raise NoTimestamps("video stream has no packet timestamps", path)
+        _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
+    tb, times, key_pts = _times_cache[key]
+    index_of = {t: i for i, t in enumerate(times)}
+    entry = (tb, index_of, sorted(index_of[t] for t in key_pts if t in index_of), times)
+    while len(_index_cache) >= 2:
+        _index_cache.pop(next(iter(_index_cache)))
+    _index_cache[key] = entry
+    return entry
