@@ -20,13 +20,13 @@ import numpy as np
 @contextlib.contextmanager
 def quiet_native_stderr():
     """Point file descriptor 2 at /dev/null for the block (Python's own stderr is flushed first)."""
+    fd = 2  # where native code writes, whatever sys.stderr is (pytest, a redirected logger)
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (captured): nothing to silence
+        sys.stderr.flush()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # no descriptor 2 at all: nothing to silence
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     try:

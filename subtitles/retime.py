@@ -15,6 +15,7 @@ episodes, every word of every cue ends up in exactly one episode.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from fractions import Fraction
 
 from .linebreak import join_lines, break_opportunities
@@ -59,6 +60,17 @@ def split_cue_text(text: str, lang: str, first: int, end: int, cuts: list[int]) 
     for (_, start), (stop, _) in zip(bounds, bounds[1:]):
         pieces.append(flat[start:stop].strip() if stop > start else "")
     return pieces
+
+
+def shifted(track: Track, offset_ms: int) -> Track:
+    """``track`` with every cue moved by ``offset_ms`` (negative: earlier); cues that end at or
+    before 0 are dropped and those that start before 0 start at 0. For a video stream that starts
+    ``-offset_ms`` after the file's start: cue times count from the file, frames from the video."""
+    if not offset_ms:
+        return track
+    cues = tuple(replace(c, start_ms=max(0, c.start_ms + offset_ms), end_ms=c.end_ms + offset_ms)
+                 for c in track.cues if c.end_ms + offset_ms > 0)
+    return replace(track, cues=cues)
 
 
 def track_for_segments(track: Track, segments: list[tuple[int, int]], fps: Fraction,

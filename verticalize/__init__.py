@@ -13,6 +13,9 @@ The Python API in a few lines::
 """
 from __future__ import annotations
 
+import sys
+import types
+
 from verticalize.errors import (  # noqa: F401
     InputError,
     OptionsError,
@@ -41,3 +44,22 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(name)
+
+
+class _Package(types.ModuleType):
+    """``verticalize.render`` is the API function even after the module ``verticalize.render`` is
+    imported (the import system would otherwise set the package attribute to the module; the
+    module stays reachable as ``sys.modules["verticalize.render"]`` and by ``import``)."""
+
+    @property
+    def render(self):
+        from verticalize.api import render
+
+        return render
+
+    @render.setter
+    def render(self, value):  # the import system announcing the submodule: keep the function
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

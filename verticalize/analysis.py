@@ -28,14 +28,34 @@ def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
     return crop_size_for(info.width, info.height, width, height)
 
 
-def cues_in_frames(tracks, fps: Fraction, times=None) -> list[Cue]:
-    """Every cue of every track as frames ``[start, end)`` (``times``: exact frame starts, VFR)."""
+def source_geometry(info: MediaInfo) -> dict:
+    """What the plan records of how the picture is shown, where it is not plain: the stored size,
+    the display rotation (degrees), the sample aspect ratio, deinterlacing, a late video start."""
+    out = {}
+    if (info.coded_width, info.coded_height) != (info.width, info.height):
+        out["coded_width"], out["coded_height"] = info.coded_width, info.coded_height
+    if info.rotation:
+        out["rotation"] = info.rotation
+    if info.sar != 1:
+        out["sar"] = f"{info.sar.numerator}/{info.sar.denominator}"
+    if info.interlaced:
+        out["deinterlace"] = "bwdif"
+    if info.start_s:
+        out["video_start_s"] = str(info.start_s)
+    return out
+
+
+def cues_in_frames(tracks, fps: Fraction, times=None, video_start_s: Fraction = Fraction(0)) -> list[Cue]:
+    """Every cue of every track as frames ``[start, end)`` (``times``: exact frame starts, VFR;
+    ``video_start_s``: the video's first frame in the file's time, where cue times count from)."""
     cues = []
     if not tracks:
         return cues
     from subtitles import cue_frame_spans
+    from subtitles.retime import shifted
 
     for track in tracks.values():
+        track = shifted(track, -int(round(video_start_s * 1000)))
         for (s, e), cue in zip(cue_frame_spans(track, fps, times), track.cues):
             if e > s:
                 cues.append(Cue(s, e, cue.text))
@@ -294,7 +314,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
             crop["w"][s:e] = [info.width] * (e - s)
             crop["h"][s:e] = [info.height] * (e - s)
     source = {"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
-              "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio}
+              "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio,
+              **source_geometry(info)}
     times = None
     if info.vfr:  # exact timestamps for the renderer and the subtitles
 
@@ -304,7 +325,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
         pts = pts[:n]
         source.update(vfr=True, time_base=f"{tb.numerator}/{tb.denominator}", frame_pts=pts)
         times = times_from_pts(pts, tb, fps)
-    cue_list = cues_in_frames(tracks, fps, times)
+    cue_list = cues_in_frames(tracks, fps, times, info.start_s)
     cut_scores = dict(det.cut_strength)
     signals = Signals(fps, n, cuts, cue_list, cut_scores,
                       loudness=None if audio is None else audio.loudness_lufs,

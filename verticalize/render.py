@@ -23,7 +23,7 @@ import numpy as np
 from reframe.path import hint_x
 from subtitles import (fontconfig_file, fonts_dir, load_track, load_tracks, write_burnin_ass, write_srt,
                        write_title_card, write_vtt)
-from subtitles.retime import track_for_segments
+from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
@@ -71,6 +71,7 @@ def _base_entry(plan: Plan, task: RenderTask) -> dict:
 
 def _episode_track(plan: Plan, task: RenderTask, tracks):
     track = (tracks or {}).get(task.lang) or load_track(plan.subtitles[task.lang], task.lang)
+    track = shifted(track, -int(round(Fraction(plan.source.get("video_start_s", "0")) * 1000)))
     return track_for_segments(track, _segments(plan, task), plan.fps, times=plan.frame_times())
 
 

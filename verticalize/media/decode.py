@@ -30,7 +30,8 @@ class VideoDecode:
         frame_bytes = w * h * 3
         proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads), "-i", info.path,
                        "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
-                       "-vf", f"scale={w}:{h}:flags=area", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"],
+                       "-vf", f"{picture_filters(info)}scale={w}:{h}:flags=area", "-pix_fmt", "rgb24",
+                       "-f", "rawvideo", "pipe:1"],
                       bufsize=frame_bytes * 4)
         n = 0
         try:
@@ -68,7 +69,9 @@ class AudioDecode:
         self._proc: Stream | None = None
 
     def start(self) -> "AudioDecode":
-        self._proc = Stream(["-v", "error", "-nostdin", "-threads", "1", "-i", self.info.path, "-map", "0:a:0",
+        # from the video's first frame on: sample k belongs to the time of video frame k * fps / rate
+        seek = ["-ss", f"{float(self.info.start_s):.6f}"] if self.info.start_s else []
+        self._proc = Stream(["-v", "error", "-nostdin", "-threads", "1", *seek, "-i", self.info.path, "-map", "0:a:0",
                              "-vn", "-sn", "-ac", "1", "-ar", str(self.rate), "-f", "f32le", "pipe:1"])
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
@@ -108,6 +111,13 @@ class AudioDecode:
             self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def picture_filters(info: MediaInfo) -> str:
+    """Filters (each followed by a comma) that make decoded frames the picture players show, before
+    scaling: deinterlacing of interlaced streams. (ffmpeg applies the display rotation itself; the
+    sample aspect ratio is applied by scaling to the displayed size.)"""
+    return "bwdif=mode=send_frame:deint=interlaced," if info.interlaced else ""
 
 
 def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) -> Iterator[np.ndarray]:
@@ -153,7 +163,7 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
         pre += ["-noaccurate_seek", "-ss", f"{max(0.0, target):.6f}"]
     rfd, wfd = os.pipe()
     # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
-    graph = f"[0:v:0]{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
+    graph = f"[0:v:0]{picture_filters(info)}{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
     args = ["-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
            "-filter_complex", graph,
            "-map", "[px]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "rawvideo", "pipe:1",

@@ -139,10 +139,19 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
     times = plan.frame_times()
     rel = None if times is None else [t - times[start] for t in times[start:end + 1]]
     script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps, rel)
-    # seek to halfway between the frame before and the first frame: that frame comes first
-    ss = (plan.time_of(start - 1, times) + plan.time_of(start, times)) / 2 if start > 0 else Fraction(0)
-    src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if start > 0 else ffmpeg.input(plan.source["path"])
-    v = src.video.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)
+    # seek to halfway between the frame before and the first frame: that frame comes first (frame
+    # times count from the video's first frame, which may start after the file's other streams)
+    offset = Fraction(plan.source.get("video_start_s", "0"))
+    before = plan.time_of(start - 1, times) if start > 0 else -1 / (2 * fps)
+    ss = offset + (before + plan.time_of(start, times)) / 2
+    src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if ss > 0 else ffmpeg.input(plan.source["path"])
+    v = src.video
+    if plan.source.get("deinterlace"):
+        v = v.filter("bwdif", mode="send_frame", deint="interlaced")
+    v = v.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)
+    if plan.source.get("sar"):
+        # non-square pixels: crop windows are in the displayed picture's square pixels
+        v = v.filter("scale", plan.source["width"], plan.source["height"]).filter("setsar", 1)
     if pad_ranges and rel is None:
         v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H)
     elif pad_ranges:

@@ -26,19 +26,40 @@ _IMAGE_CODECS = {"png", "mjpeg", "bmp", "gif", "tiff", "webp", "jpegls", "jpeg20
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """What the analysis needs to know about a source file."""
+    """What the analysis needs to know about a source file: the picture as players show it.
+
+    ``width`` x ``height`` is the displayed picture in square pixels: after the
+    display matrix's rotation (ffmpeg applies it on decode) and the sample aspect
+    ratio (applied by scaling). ``coded_width`` x ``coded_height`` is what the
+    stream stores.
+    """
 
     path: str
-    width: int
-    height: int
+    width: int              # displayed width, square pixels
+    height: int             # displayed height
     fps: Fraction           # frames per second, exact
-    frame_count: int        # video packets in the first video stream
+    frame_count: int        # frames a decoder outputs: video packets, less those an edit list discards
     has_audio: bool
     codec: str
     vfr: bool               # some frame is more than half a frame from index / fps (see frame_times)
+    coded_width: int = 0    # as stored (0: same as width)
+    coded_height: int = 0
+    rotation: int = 0       # display rotation, degrees counter-clockwise: 0, 90, 180 or 270
+    sar: Fraction = Fraction(1)   # sample (pixel) aspect ratio of the stored picture
+    interlaced: bool = False      # fields, top or bottom first: deinterlaced before analysis and render
+    start_s: Fraction = Fraction(0)  # the video's first frame, s after the file's start (late streams)
+
+    @property
+    def square(self) -> bool:
+        """Whether decoded frames are the displayed picture as they are (no SAR scaling)."""
+        w, h = (self.coded_height, self.coded_width) if self.rotation % 180 else (self.coded_width, self.coded_height)
+        return self.sar == 1 or (w, h) == (self.width, self.height)
 
 
 _STREAM_RE = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Attachment): (\S+?)[\s,(]")
+_SAR_RE = re.compile(r"\[SAR (\d+):(\d+) DAR \d+:\d+\]")
+_ROTATION_RE = re.compile(r"[Dd]isplay ?[Mm]atrix: rotation of (-?[\d.]+) degrees")
+_START_RE = re.compile(r"start: (-?\d+(?:\.\d+)?)")
 _SIZE_RE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _FPS_RE = re.compile(r"([\d.]+) (?:fps|tbr)")
@@ -73,9 +94,17 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     size = _SIZE_RE.search(vline.split("Video:", 1)[1])
     if not size:
         raise InputError("video stream has no frame size", path)
-    width, height = int(size.group(1)), int(size.group(2))
+    coded_w, coded_h = int(size.group(1)), int(size.group(2))
+    block = _stream_block(err, vline)
+    m = _ROTATION_RE.search(block)
+    rotation = int(round(float(m.group(1)))) % 360 if m else 0
+    rotation = rotation if rotation in (0, 90, 180, 270) else 0  # odd angles: ffmpeg shows them unrotated
+    m = _SAR_RE.search(vline)
+    sar = Fraction(int(m.group(1)), int(m.group(2))) if m and int(m.group(1)) and int(m.group(2)) else Fraction(1)
+    interlaced = bool(re.search(r"\((?:[^()]*, )?(top first|bottom first|top coded first|bottom coded first)", vline))
+    width, height = display_size(coded_w, coded_h, sar, rotation)
 
-    fps, count, vfr = _count_packets(path)
+    fps, count, vfr, first_s, read_error = _count_packets(path)
     if fps is None:
         m = _FPS_RE.search(vline)
         if not m:
@@ -84,18 +113,47 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     if count < 2 or codec in _IMAGE_CODECS and count < 2:
         raise InputError(f"not a video (a still {codec} image)" if codec in _IMAGE_CODECS
                          else "video stream has fewer than 2 frames", path)
+    start = _START_RE.search(err)
+    start_s = max(Fraction(0), first_s - Fraction(start.group(1))) if start and first_s is not None else Fraction(0)
     dur = _DURATION_RE.search(err)
     if dur:
         seconds = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3))
+        seconds -= float(start_s)  # a video stream that starts late covers only the rest of the file
         expected = seconds * float(fps)
         if vfr:  # no single rate: the frames' own average rate
             tb, times, _ = _times_cache.get(_cache_key(path), (None, [], None))
             if tb is not None and len(times) > 1 and times[-1] > times[0]:
                 expected = seconds * (len(times) - 1) / float((times[-1] - times[0]) * tb)
         if expected > 30 and count < 0.97 * expected:
-            raise InputError(f"truncated or corrupt: only {count} of about {int(expected)} frames are readable", path)
+            if read_error:  # the demuxer ran out of data: the file was cut short
+                raise InputError(f"truncated or corrupt: only {count} of about {int(expected)} frames are "
+                                 f"readable ({read_error})", path)
+            # every packet read cleanly: the other streams simply run longer than the picture
+            log.warning("%s: the video stream holds %d frames (%.2f s) of the file's %.2f s; "
+                        "the rest is other streams", path, count, count / float(fps), seconds + float(start_s))
     _check_decodable(path)
-    return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr)
+    return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr, coded_w, coded_h, rotation,
+                     sar, interlaced, start_s)
+
+
+def display_size(coded_width: int, coded_height: int, sar: Fraction, rotation: int) -> tuple[int, int]:
+    """The displayed picture's size in square pixels: the stored width stretched by the sample
+    aspect ratio (rounded to even), then turned by the rotation (90 and 270 swap the sides)."""
+    w = coded_width if sar == 1 else max(2, int(round(coded_width * sar / 2)) * 2)
+    h = coded_height
+    return (h, w) if rotation % 180 else (w, h)
+
+
+def _stream_block(err: str, vline: str) -> str:
+    """The lines that belong to the stream line ``vline`` (its metadata and side data)."""
+    lines = err.splitlines()
+    i = lines.index(vline)
+    out = [vline]
+    for line in lines[i + 1:]:
+        if re.match(r"\s*Stream #", line) or not line.startswith("    "):
+            break
+        out.append(line)
+    return "\n".join(out)
 
 
 def _looks_like_isobmff(path: Path) -> bool:
@@ -114,8 +172,13 @@ def _rational_fps(text: str) -> Fraction:
     return value.limit_denominator(1001)
 
 
-def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool]]:
-    """(time base, pts, durations, keyframe flags) of the first video stream's packets, in file order."""
+_READ_ERRORS = ("partial file", "ended prematurely", "Invalid data", "Truncated", "truncated", "error reading")
+
+
+def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool], str]:
+    """(time base, pts, durations, keyframe flags, read error) of the first video stream's packets
+    that a decoder outputs, in file order: packets an edit list discards are left out. ``read error``
+    is the demuxer's first complaint about missing or bad data ("" when it read cleanly)."""
     # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
     proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), "-map", "0:v:0",
                 "-c", "copy", "-f", "framecrc", "-"])
@@ -132,31 +195,37 @@ def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], li
             tb = Fraction(line.split(":", 1)[1].strip())
         elif line and not line.startswith("#"):
             parts = line.split(",")
+            flags = next((p.strip()[2:] for p in parts[6:] if p.strip().startswith("F=")), None)
+            bits = 1 if flags is None else int(flags, 16)  # framecrc omits F= for a plain keyframe
+            if bits & 4:  # AV_PKT_FLAG_DISCARD: before an edit list's start, never shown
+                continue
             pts.append(int(parts[2]))
             durations.append(int(parts[3]))
-            flags = next((p.strip()[2:] for p in parts[6:] if p.strip().startswith("F=")), None)
-            keys.append(flags is None or bool(int(flags, 16) & 1))  # framecrc omits F= for a plain keyframe
-    return tb, pts, durations, keys
+            keys.append(bool(bits & 1))
+    read_error = next((first_error_line(line) for line in proc.stderr.splitlines()
+                       if any(e in line for e in _READ_ERRORS)), "")
+    return tb, pts, durations, keys, read_error
 
 
-def _count_packets(path: Path) -> tuple[Fraction | None, int, bool]:
-    """Count video packets, derive the exact fps from their durations, and tell VFR from CFR.
+def _count_packets(path: Path) -> tuple[Fraction | None, int, bool, Fraction | None, str]:
+    """Count video packets, derive the exact fps from their durations, and tell VFR from CFR;
+    also the first frame's time (s, None without timestamps) and the demuxer's read error.
 
     The stream is variable-frame-rate when some frame's presentation time is more
     than half a frame away from ``index / fps`` (so frame numbers alone would give
     wrong timecodes); timestamps rounded to the time base do not count.
     """
-    tb, pts, durs, keys = _read_packets(path)
+    tb, pts, durs, keys, read_error = _read_packets(path)
     count = len(pts)
     durations: Counter[int] = Counter(durs)
     if tb is None or not durations:
-        return None, count, False
+        return None, count, False, None, read_error
     common, _ = durations.most_common(1)[0]
     if common <= 0:
-        return None, count, False
+        return None, count, False, None, read_error
     fps = 1 / (common * tb)
     if any(t <= _NOPTS for t in pts):  # an elementary stream: no timestamps, frames are index / fps
-        return fps, count, False
+        return fps, count, False, None, read_error
     times = sorted(pts)
     t0 = times[0]
     _remember_times(path, tb, times, [t for t, k in zip(pts, keys) if k])
@@ -171,7 +240,7 @@ def _count_packets(path: Path) -> tuple[Fraction | None, int, bool]:
     step = 1 / (fps * tb)
     p, q = step.numerator, step.denominator
     vfr = any(abs(2 * ((t - t0) * q - i * p)) > p for i, t in enumerate(times))
-    return fps, count, vfr
+    return fps, count, vfr, t0 * tb, read_error
 
 
 def _snap_fps(value: Fraction, rel: Fraction) -> Fraction:
@@ -211,7 +280,7 @@ def frame_times(info: MediaInfo) -> list[Fraction]:
     path = Path(info.path)
     key = _cache_key(path)
     if key not in _times_cache:
-        tb, pts, _, keys = _read_packets(path)
+        tb, pts, _, keys, _ = _read_packets(path)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             return [Fraction(i) / info.fps for i in range(info.frame_count)]
         _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
@@ -257,7 +326,7 @@ def packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int], 
     if key in _index_cache:
         return _index_cache[key]
     if key not in _times_cache:
-        tb, pts, _, keys = _read_packets(path)
+        tb, pts, _, keys, _ = _read_packets(path)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             raise NoTimestamps("video stream has no packet timestamps", path)
         _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
