@@ -1,0 +1,324 @@
+"""Letterbox and pillarbox bars: the static, uniform, dark borders around the active picture.
+
+AutoFlip's border detection is the anchor: take the colour of the outermost line
+of each edge, walk inward while each line stays uniformly that colour, and call
+what was crossed a border. AutoFlip does this per frame, top and bottom only,
+for any colour. Here:
+
+* only dark edge colours count (``dark_level``): a white or coloured frame edge
+  is picture, not a bar;
+* all four edges (letterbox, pillarbox, windowbox);
+* per shot, over time: a bar must be present on nearly every decoded frame of
+  the shot and the picture must meet it at the same line on most of them
+  ("stays put"), opposite bars must match (encoders pad symmetrically) and the
+  line where the picture begins must be covered by picture along much of its
+  length. A fade to black (every line dark: the frame is *blank* and is left
+  out of the vote), a night sky (a band that is not uniform, or on one side
+  only) or a title card on black (picture meets the "bar" in a few pixels only)
+  are not bars;
+* a shot whose borders match the whole film's takes the film's bars (many more
+  frames measured them), so a dark shot inside a letterboxed film keeps the
+  film's bars and no shot of a film without bars gets any unless it shows its
+  own clearly.
+
+Boxes are ``(x0, y0, x1, y1)`` in analysis pixels, half-open, rounded inward
+with a safety margin so the active box never holds a bar pixel. Scaling to
+source pixels is the caller's job (``scale_box`` rounds inward again).
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+TOP, BOTTOM, LEFT, RIGHT = 0, 1, 2, 3
+
+
+@numba.njit(cache=True, nogil=True)
+def _line_mismatch(frame, seed, edge, k, tol):
+    """Pixels of line ``k`` (counted inward from ``edge``) farther than ``tol`` from ``seed``
+    in any channel; returns (mismatching count, line length)."""
+    h, w, _ = frame.shape
+    lo0, hi0 = seed[0] - tol, seed[0] + tol
+    lo1, hi1 = seed[1] - tol, seed[1] + tol
+    lo2, hi2 = seed[2] - tol, seed[2] + tol
+    bad = 0
+    if edge <= 1:
+        row = frame[k if edge == 0 else h - 1 - k]
+        for x in range(w):
+            r, g, b = np.int32(row[x, 0]), np.int32(row[x, 1]), np.int32(row[x, 2])
+            if r < lo0 or r > hi0 or g < lo1 or g > hi1 or b < lo2 or b > hi2:
+                bad += 1
+        return bad, w
+    x = k if edge == 2 else w - 1 - k
+    for y in range(h):
+        r, g, b = np.int32(frame[y, x, 0]), np.int32(frame[y, x, 1]), np.int32(frame[y, x, 2])
+        bad += (r < lo0) | (r > hi0) | (g < lo1) | (g > hi1) | (b < lo2) | (b > hi2)
+    return bad, h
+
+
+@numba.njit(cache=True, nogil=True)
+def _edge_depths_kernel(frame, dark_level, tol, max_bad_frac, max_frac, depths, coverage, seeds):
+    """Per edge (top, bottom, left, right): how many lines from that edge are uniformly
+    the edge's own dark colour.
+
+    seed colour = per-channel median of the outermost line (0..255); an edge whose seed
+    is brighter than ``dark_level`` in any channel has depth 0. A line matches when at
+    most ``max_bad_frac`` of its pixels differ from the seed by more than ``tol`` in a
+    channel. ``depths[e]``: matching lines (0..dimension; the full dimension means
+    every line matched: a blank frame). ``coverage[e]``: share (0..1) of mismatching
+    pixels in the first line that did not match (0 when none). ``seeds[e]``: the seed
+    (-1 when the outermost line is not mostly dark, which skips the median).
+
+    Only the top edge is followed all the way (to tell a blank frame: then every depth
+    is its full dimension); the others stop at ``max_frac`` (0..1) of their dimension
+    plus one line, so a depth above that bound means "at least this".
+    """
+    h, w, _ = frame.shape
+    for e in range(4):
+        n = w if e <= 1 else h
+        dim = h if e <= 1 else w
+        depths[e] = 0
+        # quick out: a bar line has (nearly) all pixels within tol of a dark seed
+        dark = 0
+        for i in range(n):
+            if e == TOP:
+                y, x = 0, i
+            elif e == BOTTOM:
+                y, x = h - 1, i
+            elif e == LEFT:
+                y, x = i, 0
+            else:
+                y, x = i, w - 1
+            if (frame[y, x, 0] <= dark_level + tol and frame[y, x, 1] <= dark_level + tol
+                    and frame[y, x, 2] <= dark_level + tol):
+                dark += 1
+        if n - dark > max_bad_frac * n:
+            coverage[e] = (n - dark) / n
+            for c in range(3):
+                seeds[e, c] = -1
+            continue
+        hist = np.zeros((3, 256), np.int32)  # per-channel median by counting (no sort)
+        for i in range(n):
+            if e == TOP:
+                y, x = 0, i
+            elif e == BOTTOM:
+                y, x = h - 1, i
+            elif e == LEFT:
+                y, x = i, 0
+            else:
+                y, x = i, w - 1
+            for c in range(3):
+                hist[c, frame[y, x, c]] += 1
+        for c in range(3):
+            acc = 0
+            for v in range(256):
+                acc += hist[c, v]
+                if 2 * acc > n:
+                    seeds[e, c] = v
+                    break
+        coverage[e] = 0.0
+        if seeds[e, 0] > dark_level or seeds[e, 1] > dark_level or seeds[e, 2] > dark_level:
+            bad, length = _line_mismatch(frame, seeds[e], e, 0, tol)
+            coverage[e] = bad / length
+            continue
+        limit = dim if e == TOP else min(dim, int(max_frac * dim) + 1)
+        k = 0
+        while k < limit:
+            bad, length = _line_mismatch(frame, seeds[e], e, k, tol)
+            if bad > max_bad_frac * length:
+                coverage[e] = bad / length
+                break
+            k += 1
+        depths[e] = k
+        if e == TOP and k == h:  # blank: one uniform dark colour
+            depths[1] = h
+            depths[2] = w
+            depths[3] = w
+            coverage[1] = coverage[2] = coverage[3] = 0.0
+            break
+
+
+def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10,
+                max_bad_frac: float = 0.005, max_frac: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(depths int32[4], coverage float64[4], seeds int32[4, 3]) of one RGB uint8 frame, edges
+    in the order top, bottom, left, right; see ``_edge_depths_kernel``.
+
+    ``dark_level``: brightest seed channel (0..255) a bar may have; ``tol``: colour
+    tolerance of a bar line (0..255 per channel); ``max_bad_frac``: share (0..1) of a
+    bar line's pixels allowed to differ (compression specks); ``max_frac``: edges other
+    than the top are followed to this share (0..1) of their dimension.
+    """
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError("frame must be an (h, w, 3) uint8 RGB array")
+    if frame.shape[0] < 2 or frame.shape[1] < 2:
+        raise ValueError("frame must be at least 2x2")
+    depths = np.zeros(4, np.int32)
+    coverage = np.zeros(4, np.float64)
+    seeds = np.zeros((4, 3), np.int32)
+    _edge_depths_kernel(np.ascontiguousarray(frame), int(dark_level), int(tol), float(max_bad_frac),
+                        float(max_frac), depths, coverage, seeds)
+    return depths, coverage, seeds
+
+
+def scale_box(box: tuple[int, int, int, int], from_size: tuple[int, int],
+              to_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``box`` (x0, y0, x1, y1, half-open) from a ``from_size`` (w, h) frame to a ``to_size``
+    (w, h) frame, rounded inward (the result never reaches past the scaled box)."""
+    (fw, fh), (tw, th) = from_size, to_size
+    if min(fw, fh, tw, th) <= 0:
+        raise ValueError("sizes must be positive")
+    sx, sy = tw / fw, th / fh
+    eps = 1e-9  # 26 * 480 / 216 must ceil to 58, not 59
+    x0 = math.ceil(box[0] * sx - eps)
+    y0 = math.ceil(box[1] * sy - eps)
+    x1 = math.floor(box[2] * sx + eps)
+    y1 = math.floor(box[3] * sy + eps)
+    return (max(0, x0), max(0, y0), min(tw, max(x1, x0)), min(th, max(y1, y0)))
+
+
+class BorderDetector:
+    """Streams analysis frames; answers the active picture box of a shot or of the film.
+
+    ``process_frame`` takes frames in increasing source-frame order, any subset
+    (the analysis decodes intra and P-frames only). Five numbers per frame and edge
+    are kept (about 40 bytes a frame), so a 2-hour film costs a few MB.
+
+    Options (analysis pixels unless said):
+      dark_level      brightest channel value of a bar colour, 0..255
+      tol             colour tolerance within a bar line, 0..255
+      min_bar_frac    smallest bar, share of its dimension (and never under 2 px)
+      max_bar_frac    largest bar, share of its dimension (a 9:16 picture pillarboxed in
+                      16:9 has bars of 0.34)
+      quantile        the bar depth is this low quantile of the per-frame depths (0..1):
+                      frames whose picture is dark at the bar make depths larger, never smaller
+      settle_px       a frame "meets the bar" when its depth is within this of the bar
+      stay_share      share of frames (0..1) that must meet the bar
+      min_coverage    share (0..1) of the first picture line that must be picture on the
+                      brighter frames (the 0.8 quantile over the frames that meet the bar)
+      sym_frac        opposite bars may differ by this share of the larger (or 2 px)
+      snap_px         a shot's bars within this of the film's take the film's (a shot shows
+                      picture inside the film's bars only when it does by more than this)
+      margin_px       inward safety margin on every side that has a bar
+    """
+
+    def __init__(self, width: int, height: int, *, dark_level: int = 40, tol: int = 10,
+                 min_bar_frac: float = 0.02, max_bar_frac: float = 0.4, quantile: float = 0.1,
+                 settle_px: int = 2, stay_share: float = 0.5, min_coverage: float = 0.3,
+                 sym_frac: float = 0.2, snap_px: int = 3, margin_px: int = 1):
+        if width < 8 or height < 8:
+            raise ValueError("frames must be at least 8x8")
+        if not 0 <= dark_level <= 255 or not 0 <= tol <= 255:
+            raise ValueError("dark_level and tol must be in 0..255")
+        if not 0 <= min_bar_frac < max_bar_frac < 0.5:
+            raise ValueError("need 0 <= min_bar_frac < max_bar_frac < 0.5")
+        if not 0 <= quantile < 1 or not 0 < stay_share <= 1 or not 0 <= min_coverage <= 1:
+            raise ValueError("quantile must be in [0, 1), stay_share in (0, 1], min_coverage in [0, 1]")
+        self.width, self.height = int(width), int(height)
+        self.dark_level, self.tol = int(dark_level), int(tol)
+        self.min_bar_frac, self.max_bar_frac = float(min_bar_frac), float(max_bar_frac)
+        self.quantile, self.settle_px, self.stay_share = float(quantile), int(settle_px), float(stay_share)
+        self.min_coverage, self.sym_frac = float(min_coverage), float(sym_frac)
+        self.snap_px, self.margin_px = int(snap_px), int(margin_px)
+        self._idx: list[int] = []
+        self._depth: list[np.ndarray] = []
+        self._cov: list[np.ndarray] = []
+        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._film: tuple[int, int, int, int] | None = None  # film bars (top, bottom, left, right)
+        self._d = np.zeros(4, np.int32)
+        self._c = np.zeros(4, np.float64)
+        self._s = np.zeros((4, 3), np.int32)
+
+    def process_frame(self, index: int, frame: np.ndarray) -> None:
+        """Measure one RGB uint8 ``(height, width, 3)`` frame, source frame number ``index``."""
+        if self._idx and index <= self._idx[-1]:
+            raise ValueError("frames must arrive in increasing order")
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise ValueError(f"frame must be ({self.height}, {self.width}, 3) uint8")
+        _edge_depths_kernel(np.ascontiguousarray(frame), self.dark_level, self.tol, 0.005,
+                            self.max_bar_frac, self._d, self._c, self._s)
+        self._idx.append(int(index))
+        self._depth.append(self._d.copy())
+        self._cov.append(self._c.copy())
+        self._cache = None
+        self._film = None
+
+    def _arrays(self):
+        if self._cache is None:
+            self._cache = (np.asarray(self._idx, np.int64),
+                           np.asarray(self._depth, np.int32).reshape(-1, 4),
+                           np.asarray(self._cov, np.float64).reshape(-1, 4))
+        return self._cache
+
+    def _span(self, start: int, end: int):
+        idx, depth, cov = self._arrays()
+        lo, hi = np.searchsorted(idx, start), np.searchsorted(idx, end)
+        d, c = depth[lo:hi], cov[lo:hi]
+        blank = d[:, TOP] >= self.height
+        return d[~blank], c[~blank], int(hi - lo)
+
+    def frames_in(self, start: int, end: int) -> tuple[int, int]:
+        """(decoded frames, blank frames) among source frames [start, end)."""
+        d, _, n = self._span(start, end)
+        return n, n - len(d)
+
+    def is_blank(self, start: int, end: int) -> bool:
+        """True when every decoded frame of [start, end) is one uniform dark colour (a fade
+        to black, a black gap), or none was decoded: such a shot takes the film's box."""
+        d, _, _ = self._span(start, end)
+        return len(d) == 0
+
+    def _edges(self, d: np.ndarray, c: np.ndarray, prior: tuple[int, int, int, int] | None):
+        """Bar depth per edge (top, bottom, left, right) from per-frame depths ``d`` (n, 4)."""
+        dims = (self.height, self.height, self.width, self.width)
+        raw, ok = [], []
+        for e in range(4):
+            q = int(np.quantile(d[:, e], self.quantile, method="lower"))
+            lo = max(2, math.ceil(self.min_bar_frac * dims[e]))
+            meets = d[:, e] <= q + self.settle_px
+            stays = meets.mean() >= self.stay_share
+            covered = bool(meets.any()) and float(np.quantile(c[meets, e], 0.8)) >= self.min_coverage
+            raw.append(q if q >= lo else 0)
+            ok.append(lo <= q <= self.max_bar_frac * dims[e] and stays and covered)
+        out = [0, 0, 0, 0]
+        for a, b in ((TOP, BOTTOM), (LEFT, RIGHT)):
+            sym = abs(raw[a] - raw[b]) <= max(2, self.sym_frac * max(raw[a], raw[b]))
+            novel = ok[a] and ok[b] and sym
+            if prior is not None and novel and all(abs(raw[e] - prior[e]) <= self.snap_px for e in (a, b)):
+                novel = False
+            if novel:
+                out[a], out[b] = raw[a], raw[b]
+            elif prior is not None:  # the film's bars; less where this shot shows picture there
+                for e in (a, b):
+                    out[e] = prior[e] if raw[e] >= prior[e] - self.snap_px else raw[e]
+        return out
+
+    def _box(self, bars) -> tuple[int, int, int, int]:
+        m = self.margin_px
+        t, b, l, r = (v + m if v > 0 else 0 for v in bars)
+        x0, x1 = l, self.width - r
+        y0, y1 = t, self.height - b
+        if x1 <= x0 or y1 <= y0:
+            return (0, 0, self.width, self.height)
+        return (x0, y0, x1, y1)
+
+    def _film_bars(self) -> tuple[int, int, int, int]:
+        if self._film is None:
+            d, c, _ = self._span(-(1 << 62), 1 << 62)
+            self._film = (0, 0, 0, 0) if len(d) == 0 else tuple(self._edges(d, c, None))
+        return self._film
+
+    def film_box(self) -> tuple[int, int, int, int]:
+        """Active box (x0, y0, x1, y1) of the whole film, analysis pixels, half-open; the full
+        frame when no bars were found (or nothing was processed)."""
+        return self._box(self._film_bars())
+
+    def active_box(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """Active box (x0, y0, x1, y1), analysis pixels, half-open, of source frames [start, end)
+        (a shot). Shots whose bars match the film's (or that are blank) get the film's box."""
+        d, c, _ = self._span(start, end)
+        film_bars = self._film_bars()
+        if len(d) == 0:
+            return self.film_box()
+        return self._box(self._edges(d, c, film_bars))
