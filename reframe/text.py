@@ -36,7 +36,8 @@ def _stroke_cells_kernel(frame, cell, contrast, max_stroke, min_strokes, prev_ed
     luma = (77 R + 150 G + 29 B) / 256, 0..255. A horizontal edge at (y, x) is
     |luma[y, x+1] - luma[y, x]| >= contrast (sign kept); a row stroke is a rising
     edge followed within ``max_stroke`` pixels by a falling one (or falling then
-    rising), counted at the cell of its first edge; columns likewise. ``edges``
+    rising), counted at the cell of its first edge; columns likewise. Consecutive edge
+    pixels of one sign (an antialiased ramp) are one edge, at its first pixel. ``edges``
     (h, w, uint8) gets this frame's edge code per pixel (bit 0/1: rising/falling
     along the row, bit 2/3: along the column); ``prev_edges`` is the previous
     frame's (all 255: none).
@@ -62,13 +63,16 @@ def _stroke_cells_kernel(frame, cell, contrast, max_stroke, min_strokes, prev_ed
         cy = min(y // cell, gh - 1)
         last_x = -1000
         last_s = 0
+        prev_s = 0  # sign of the edge at x - 1 (a ramp over several pixels is one edge)
         for x in range(w):
             code = 0
             if x < w - 1:  # along the row
                 d = luma[y, x + 1] - luma[y, x]
+                sgn = 0
                 if d >= contrast or d <= -contrast:
                     sgn = 1 if d > 0 else -1
                     code |= 1 if sgn > 0 else 2
+                if sgn != 0 and sgn != prev_s:
                     if sgn == -last_s and x - last_x <= max_stroke:
                         cx = min(last_x // cell, gw - 1)
                         counts[cy, cx, 0] += 1
@@ -78,11 +82,17 @@ def _stroke_cells_kernel(frame, cell, contrast, max_stroke, min_strokes, prev_ed
                     else:
                         last_s = sgn
                         last_x = x
+                prev_s = sgn
             if y < h - 1:  # along the column (state per column: row-major order)
                 d = luma[y + 1, x] - luma[y, x]
+                sgn = 0
                 if d >= contrast or d <= -contrast:
                     sgn = 1 if d > 0 else -1
                     code |= 4 if sgn > 0 else 8
+                above = 0
+                if y > 0:
+                    above = 1 if edges[y - 1, x] & 4 else (-1 if edges[y - 1, x] & 8 else 0)
+                if sgn != 0 and sgn != above:
                     if sgn == -col_sign[x] and y - col_last[x] <= max_stroke:
                         cyy = min(col_last[x] // cell, gh - 1)
                         cx = min(x // cell, gw - 1)
@@ -168,7 +178,7 @@ def _components_kernel(dense, gap, labels, boxes):
 
 
 def stroke_cells(frame: np.ndarray, prev_edges: np.ndarray | None = None, *, cell_px: int = 4,
-                 contrast: int = 40, max_stroke_px: int = 5, min_strokes: int = 4) -> tuple[np.ndarray, np.ndarray]:
+                 contrast: int = 60, max_stroke_px: int = 5, min_strokes: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """(counts int32 (h // cell_px, w // cell_px, 5), edge codes uint8 (h, w)) of one RGB uint8
     frame; see ``_stroke_cells_kernel``. ``contrast``: luma step (1..255) of a stroke edge;
     ``max_stroke_px``: widest stroke (pixels); ``prev_edges``: the previous frame's edge codes."""
@@ -209,7 +219,8 @@ class TextDetector:
 
     Options (analysis pixels unless said):
       cell_px         cell size
-      contrast        luma step of a stroke edge, 1..255
+      contrast        luma step of a stroke edge, 1..255 (60: titles and captions are far
+                      brighter or darker than what is behind them; at 40 grass and gravel pass)
       max_stroke_px   widest stroke
       min_strokes     row + column stroke crossings that make a cell dense (each >= 1)
       min_stable      share (0..1) of a cell's edge pixels that must be where they were in the
@@ -226,9 +237,9 @@ class TextDetector:
                       quarter of a 9:16 crop of 16:9; narrower text fits any crop)
     """
 
-    def __init__(self, width: int, height: int, *, cell_px: int = 4, contrast: int = 40,
+    def __init__(self, width: int, height: int, *, cell_px: int = 4, contrast: int = 60,
                  max_stroke_px: int = 5, min_strokes: int = 4, min_stable: float = 0.5,
-                 gap_cells: int = 2, min_width_cells: int = 5, min_aspect: float = 1.5, min_fill: float = 0.3,
+                 gap_cells: int = 3, min_width_cells: int = 5, min_aspect: float = 1.5, min_fill: float = 0.3,
                  min_polarity: float = 0.7, min_share: float = 0.25, min_line_frac: float = 0.08):
         if width < 4 * cell_px or height < 4 * cell_px:
             raise ValueError("frames must be at least 4 cells each way")
@@ -292,15 +303,19 @@ class TextDetector:
         self.lines.append(self.frame_lines(dense, self._counts))
 
     def _to_px(self, b) -> tuple[int, int, int, int]:
+        """Cell box -> pixel box, one cell wider on every side (a letter's edge can fall in a
+        cell that is not dense), clamped to the frame."""
         c = self.cell
-        x1 = self.width if b[3] >= self.gw else b[3] * c
-        y1 = self.height if b[2] >= self.gh else b[2] * c
-        return (int(b[1] * c), int(b[0] * c), int(x1), int(y1))
+        x1 = self.width if b[3] + 1 >= self.gw else (b[3] + 1) * c
+        y1 = self.height if b[2] + 1 >= self.gh else (b[2] + 1) * c
+        return (int(max(0, b[1] - 1) * c), int(max(0, b[0] - 1) * c), int(x1), int(y1))
 
     def text_boxes(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
         """Text lines (x0, y0, x1, y1), analysis pixels, half-open, on at least ``min_share`` of the
-        decoded frames of source frames [start, end) (and on two of them at least); lines close
-        together are merged into blocks. Left to right, top to bottom."""
+        decoded frames of source frames [start, end) (and on two of them at least), each grown to
+        the widest reading of it on any frame; lines close together are merged into blocks;
+        each box has a margin of one cell. Top to bottom,
+        left to right."""
         import bisect
 
         lo, hi = bisect.bisect_left(self.indices, start), bisect.bisect_left(self.indices, end)
@@ -314,8 +329,31 @@ class TextDetector:
         keep = votes >= max(2 if n >= 2 else 1, self.min_share * n)
         if not keep.any():
             return []
+        # each persistent core grows to the frame lines that overlap it (a line's ends come and
+        # go with the noise from frame to frame; text kept whole needs the widest reading)
+        grown = []
+        for cy0, cx0, cy1, cx1, _ in components(keep, self.gap):
+            y0, x0, y1, x1 = cy0, cx0, cy1, cx1
+            for k in range(lo, hi):
+                for ly0, lx0, ly1, lx1 in self.lines[k]:
+                    if ly0 < cy1 and cy0 < ly1 and lx0 < cx1 and cx0 < lx1:
+                        y0, x0, y1, x1 = min(y0, ly0), min(x0, lx0), max(y1, ly1), max(x1, lx1)
+            grown.append([y0, x0, y1, x1])
+        merged = True
+        while merged:  # grown boxes that now overlap become one
+            merged = False
+            for i in range(len(grown)):
+                for j in range(i + 1, len(grown)):
+                    a, b = grown[i], grown[j]
+                    if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                        grown[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                        del grown[j]
+                        merged = True
+                        break
+                if merged:
+                    break
         narrowest = max(self.min_width, int(np.ceil(self.min_line_frac * self.gw)))
-        boxes = [self._to_px(b) for b in components(keep, self.gap) if b[3] - b[1] >= narrowest]
+        boxes = [self._to_px(b) for b in grown if b[3] - b[1] >= narrowest]
         return sorted(boxes, key=lambda b: (b[1], b[0]))
 
     def text_extent(self, start: int, end: int) -> tuple[int, int] | None:
