@@ -5,9 +5,11 @@
 Decodes each file at analysis size (intra and P-frames, as the analysis does),
 feeds ``reframe.bars.BorderDetector`` and ``reframe.text.TextDetector``, finds the
 shots with the shot detector, and prints per file: the film's active box in
-source pixels, the shots whose box differs from the film's, blank shots (every
-decoded frame one dark colour), ffmpeg cropdetect's answer beside it, and the
-per-frame time of each detector (µs). ``--png DIR`` saves, per shot, one frame
+source pixels and how far inside ffmpeg cropdetect's answer it lies (never
+negative: the box must hold no bar pixel), the shots whose box differs from the
+film's, blank shots (every decoded frame one dark colour), the text boxes per
+shot, and the per-frame time of each detector (µs), the saliency tracker's
+beside them for scale. ``--png DIR`` saves, per shot, one frame
 with the active box (green) and the text boxes (red) drawn, to look at.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from edit.analyze import detect_scenes  # noqa: E402
 from edit.media import analysis_size, decode_indexed, ffmpeg_exe, probe  # noqa: E402
 from reframe.bars import BorderDetector, scale_box  # noqa: E402
+from reframe.saliency import SaliencyTracker  # noqa: E402
 from reframe.text import TextDetector  # noqa: E402
 
 VIDEO = {".mp4", ".mkv", ".mov", ".webm", ".flv", ".avi", ".m4v", ".ts"}
@@ -53,13 +56,21 @@ def run(path: Path, png: Path | None) -> None:
     aw, ah = analysis_size(info, 384)
     src = (info.width, info.height)
     warm = np.zeros((ah, aw, 3), np.uint8)  # compile the kernels outside the timing
-    BorderDetector(aw, ah).process_frame(0, warm)
-    TextDetector(aw, ah).process_frame(0, warm)
+    for w in (warm, warm.copy()):
+        w.flags.writeable = w is not warm  # decoded frames are read-only: that signature too
+        BorderDetector(aw, ah).process_frame(0, w)
+        TextDetector(aw, ah).process_frame(0, w)
+        SaliencyTracker(aw, ah, 0.3, info.width).process_frame(0, w)
     bars, text = BorderDetector(aw, ah), TextDetector(aw, ah)
     t_bars = t_text = 0.0
     n = 0
     keep: dict[int, np.ndarray] = {}
+    sal = SaliencyTracker(aw, ah, 0.3, info.width)
+    t_sal = 0.0
     for i, frame in decode_indexed(info, aw, ah, skip="bidir"):
+        t = time.perf_counter()
+        sal.process_frame(i, frame)
+        t_sal += time.perf_counter() - t
         t = time.perf_counter()
         bars.process_frame(i, frame)
         t_bars += time.perf_counter() - t
@@ -73,8 +84,16 @@ def run(path: Path, png: Path | None) -> None:
     bounds = [0] + sorted(c for c in cuts if 0 < c < total) + [total]
     film = bars.film_box()
     print(f"\n{path.name}: {src[0]}x{src[1]} -> {aw}x{ah}, {n} frames decoded of {total}, {len(bounds) - 1} shots")
-    print(f"  film active box: {scale_box(film, (aw, ah), src)} source px   (cropdetect w:h:x:y {cropdetect(path)})")
-    print(f"  per frame: bars {t_bars / max(n, 1) * 1e6:.0f} µs, text {t_text / max(n, 1) * 1e6:.0f} µs")
+    fx0, fy0, fx1, fy1 = scale_box(film, (aw, ah), src)
+    cd = cropdetect(path)
+    versus = ""
+    if cd != "-":
+        cw, ch, cx, cy = map(int, cd.split(":"))
+        # positive: our box lies inside cropdetect's (bar-free side); negative: it reaches past it
+        versus = f"; inside cropdetect's by {fx0 - cx}, {fy0 - cy}, {cx + cw - fx1}, {cy + ch - fy1} px (l, t, r, b)"
+    print(f"  film active box: {(fx0, fy0, fx1, fy1)} source px   (cropdetect w:h:x:y {cd}{versus})")
+    print(f"  per frame: bars {t_bars / max(n, 1) * 1e6:.0f} µs, text {t_text / max(n, 1) * 1e6:.0f} µs, "
+          f"saliency (for scale) {t_sal / max(n, 1) * 1e6:.0f} µs")
     for k, (s, e) in enumerate(zip(bounds, bounds[1:])):
         box = bars.active_box(s, e)
         dec, blank = bars.frames_in(s, e)

@@ -6,7 +6,8 @@ Decodes each file at analysis size (intra and P-frames, as the analysis does),
 feeds ``reframe.text.TextDetector`` and prints one row per file:
 
   frames      decoded frames (with text per the truth table / without)
-  hit         share of decoded frames with text on which a text line was found
+  hit         share of decoded frames with text on which a text line was found (one at
+              least as wide as a shot's text block may be: min_line_frac of the width)
   fp          share of decoded frames without text on which one was found
   shots       shots that text_boxes() gives text for / shots with text per the truth
   fp shots    shots given text that have none
@@ -67,7 +68,10 @@ def run(path: Path, png: Path | None) -> tuple:
         return any(a < i1 and i0 <= b for a, b in spans)
 
     truth = np.array([has_text(i, i + 1) for i in det.indices], bool)
-    found = np.array([len(lines) > 0 for lines in det.lines], bool)
+    # a frame counts as "text found" when it has a line as wide as a shot's text block may be
+    narrowest = max(det.min_width, int(np.ceil(det.min_line_frac * det.gw)))
+    found = np.array([bool(len(lines)) and bool(((lines[:, 3] - lines[:, 1]) >= narrowest).any())
+                      for lines in det.lines], bool)
     shots_true = shots_hit = shots_fp = 0
     for k, (s, e) in enumerate(zip(bounds, bounds[1:])):
         boxes = det.text_boxes(s, e)

@@ -38,35 +38,40 @@ TOP, BOTTOM, LEFT, RIGHT = 0, 1, 2, 3
 @numba.njit(cache=True, nogil=True)
 def _line_mismatch(frame, seed, edge, k, tol):
     """Pixels of line ``k`` (counted inward from ``edge``) farther than ``tol`` from ``seed``
-    in any channel; returns (mismatching count, line length)."""
+    in any channel, and the largest distance (any channel) of any pixel; returns
+    (mismatching count, largest distance, line length)."""
     h, w, _ = frame.shape
-    lo0, hi0 = seed[0] - tol, seed[0] + tol
-    lo1, hi1 = seed[1] - tol, seed[1] + tol
-    lo2, hi2 = seed[2] - tol, seed[2] + tol
     bad = 0
+    worst = 0
     if edge <= 1:
         row = frame[k if edge == 0 else h - 1 - k]
         for x in range(w):
-            r, g, b = np.int32(row[x, 0]), np.int32(row[x, 1]), np.int32(row[x, 2])
-            if r < lo0 or r > hi0 or g < lo1 or g > hi1 or b < lo2 or b > hi2:
+            d = max(abs(np.int32(row[x, 0]) - seed[0]), abs(np.int32(row[x, 1]) - seed[1]),
+                    abs(np.int32(row[x, 2]) - seed[2]))
+            if d > tol:
                 bad += 1
-        return bad, w
+            worst = max(worst, d)
+        return bad, worst, w
     x = k if edge == 2 else w - 1 - k
     for y in range(h):
-        r, g, b = np.int32(frame[y, x, 0]), np.int32(frame[y, x, 1]), np.int32(frame[y, x, 2])
-        bad += (r < lo0) | (r > hi0) | (g < lo1) | (g > hi1) | (b < lo2) | (b > hi2)
-    return bad, h
+        d = max(abs(np.int32(frame[y, x, 0]) - seed[0]), abs(np.int32(frame[y, x, 1]) - seed[1]),
+                abs(np.int32(frame[y, x, 2]) - seed[2]))
+        if d > tol:
+            bad += 1
+        worst = max(worst, d)
+    return bad, worst, h
 
 
 @numba.njit(cache=True, nogil=True)
-def _edge_depths_kernel(frame, dark_level, tol, max_bad_frac, max_frac, depths, coverage, seeds):
+def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac, depths, coverage, seeds):
     """Per edge (top, bottom, left, right): how many lines from that edge are uniformly
     the edge's own dark colour.
 
     seed colour = per-channel median of the outermost line (0..255); an edge whose seed
     is brighter than ``dark_level`` in any channel has depth 0. A line matches when at
     most ``max_bad_frac`` of its pixels differ from the seed by more than ``tol`` in a
-    channel. ``depths[e]``: matching lines (0..dimension; the full dimension means
+    channel and none by more than ``hard_tol`` (encoders ring a few levels into the bar
+    next to bright picture; picture differs by far more somewhere along a line). ``depths[e]``: matching lines (0..dimension; the full dimension means
     every line matched: a blank frame). ``coverage[e]``: share (0..1) of mismatching
     pixels in the first line that did not match (0 when none). ``seeds[e]``: the seed
     (-1 when the outermost line is not mostly dark, which skips the median).
@@ -120,14 +125,14 @@ def _edge_depths_kernel(frame, dark_level, tol, max_bad_frac, max_frac, depths, 
                     break
         coverage[e] = 0.0
         if seeds[e, 0] > dark_level or seeds[e, 1] > dark_level or seeds[e, 2] > dark_level:
-            bad, length = _line_mismatch(frame, seeds[e], e, 0, tol)
+            bad, worst, length = _line_mismatch(frame, seeds[e], e, 0, tol)
             coverage[e] = bad / length
             continue
         limit = dim if e == TOP else min(dim, int(max_frac * dim) + 1)
         k = 0
         while k < limit:
-            bad, length = _line_mismatch(frame, seeds[e], e, k, tol)
-            if bad > max_bad_frac * length:
+            bad, worst, length = _line_mismatch(frame, seeds[e], e, k, tol)
+            if bad > max_bad_frac * length or worst > hard_tol:
                 coverage[e] = bad / length
                 break
             k += 1
@@ -140,14 +145,15 @@ def _edge_depths_kernel(frame, dark_level, tol, max_bad_frac, max_frac, depths, 
             break
 
 
-def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10,
-                max_bad_frac: float = 0.005, max_frac: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10, hard_tol: int = 32,
+                max_bad_frac: float = 0.05, max_frac: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(depths int32[4], coverage float64[4], seeds int32[4, 3]) of one RGB uint8 frame, edges
     in the order top, bottom, left, right; see ``_edge_depths_kernel``.
 
     ``dark_level``: brightest seed channel (0..255) a bar may have; ``tol``: colour
     tolerance of a bar line (0..255 per channel); ``max_bad_frac``: share (0..1) of a
-    bar line's pixels allowed to differ (compression specks); ``max_frac``: edges other
+    bar line's pixels allowed to differ by more (compression ringing), none by more
+    than ``hard_tol`` (0..255); ``max_frac``: edges other
     than the top are followed to this share (0..1) of their dimension.
     """
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
@@ -157,8 +163,8 @@ def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10,
     depths = np.zeros(4, np.int32)
     coverage = np.zeros(4, np.float64)
     seeds = np.zeros((4, 3), np.int32)
-    _edge_depths_kernel(np.ascontiguousarray(frame), int(dark_level), int(tol), float(max_bad_frac),
-                        float(max_frac), depths, coverage, seeds)
+    _edge_depths_kernel(np.ascontiguousarray(frame), int(dark_level), int(tol), int(hard_tol),
+                        float(max_bad_frac), float(max_frac), depths, coverage, seeds)
     return depths, coverage, seeds
 
 
@@ -188,6 +194,9 @@ class BorderDetector:
     Options (analysis pixels unless said):
       dark_level      brightest channel value of a bar colour, 0..255
       tol             colour tolerance within a bar line, 0..255
+      max_bad_frac    share (0..1) of a bar line's pixels that may be farther than tol
+                      (ringing next to bright picture) ...
+      hard_tol        ... but none farther than this, 0..255
       min_bar_frac    smallest bar, share of its dimension (and never under 2 px)
       max_bar_frac    largest bar, share of its dimension (a 9:16 picture pillarboxed in
                       16:9 has bars of 0.34)
@@ -203,7 +212,8 @@ class BorderDetector:
       margin_px       inward safety margin on every side that has a bar
     """
 
-    def __init__(self, width: int, height: int, *, dark_level: int = 40, tol: int = 10,
+    def __init__(self, width: int, height: int, *, dark_level: int = 40, tol: int = 10, hard_tol: int = 32,
+                 max_bad_frac: float = 0.05,
                  min_bar_frac: float = 0.02, max_bar_frac: float = 0.4, quantile: float = 0.1,
                  settle_px: int = 2, stay_share: float = 0.5, min_coverage: float = 0.3,
                  sym_frac: float = 0.2, snap_px: int = 3, margin_px: int = 1):
@@ -216,7 +226,8 @@ class BorderDetector:
         if not 0 <= quantile < 1 or not 0 < stay_share <= 1 or not 0 <= min_coverage <= 1:
             raise ValueError("quantile must be in [0, 1), stay_share in (0, 1], min_coverage in [0, 1]")
         self.width, self.height = int(width), int(height)
-        self.dark_level, self.tol = int(dark_level), int(tol)
+        self.dark_level, self.tol, self.hard_tol = int(dark_level), int(tol), int(hard_tol)
+        self.max_bad_frac = float(max_bad_frac)
         self.min_bar_frac, self.max_bar_frac = float(min_bar_frac), float(max_bar_frac)
         self.quantile, self.settle_px, self.stay_share = float(quantile), int(settle_px), float(stay_share)
         self.min_coverage, self.sym_frac = float(min_coverage), float(sym_frac)
@@ -236,8 +247,8 @@ class BorderDetector:
             raise ValueError("frames must arrive in increasing order")
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame must be ({self.height}, {self.width}, 3) uint8")
-        _edge_depths_kernel(np.ascontiguousarray(frame), self.dark_level, self.tol, 0.005,
-                            self.max_bar_frac, self._d, self._c, self._s)
+        _edge_depths_kernel(np.ascontiguousarray(frame), self.dark_level, self.tol, self.hard_tol,
+                            self.max_bad_frac, self.max_bar_frac, self._d, self._c, self._s)
         self._idx.append(int(index))
         self._depth.append(self._d.copy())
         self._cov.append(self._c.copy())

@@ -14,7 +14,7 @@ from reframe.bars import BorderDetector, edge_depths, scale_box
 W, H = 384, 216
 
 
-def reference_depths(frame, dark_level=40, tol=10, max_bad_frac=0.005, max_frac=1.0):
+def reference_depths(frame, dark_level=40, tol=10, hard_tol=32, max_bad_frac=0.05, max_frac=1.0):
     """Slow numpy twin of ``_edge_depths_kernel`` (depths only)."""
     f = frame.astype(np.int32)
     lines = [lambda k: f[k], lambda k: f[H_ - 1 - k], lambda k: f[:, k], lambda k: f[:, W_ - 1 - k]]
@@ -32,7 +32,10 @@ def reference_depths(frame, dark_level=40, tol=10, max_bad_frac=0.005, max_frac=
             continue
         limit = dim if e == 0 else min(dim, int(max_frac * dim) + 1)
         k = 0
-        while k < limit and (np.abs(line(k) - seed).max(axis=1) > tol).sum() <= max_bad_frac * len(line(k)):
+        while k < limit:
+            dist = np.abs(line(k) - seed).max(axis=1)
+            if (dist > tol).sum() > max_bad_frac * len(dist) or dist.max() > hard_tol:
+                break
             k += 1
         out.append(k)
     if out[0] == H_:
