@@ -169,27 +169,32 @@ def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10, hard_tol
 
 
 def scale_box(box: tuple[int, int, int, int], from_size: tuple[int, int],
-              to_size: tuple[int, int]) -> tuple[int, int, int, int]:
+              to_size: tuple[int, int], inward: bool = True) -> tuple[int, int, int, int]:
     """``box`` (x0, y0, x1, y1, half-open) from a ``from_size`` (w, h) frame to a ``to_size``
-    (w, h) frame, rounded inward (the result never reaches past the scaled box)."""
+    (w, h) frame. ``inward`` (for an active picture box): rounded inward, so the result never
+    reaches past the scaled box; ``inward=False`` (for a text box, kept whole): rounded
+    outward, so it holds all of it. Clamped to the frame."""
     (fw, fh), (tw, th) = from_size, to_size
     if min(fw, fh, tw, th) <= 0:
         raise ValueError("sizes must be positive")
     sx, sy = tw / fw, th / fh
-    eps = 1e-9  # 26 * 480 / 216 must ceil to 58, not 59
-    x0 = math.ceil(box[0] * sx - eps)
-    y0 = math.ceil(box[1] * sy - eps)
-    x1 = math.floor(box[2] * sx + eps)
-    y1 = math.floor(box[3] * sy + eps)
-    return (max(0, x0), max(0, y0), min(tw, max(x1, x0)), min(th, max(y1, y0)))
+    eps = 1e-9  # 26 * 480 / 216 is 57.777..., 27 * 480 / 216 must stay 60, not 61
+    lo, hi = (math.ceil, math.floor) if inward else (math.floor, math.ceil)
+    e = eps if inward else -eps
+    x0 = lo(box[0] * sx - e)
+    y0 = lo(box[1] * sy - e)
+    x1 = hi(box[2] * sx + e)
+    y1 = hi(box[3] * sy + e)
+    x0, y0 = max(0, x0), max(0, y0)
+    return (x0, y0, min(tw, max(x1, x0)), min(th, max(y1, y0)))
 
 
 class BorderDetector:
     """Streams analysis frames; answers the active picture box of a shot or of the film.
 
     ``process_frame`` takes frames in increasing source-frame order, any subset
-    (the analysis decodes intra and P-frames only). Five numbers per frame and edge
-    are kept (about 40 bytes a frame), so a 2-hour film costs a few MB.
+    (the analysis decodes intra and P-frames only). Nine numbers per frame are kept
+    (28 bytes), so a 2-hour film costs a few MB.
 
     Options (analysis pixels unless said):
       dark_level      brightest channel value of a bar colour, 0..255
@@ -232,10 +237,10 @@ class BorderDetector:
         self.quantile, self.settle_px, self.stay_share = float(quantile), int(settle_px), float(stay_share)
         self.min_coverage, self.sym_frac = float(min_coverage), float(sym_frac)
         self.snap_px, self.margin_px = int(snap_px), int(margin_px)
-        self._idx: list[int] = []
-        self._depth: list[np.ndarray] = []
-        self._cov: list[np.ndarray] = []
-        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._n = 0  # frames processed; per frame: index, depths (4), coverage (4)
+        self._idx = np.zeros(1024, np.int64)
+        self._depth = np.zeros((1024, 4), np.int32)
+        self._cov = np.zeros((1024, 4), np.float32)
         self._film: tuple[int, int, int, int] | None = None  # film bars (top, bottom, left, right)
         self._d = np.zeros(4, np.int32)
         self._c = np.zeros(4, np.float64)
@@ -243,24 +248,25 @@ class BorderDetector:
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         """Measure one RGB uint8 ``(height, width, 3)`` frame, source frame number ``index``."""
-        if self._idx and index <= self._idx[-1]:
+        if self._n and index <= self._idx[self._n - 1]:
             raise ValueError("frames must arrive in increasing order")
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame must be ({self.height}, {self.width}, 3) uint8")
         _edge_depths_kernel(np.ascontiguousarray(frame), self.dark_level, self.tol, self.hard_tol,
                             self.max_bad_frac, self.max_bar_frac, self._d, self._c, self._s)
-        self._idx.append(int(index))
-        self._depth.append(self._d.copy())
-        self._cov.append(self._c.copy())
-        self._cache = None
+        if self._n == len(self._idx):  # grow by doubling: 28 bytes a frame
+            self._idx = np.concatenate([self._idx, np.zeros_like(self._idx)])
+            self._depth = np.concatenate([self._depth, np.zeros_like(self._depth)])
+            self._cov = np.concatenate([self._cov, np.zeros_like(self._cov)])
+        self._idx[self._n] = index
+        self._depth[self._n] = self._d
+        self._cov[self._n] = self._c
+        self._n += 1
         self._film = None
 
     def _arrays(self):
-        if self._cache is None:
-            self._cache = (np.asarray(self._idx, np.int64),
-                           np.asarray(self._depth, np.int32).reshape(-1, 4),
-                           np.asarray(self._cov, np.float64).reshape(-1, 4))
-        return self._cache
+        n = self._n
+        return self._idx[:n], self._depth[:n], self._cov[:n]
 
     def _span(self, start: int, end: int):
         idx, depth, cov = self._arrays()

@@ -211,6 +211,10 @@ def components(dense: np.ndarray, gap: int = 1, max_components: int = 256) -> np
     return boxes[:n]
 
 
+_NO_LINES = np.zeros((0, 4), np.int32)  # shared by every frame without text (read only)
+_NO_LINES.flags.writeable = False
+
+
 class TextDetector:
     """Streams analysis frames; answers the burned-in text lines of a shot.
 
@@ -274,10 +278,10 @@ class TextDetector:
         """int32 (k, 4) cell boxes (cy0, cx0, cy1, cx1) of the text lines in a dense-cell grid
         (``counts``: the frame's stroke counts, for the lines' polarity)."""
         if not dense.any():
-            return np.zeros((0, 4), np.int32)
+            return _NO_LINES
         n = _components_kernel(np.ascontiguousarray(dense), self.gap, self._labels, self._boxes)
         if n == 0:
-            return np.zeros((0, 4), np.int32)
+            return _NO_LINES
         b = self._boxes[:n]
         hgt, wid = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
         lab = np.where(dense, self._labels, n).ravel()
@@ -287,7 +291,7 @@ class TextDetector:
         polar = np.maximum(bright, total - bright) >= self.min_polarity * np.maximum(total, 1)
         ok = ((wid >= self.min_width) & (wid >= self.min_aspect * hgt) & (b[:, 4] >= self.min_fill * hgt * wid)
               & polar)
-        return b[ok, :4].copy()
+        return b[ok, :4].copy() if ok.any() else _NO_LINES
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         """Measure one RGB uint8 ``(height, width, 3)`` frame, source frame number ``index``."""

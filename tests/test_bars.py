@@ -163,6 +163,9 @@ def test_scale_box_rounds_inward():
     assert scale_box((0, 27, 384, 189), (384, 216), (854, 480)) == (0, 60, 854, 420)
     assert scale_box((1, 1, 383, 215), (384, 216), (854, 480)) == (3, 3, 851, 477)
     assert scale_box((0, 26, 384, 190), (384, 216), (854, 480)) == (0, 58, 854, 422)
+    # a text box, kept whole: outward
+    assert scale_box((136, 92, 248, 104), (384, 216), (854, 480), inward=False) == (302, 204, 552, 232)
+    assert scale_box((0, 27, 384, 189), (384, 216), (854, 480), inward=False) == (0, 60, 854, 420)
     with pytest.raises(ValueError):
         scale_box((0, 0, 1, 1), (0, 216), (854, 480))
 
@@ -195,6 +198,16 @@ def test_bars_on_an_encoded_clip(tmp_path, size, pad, bars):
     full = decode(path, 640, 360)
     inside = full[:, y0:y1, x0:x1].max(axis=(0, 3))
     assert inside[0].max() > 60 and inside[-1].max() > 60 and inside[:, 0].max() > 60 and inside[:, -1].max() > 60
+
+
+def test_many_frames_keep_order_and_memory():
+    det = BorderDetector(W, H)
+    frame = boxed(picture(np.random.default_rng(6), H - 52, W), 26, 26, 0, 0)
+    for k in range(3000):  # past the first growth of the per-frame arrays
+        det.process_frame(2 * k, frame)
+    assert det.frames_in(0, 6000) == (3000, 0) and det.frames_in(100, 200) == (50, 0)
+    assert det.active_box(1000, 1100) == (0, 27, W, H - 27)
+    assert det._idx.nbytes + det._depth.nbytes + det._cov.nbytes <= 4096 * 40  # 40 bytes a slot
 
 
 def test_validation():
