@@ -239,12 +239,15 @@ class TextDetector:
       min_share       share (0..1) of a shot's decoded frames a line must be on (and >= 2 frames)
       min_line_frac   narrowest text block of a shot, share (0..1) of the frame width (8%: a
                       quarter of a 9:16 crop of 16:9; narrower text fits any crop)
+      every           ``wants`` asks for one frame in each run of this many source frames
+                      (e.g. round(fps / 4): four a second are plenty for text)
     """
 
     def __init__(self, width: int, height: int, *, cell_px: int = 4, contrast: int = 60,
                  max_stroke_px: int = 5, min_strokes: int = 4, min_stable: float = 0.5,
                  gap_cells: int = 3, min_width_cells: int = 5, min_aspect: float = 1.5, min_fill: float = 0.3,
-                 min_polarity: float = 0.7, min_share: float = 0.25, min_line_frac: float = 0.08):
+                 min_polarity: float = 0.7, min_share: float = 0.25, min_line_frac: float = 0.08,
+                 every: int = 1):
         if width < 4 * cell_px or height < 4 * cell_px:
             raise ValueError("frames must be at least 4 cells each way")
         if not 0 <= min_stable <= 1 or not 0 <= min_fill <= 1 or not 0 < min_share <= 1:
@@ -256,6 +259,10 @@ class TextDetector:
         self.min_width, self.min_aspect, self.min_fill = int(min_width_cells), float(min_aspect), float(min_fill)
         self.min_share, self.min_polarity = float(min_share), float(min_polarity)
         self.gap = int(gap_cells)
+        if every < 1:
+            raise ValueError("every must be >= 1")
+        self.every = int(every)
+        self._due = 0
         self.min_line_frac = float(min_line_frac)
         self.gh, self.gw = self.height // self.cell, self.width // self.cell
         self._prev = np.full((self.height, self.width), 255, np.uint8)
@@ -293,6 +300,11 @@ class TextDetector:
               & polar)
         return b[ok, :4].copy() if ok.any() else _NO_LINES
 
+    def wants(self, index: int) -> bool:
+        """Whether frame ``index`` is due: at most one frame in each run of ``every`` source
+        frames is needed (text stays on screen for seconds; a caller may skip the rest)."""
+        return index >= self._due
+
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         """Measure one RGB uint8 ``(height, width, 3)`` frame, source frame number ``index``."""
         if self.indices and index <= self.indices[-1]:
@@ -305,6 +317,7 @@ class TextDetector:
         dense = self.dense_cells(self._counts, not self.indices)
         self.indices.append(int(index))
         self.lines.append(self.frame_lines(dense, self._counts))
+        self._due = (index // self.every + 1) * self.every
 
     def _to_px(self, b) -> tuple[int, int, int, int]:
         """Cell box -> pixel box, one cell wider on every side (a letter's edge can fall in a
