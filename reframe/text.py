@@ -379,3 +379,24 @@ class TextDetector:
         if not boxes:
             return None
         return (min(b[0] for b in boxes), max(b[2] for b in boxes))
+
+
+def keep_whole(extent: tuple[float, float] | None, crop_w: float, x_min: float, x_max: float,
+               margin_px: float = 0.0) -> tuple[float, float] | None:
+    """Crop left edges that hold a text ``extent`` (x0, x1) whole, as a range (lo, hi).
+
+    All in one coordinate system (source pixels, say). The window [x, x + crop_w] must stay
+    within [x_min, x_max] (the active picture) and hold [x0 - margin_px, x1 + margin_px]
+    (the margin shrinks to what fits). Returns (x_min, x_max - crop_w) without text, and
+    None when the text is wider than the window: the shot should become ``pad``.
+    """
+    if crop_w <= 0 or x_max - x_min < crop_w:
+        raise ValueError("the crop must be positive and fit between x_min and x_max")
+    lo, hi = float(x_min), float(x_max - crop_w)
+    if extent is None:
+        return lo, hi
+    x0, x1 = max(float(extent[0]), x_min), min(float(extent[1]), x_max)
+    if x1 - x0 > crop_w:
+        return None
+    m = min(float(margin_px), (crop_w - (x1 - x0)) / 2)
+    return max(lo, x1 + m - crop_w), min(hi, x0 - m)

@@ -184,3 +184,17 @@ def test_validation():
         det.process_frame(5, np.zeros((H, W, 3), np.uint8))
     with pytest.raises(ValueError):
         stroke_cells(np.zeros((H, W, 3), np.float32))
+
+
+def test_keep_whole():
+    from reframe.text import keep_whole
+
+    # a 9:16 crop of 854x364 active picture is 204 px wide
+    assert keep_whole(None, 204, 0, 854) == (0.0, 650.0)
+    assert keep_whole((320, 500), 204, 0, 854) == (296.0, 320.0)
+    assert keep_whole((320, 500), 204, 0, 854, margin_px=8) == (304.0, 312.0)
+    assert keep_whole((320, 500), 204, 0, 854, margin_px=50) == (308.0, 308.0)  # margin shrinks to fit
+    assert keep_whole((302, 552), 204, 0, 854) is None  # "THE BLENDER FOUNDATION presents": pad
+    assert keep_whole((0, 100), 204, 60, 854) == (60.0, 60.0)  # clipped to the active picture
+    with pytest.raises(ValueError):
+        keep_whole(None, 300, 0, 200)
