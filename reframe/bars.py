@@ -16,6 +16,9 @@ for any colour. Here:
   out of the vote), a night sky (a band that is not uniform, or on one side
   only) or a title card on black (picture meets the "bar" in a few pixels only)
   are not bars;
+* subtitles or a logo burned into one bar: that bar's corners (the outer fifth
+  of each end of its lines) still measure it, when the opposite bar is clean
+  and matches;
 * a shot whose borders match the whole film's takes the film's bars (many more
   frames measured them), so a dark shot inside a letterboxed film keeps the
   film's bars and no shot of a film without bars gets any unless it shows its
@@ -36,34 +39,35 @@ TOP, BOTTOM, LEFT, RIGHT = 0, 1, 2, 3
 
 
 @numba.njit(cache=True, nogil=True)
-def _line_mismatch(frame, seed, edge, k, tol):
-    """Pixels of line ``k`` (counted inward from ``edge``) farther than ``tol`` from ``seed``
-    in any channel, and the largest distance (any channel) of any pixel; returns
-    (mismatching count, largest distance, line length)."""
+def _line_mismatch(frame, seed, edge, k, tol, a, b):
+    """Pixels a..b-1 of line ``k`` (counted inward from ``edge``; along the line left to right
+    or top to bottom) farther than ``tol`` from ``seed`` in any channel, and the largest
+    distance (any channel) of any of them; returns (mismatching count, largest distance)."""
     h, w, _ = frame.shape
     bad = 0
     worst = 0
     if edge <= 1:
         row = frame[k if edge == 0 else h - 1 - k]
-        for x in range(w):
+        for x in range(a, b):
             d = max(abs(np.int32(row[x, 0]) - seed[0]), abs(np.int32(row[x, 1]) - seed[1]),
                     abs(np.int32(row[x, 2]) - seed[2]))
             if d > tol:
                 bad += 1
             worst = max(worst, d)
-        return bad, worst, w
+        return bad, worst
     x = k if edge == 2 else w - 1 - k
-    for y in range(h):
+    for y in range(a, b):
         d = max(abs(np.int32(frame[y, x, 0]) - seed[0]), abs(np.int32(frame[y, x, 1]) - seed[1]),
                 abs(np.int32(frame[y, x, 2]) - seed[2]))
         if d > tol:
             bad += 1
         worst = max(worst, d)
-    return bad, worst, h
+    return bad, worst
 
 
 @numba.njit(cache=True, nogil=True)
-def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac, depths, coverage, seeds):
+def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac, depths, coverage, seeds,
+                        corners):
     """Per edge (top, bottom, left, right): how many lines from that edge are uniformly
     the edge's own dark colour.
 
@@ -71,8 +75,11 @@ def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac
     is brighter than ``dark_level`` in any channel has depth 0. A line matches when at
     most ``max_bad_frac`` of its pixels differ from the seed by more than ``tol`` in a
     channel and none by more than ``hard_tol`` (encoders ring a few levels into the bar
-    next to bright picture; picture differs by far more somewhere along a line). ``depths[e]``: matching lines (0..dimension; the full dimension means
-    every line matched: a blank frame). ``coverage[e]``: share (0..1) of mismatching
+    next to bright picture; picture differs by far more somewhere along a line).
+    ``depths[e]``: matching lines (0..dimension; the full dimension means every line
+    matched: a blank frame). ``corners[e]`` (>= depths[e]): the same with only the outer
+    fifth of each end of a line looked at: subtitles or a logo burned into a bar leave
+    its corners alone. ``coverage[e]``: share (0..1) of mismatching
     pixels in the first line that did not match (0 when none). ``seeds[e]``: the seed
     (-1 when the outermost line is not mostly dark, which skips the median).
 
@@ -85,6 +92,7 @@ def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac
         n = w if e <= 1 else h
         dim = h if e <= 1 else w
         depths[e] = 0
+        corners[e] = 0
         # quick out: a bar line has (nearly) all pixels within tol of a dark seed
         dark = 0
         for i in range(n):
@@ -125,29 +133,38 @@ def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac
                     break
         coverage[e] = 0.0
         if seeds[e, 0] > dark_level or seeds[e, 1] > dark_level or seeds[e, 2] > dark_level:
-            bad, worst, length = _line_mismatch(frame, seeds[e], e, 0, tol)
-            coverage[e] = bad / length
+            bad, worst = _line_mismatch(frame, seeds[e], e, 0, tol, 0, n)
+            coverage[e] = bad / n
             continue
         limit = dim if e == TOP else min(dim, int(max_frac * dim) + 1)
         k = 0
         while k < limit:
-            bad, worst, length = _line_mismatch(frame, seeds[e], e, k, tol)
-            if bad > max_bad_frac * length or worst > hard_tol:
-                coverage[e] = bad / length
+            bad, worst = _line_mismatch(frame, seeds[e], e, k, tol, 0, n)
+            if bad > max_bad_frac * n or worst > hard_tol:
+                coverage[e] = bad / n
                 break
             k += 1
         depths[e] = k
         if e == TOP and k == h:  # blank: one uniform dark colour
-            depths[1] = h
-            depths[2] = w
-            depths[3] = w
+            depths[1] = corners[1] = corners[0] = h
+            depths[2] = depths[3] = corners[2] = corners[3] = w
             coverage[1] = coverage[2] = coverage[3] = 0.0
             break
+        c = max(1, n // 5)
+        limit = min(dim, int(max_frac * dim) + 1)
+        while k < limit:
+            bad1, worst1 = _line_mismatch(frame, seeds[e], e, k, tol, 0, c)
+            bad2, worst2 = _line_mismatch(frame, seeds[e], e, k, tol, n - c, n)
+            if bad1 + bad2 > max_bad_frac * 2 * c or max(worst1, worst2) > hard_tol:
+                break
+            k += 1
+        corners[e] = max(k, depths[e])
 
 
 def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10, hard_tol: int = 32,
-                max_bad_frac: float = 0.05, max_frac: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(depths int32[4], coverage float64[4], seeds int32[4, 3]) of one RGB uint8 frame, edges
+                max_bad_frac: float = 0.05, max_frac: float = 1.0
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(depths int32[4], coverage float64[4], seeds int32[4, 3], corners int32[4]) of one RGB uint8 frame, edges
     in the order top, bottom, left, right; see ``_edge_depths_kernel``.
 
     ``dark_level``: brightest seed channel (0..255) a bar may have; ``tol``: colour
@@ -163,9 +180,10 @@ def edge_depths(frame: np.ndarray, dark_level: int = 40, tol: int = 10, hard_tol
     depths = np.zeros(4, np.int32)
     coverage = np.zeros(4, np.float64)
     seeds = np.zeros((4, 3), np.int32)
+    corners = np.zeros(4, np.int32)
     _edge_depths_kernel(np.ascontiguousarray(frame), int(dark_level), int(tol), int(hard_tol),
-                        float(max_bad_frac), float(max_frac), depths, coverage, seeds)
-    return depths, coverage, seeds
+                        float(max_bad_frac), float(max_frac), depths, coverage, seeds, corners)
+    return depths, coverage, seeds, corners
 
 
 def scale_box(box: tuple[int, int, int, int], from_size: tuple[int, int],
@@ -193,8 +211,8 @@ class BorderDetector:
     """Streams analysis frames; answers the active picture box of a shot or of the film.
 
     ``process_frame`` takes frames in increasing source-frame order, any subset
-    (the analysis decodes intra and P-frames only). Nine numbers per frame are kept
-    (28 bytes), so a 2-hour film costs a few MB.
+    (the analysis decodes intra and P-frames only). 13 numbers per frame are kept
+    (44 bytes), so a 2-hour film costs a few MB.
 
     Options (analysis pixels unless said):
       dark_level      brightest channel value of a bar colour, 0..255
@@ -240,11 +258,13 @@ class BorderDetector:
         self._n = 0  # frames processed; per frame: index, depths (4), coverage (4)
         self._idx = np.zeros(1024, np.int64)
         self._depth = np.zeros((1024, 4), np.int32)
+        self._corner = np.zeros((1024, 4), np.int32)
         self._cov = np.zeros((1024, 4), np.float32)
         self._film: tuple[int, int, int, int] | None = None  # film bars (top, bottom, left, right)
         self._d = np.zeros(4, np.int32)
         self._c = np.zeros(4, np.float64)
         self._s = np.zeros((4, 3), np.int32)
+        self._k = np.zeros(4, np.int32)
 
     def process_frame(self, index: int, frame: np.ndarray) -> None:
         """Measure one RGB uint8 ``(height, width, 3)`` frame, source frame number ``index``."""
@@ -253,62 +273,77 @@ class BorderDetector:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame must be ({self.height}, {self.width}, 3) uint8")
         _edge_depths_kernel(np.ascontiguousarray(frame), self.dark_level, self.tol, self.hard_tol,
-                            self.max_bad_frac, self.max_bar_frac, self._d, self._c, self._s)
-        if self._n == len(self._idx):  # grow by doubling: 28 bytes a frame
+                            self.max_bad_frac, self.max_bar_frac, self._d, self._c, self._s, self._k)
+        if self._n == len(self._idx):  # grow by doubling: 56 bytes a frame
             self._idx = np.concatenate([self._idx, np.zeros_like(self._idx)])
             self._depth = np.concatenate([self._depth, np.zeros_like(self._depth)])
+            self._corner = np.concatenate([self._corner, np.zeros_like(self._corner)])
             self._cov = np.concatenate([self._cov, np.zeros_like(self._cov)])
         self._idx[self._n] = index
         self._depth[self._n] = self._d
+        self._corner[self._n] = self._k
         self._cov[self._n] = self._c
         self._n += 1
         self._film = None
 
-    def _arrays(self):
-        n = self._n
-        return self._idx[:n], self._depth[:n], self._cov[:n]
-
     def _span(self, start: int, end: int):
-        idx, depth, cov = self._arrays()
+        """(depths, corner depths, coverage) of the non-blank decoded frames in [start, end), and
+        how many frames were decoded there."""
+        n = self._n
+        idx = self._idx[:n]
         lo, hi = np.searchsorted(idx, start), np.searchsorted(idx, end)
-        d, c = depth[lo:hi], cov[lo:hi]
-        blank = d[:, TOP] >= self.height
-        return d[~blank], c[~blank], int(hi - lo)
+        d, k, c = self._depth[lo:hi], self._corner[lo:hi], self._cov[lo:hi]
+        keep = d[:, TOP] < self.height
+        return d[keep], k[keep], c[keep], int(hi - lo)
 
     def frames_in(self, start: int, end: int) -> tuple[int, int]:
         """(decoded frames, blank frames) among source frames [start, end)."""
-        d, _, n = self._span(start, end)
+        d, _, _, n = self._span(start, end)
         return n, n - len(d)
 
     def is_blank(self, start: int, end: int) -> bool:
         """True when every decoded frame of [start, end) is one uniform dark colour (a fade
         to black, a black gap), or none was decoded: such a shot takes the film's box."""
-        d, _, _ = self._span(start, end)
-        return len(d) == 0
+        return len(self._span(start, end)[0]) == 0
 
-    def _edges(self, d: np.ndarray, c: np.ndarray, prior: tuple[int, int, int, int] | None):
-        """Bar depth per edge (top, bottom, left, right) from per-frame depths ``d`` (n, 4)."""
+    def _edges(self, d: np.ndarray, k: np.ndarray, c: np.ndarray, prior: tuple[int, int, int, int] | None):
+        """Bar depth per edge (top, bottom, left, right) from per-frame depths ``d`` (n, 4),
+        corner depths ``k`` (n, 4) and coverage ``c`` (n, 4); ``prior``: the film's bars."""
         dims = (self.height, self.height, self.width, self.width)
-        raw, ok = [], []
+        raw, ok, raw_k, ok_k = [], [], [], []
         for e in range(4):
-            q = int(np.quantile(d[:, e], self.quantile, method="lower"))
             lo = max(2, math.ceil(self.min_bar_frac * dims[e]))
+            hi = self.max_bar_frac * dims[e]
+            q = int(np.quantile(d[:, e], self.quantile, method="lower"))
             meets = d[:, e] <= q + self.settle_px
             stays = meets.mean() >= self.stay_share
-            covered = bool(meets.any()) and float(np.quantile(c[meets, e], 0.8)) >= self.min_coverage
+            covered = float(np.quantile(c[meets, e], 0.8)) >= self.min_coverage
             raw.append(q if q >= lo else 0)
-            ok.append(lo <= q <= self.max_bar_frac * dims[e] and stays and covered)
+            ok.append(lo <= q <= hi and stays and covered)
+            qk = int(np.quantile(k[:, e], self.quantile, method="lower"))
+            raw_k.append(qk if qk >= lo else 0)
+            ok_k.append(lo <= qk <= hi and (k[:, e] <= qk + self.settle_px).mean() >= self.stay_share)
+
+        def sym(u, v):
+            return abs(u - v) <= max(2, self.sym_frac * max(u, v))
+
         out = [0, 0, 0, 0]
         for a, b in ((TOP, BOTTOM), (LEFT, RIGHT)):
-            sym = abs(raw[a] - raw[b]) <= max(2, self.sym_frac * max(raw[a], raw[b]))
-            novel = ok[a] and ok[b] and sym
-            if prior is not None and novel and all(abs(raw[e] - prior[e]) <= self.snap_px for e in (a, b)):
-                novel = False
-            if novel:
-                out[a], out[b] = raw[a], raw[b]
+            vals = None
+            if ok[a] and ok[b] and sym(raw[a], raw[b]):
+                vals = {a: raw[a], b: raw[b]}
+            else:  # one bar clean, the other with text or a logo in it: its corners are clean
+                for x, y in ((a, b), (b, a)):
+                    if ok[x] and ok_k[y] and raw_k[y] > raw[y] and sym(raw[x], raw_k[y]):
+                        vals = {x: raw[x], y: raw_k[y]}
+            if prior is not None and vals is not None and all(abs(vals[e] - prior[e]) <= self.snap_px
+                                                               for e in (a, b)):
+                vals = None
+            if vals is not None:
+                out[a], out[b] = vals[a], vals[b]
             elif prior is not None:  # the film's bars; less where this shot shows picture there
                 for e in (a, b):
-                    out[e] = prior[e] if raw[e] >= prior[e] - self.snap_px else raw[e]
+                    out[e] = prior[e] if raw_k[e] >= prior[e] - self.snap_px else raw_k[e]
         return out
 
     def _box(self, bars) -> tuple[int, int, int, int]:
@@ -322,8 +357,8 @@ class BorderDetector:
 
     def _film_bars(self) -> tuple[int, int, int, int]:
         if self._film is None:
-            d, c, _ = self._span(-(1 << 62), 1 << 62)
-            self._film = (0, 0, 0, 0) if len(d) == 0 else tuple(self._edges(d, c, None))
+            d, k, c, _ = self._span(-(1 << 62), 1 << 62)
+            self._film = (0, 0, 0, 0) if len(d) == 0 else tuple(self._edges(d, k, c, None))
         return self._film
 
     def film_box(self) -> tuple[int, int, int, int]:
@@ -334,8 +369,8 @@ class BorderDetector:
     def active_box(self, start: int, end: int) -> tuple[int, int, int, int]:
         """Active box (x0, y0, x1, y1), analysis pixels, half-open, of source frames [start, end)
         (a shot). Shots whose bars match the film's (or that are blank) get the film's box."""
-        d, c, _ = self._span(start, end)
+        d, k, c, _ = self._span(start, end)
         film_bars = self._film_bars()
         if len(d) == 0:
             return self.film_box()
-        return self._box(self._edges(d, c, film_bars))
+        return self._box(self._edges(d, k, c, film_bars))

@@ -15,32 +15,38 @@ W, H = 384, 216
 
 
 def reference_depths(frame, dark_level=40, tol=10, hard_tol=32, max_bad_frac=0.05, max_frac=1.0):
-    """Slow numpy twin of ``_edge_depths_kernel`` (depths only)."""
+    """Slow numpy twin of ``_edge_depths_kernel``: (depths, corner depths), edges top, bottom,
+    left, right."""
     f = frame.astype(np.int32)
-    lines = [lambda k: f[k], lambda k: f[H_ - 1 - k], lambda k: f[:, k], lambda k: f[:, W_ - 1 - k]]
     H_, W_ = f.shape[:2]
-    out = []
+    lines = [lambda k: f[k], lambda k: f[H_ - 1 - k], lambda k: f[:, k], lambda k: f[:, W_ - 1 - k]]
+
+    def matches(px, seed):
+        dist = np.abs(px - seed).max(axis=1)
+        return (dist > tol).sum() <= max_bad_frac * len(dist) and dist.max() <= hard_tol
+
+    out, corners = [], []
     for e, line in enumerate(lines):
         dim = H_ if e < 2 else W_
         first = line(0)
-        if (first > dark_level + tol).any(axis=1).sum() > max_bad_frac * len(first):
-            out.append(0)  # the outer line is not mostly dark
-            continue
         seed = np.sort(first, axis=0)[len(first) // 2]  # per-channel median (upper)
-        if (seed > dark_level).any():
-            out.append(0)
+        if (first > dark_level + tol).any(axis=1).sum() > max_bad_frac * len(first) or (seed > dark_level).any():
+            out.append(0)  # the outer line is not mostly dark, or its colour is not
+            corners.append(0)
             continue
         limit = dim if e == 0 else min(dim, int(max_frac * dim) + 1)
         k = 0
-        while k < limit:
-            dist = np.abs(line(k) - seed).max(axis=1)
-            if (dist > tol).sum() > max_bad_frac * len(dist) or dist.max() > hard_tol:
-                break
+        while k < limit and matches(line(k), seed):
             k += 1
         out.append(k)
-    if out[0] == H_:
-        out = [H_, H_, W_, W_]
-    return out
+        if e == 0 and k == H_:
+            return [H_, H_, W_, W_], [H_, H_, W_, W_]
+        c = max(1, len(first) // 5)
+        limit = min(dim, int(max_frac * dim) + 1)
+        while k < limit and matches(np.concatenate([line(k)[:c], line(k)[-c:]]), seed):
+            k += 1
+        corners.append(k)
+    return out, corners
 
 
 def picture(rng, h, w, t=0.0):
@@ -70,15 +76,23 @@ def test_kernel_matches_reference():
     noisy = boxed(picture(rng, H - 52, W, 0.3), 26, 26, 0, 0)
     noisy[:26] = np.clip(rng.normal(8, 3, (26, W, 3)), 0, 255).astype(np.uint8)  # compressed black is not flat
     cases.append(noisy)
+    subs = cases[0].copy()
+    subs[H - 20:H - 12, 150:234] = 235  # a subtitle line in the bottom bar
+    cases.append(subs)
     for frame in cases:
         for max_frac in (1.0, 0.4):
-            depths, coverage, seeds = edge_depths(frame, max_frac=max_frac)
-            assert list(depths) == reference_depths(frame, max_frac=max_frac)
+            depths, coverage, seeds, corners = edge_depths(frame, max_frac=max_frac)
+            assert (list(depths), list(corners)) == reference_depths(frame, max_frac=max_frac)
+            assert (corners >= depths).all()
             assert ((coverage >= 0) & (coverage <= 1)).all()
-    d, _, _ = edge_depths(cases[0])
-    assert list(d) == [26, 26, 0, 0]
-    d, _, _ = edge_depths(cases[2])
+    d, _, _, k = edge_depths(cases[0])
+    assert list(d) == [26, 26, 0, 0] and list(k) == [26, 26, 0, 0]
+    d, _, _, _ = edge_depths(cases[2])
     assert list(d) == [20, 20, 30, 30]
+    subs = cases[0].copy()
+    subs[H - 20:H - 12, 150:234] = 235  # a subtitle line in the bottom bar
+    d, _, _, k = edge_depths(subs)
+    assert list(d) == [26, 12, 0, 0] and list(k) == [26, 26, 0, 0]
 
 
 def feed(det, frames, start=0):
@@ -126,6 +140,21 @@ def test_dark_scenes_are_not_bars():
     det = BorderDetector(W, H)
     n = feed(det, [boxed(picture(rng, H - 30, W, k * 0.3), 30, 0, 0, 0) for k in range(24)])
     assert det.active_box(0, n) == (0, 0, W, H)
+
+
+def test_subtitles_burned_into_a_bar():
+    """White subtitles in the bottom bar on most frames: the bars are still found (the bottom one
+    by its corners) and the active box holds neither bar nor subtitle pixels."""
+    rng = np.random.default_rng(7)
+    det = BorderDetector(W, H)
+    frames = []
+    for k in range(30):
+        f = boxed(picture(rng, H - 52, W, k * 0.4), 26, 26, 0, 0)
+        if k % 3:
+            f[H - 20:H - 12, 120 + k:260 + k] = 235
+        frames.append(f)
+    n = feed(det, frames)
+    assert det.film_box() == det.active_box(0, n) == (0, 27, W, H - 27)
 
 
 def test_title_card_on_black_takes_the_film_box():
