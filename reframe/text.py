@@ -327,12 +327,15 @@ class TextDetector:
         y1 = self.height if b[2] + 1 >= self.gh else (b[2] + 1) * c
         return (int(max(0, b[1] - 1) * c), int(max(0, b[0] - 1) * c), int(x1), int(y1))
 
-    def text_boxes(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    def text_boxes(self, start: int, end: int,
+                   within: tuple[int, int, int, int] | None = None) -> list[tuple[int, int, int, int]]:
         """Text lines (x0, y0, x1, y1), analysis pixels, half-open, on at least ``min_share`` of the
         decoded frames of source frames [start, end) (and on two of them at least), each grown to
         the widest reading of it on any frame; lines close together are merged into blocks;
         each box has a margin of one cell. Top to bottom,
-        left to right."""
+        left to right. ``within`` (x0, y0, x1, y1), e.g. the shot's active picture box: only the
+        boxes whose centre lies inside it, clipped to it (subtitles burned into a letterbox
+        bar are never in the crop, so they do not count)."""
         import bisect
 
         lo, hi = bisect.bisect_left(self.indices, start), bisect.bisect_left(self.indices, end)
@@ -371,11 +374,17 @@ class TextDetector:
                     break
         narrowest = max(self.min_width, int(np.ceil(self.min_line_frac * self.gw)))
         boxes = [self._to_px(b) for b in grown if b[3] - b[1] >= narrowest]
+        if within is not None:
+            ax0, ay0, ax1, ay1 = within
+            boxes = [(max(x0, ax0), max(y0, ay0), min(x1, ax1), min(y1, ay1)) for x0, y0, x1, y1 in boxes
+                     if ax0 <= (x0 + x1) / 2 < ax1 and ay0 <= (y0 + y1) / 2 < ay1]
         return sorted(boxes, key=lambda b: (b[1], b[0]))
 
-    def text_extent(self, start: int, end: int) -> tuple[int, int] | None:
-        """(x0, x1) analysis pixels spanned by the text of [start, end), or None without text."""
-        boxes = self.text_boxes(start, end)
+    def text_extent(self, start: int, end: int,
+                    within: tuple[int, int, int, int] | None = None) -> tuple[int, int] | None:
+        """(x0, x1) analysis pixels spanned by the text of [start, end) (``within``: see
+        ``text_boxes``), or None without text."""
+        boxes = self.text_boxes(start, end, within)
         if not boxes:
             return None
         return (min(b[0] for b in boxes), max(b[2] for b in boxes))

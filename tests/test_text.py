@@ -123,6 +123,10 @@ def test_title_found_whole(background):
     assert x0 >= bx0 - 8 and x1 <= bx1 + 8  # and not much more
     assert all(b[1] <= by0 + 2 and b[3] >= by1 - 2 and b[3] - b[1] <= 2 * (by1 - by0) for b in boxes)
     assert det.text_boxes(200, 300) == [] and det.text_extent(200, 300) is None
+    # within an active box: the text in it is kept (clipped), text outside it is not
+    assert det.text_extent(0, 90, within=(0, 0, W, H)) == (x0, x1)
+    assert det.text_extent(0, 90, within=(100, 0, W, H)) == (100, x1)
+    assert det.text_boxes(0, 90, within=(0, 0, W, by0 - 10)) == []
 
 
 def test_text_on_few_frames_of_a_shot_is_not_kept():
