@@ -40,6 +40,10 @@ TRUTH = {
     "sintel_trailer_letterboxed.mp4": [(9.3, 11.1),    # THE BLENDER FOUNDATION presents
                                        (40.8, 46.5),   # the SINTEL emblem and word mark
                                        (47.6, 52.3)],  # credits
+    # ffmpeg -i ../shared/media/field_broken_audio.mp4 -vf "scale=640:272,pad=640:360:0:44,
+    #   drawtext=fontfile=NotoSans.ttf:text='Where are you going?':fontsize=20:fontcolor=white:
+    #   x=(w-tw)/2:y=328:enable='lt(mod(t,3),2)'" -an field_letterbox_subs.mp4   (a subtitle in the bar)
+    "field_letterbox_subs.mp4": [(0, 1.99), (3, 4.99), (6, 7.99), (9, 10.99)],
 }
 
 
