@@ -242,8 +242,10 @@ class BorderDetector:
                  sym_frac: float = 0.2, snap_px: int = 3, margin_px: int = 1):
         if width < 8 or height < 8:
             raise ValueError("frames must be at least 8x8")
-        if not 0 <= dark_level <= 255 or not 0 <= tol <= 255:
-            raise ValueError("dark_level and tol must be in 0..255")
+        if not 0 <= dark_level <= 255 or not 0 <= tol <= hard_tol <= 255:
+            raise ValueError("dark_level must be in 0..255 and 0 <= tol <= hard_tol <= 255")
+        if not 0 <= max_bad_frac < 0.5:
+            raise ValueError("max_bad_frac must be in [0, 0.5)")
         if not 0 <= min_bar_frac < max_bar_frac < 0.5:
             raise ValueError("need 0 <= min_bar_frac < max_bar_frac < 0.5")
         if not 0 <= quantile < 1 or not 0 < stay_share <= 1 or not 0 <= min_coverage <= 1:
@@ -255,7 +257,7 @@ class BorderDetector:
         self.quantile, self.settle_px, self.stay_share = float(quantile), int(settle_px), float(stay_share)
         self.min_coverage, self.sym_frac = float(min_coverage), float(sym_frac)
         self.snap_px, self.margin_px = int(snap_px), int(margin_px)
-        self._n = 0  # frames processed; per frame: index, depths (4), coverage (4)
+        self._n = 0  # frames processed; per frame: index, depths (4), corner depths (4), coverage (4)
         self._idx = np.zeros(1024, np.int64)
         self._depth = np.zeros((1024, 4), np.int32)
         self._corner = np.zeros((1024, 4), np.int32)

@@ -236,12 +236,15 @@ def test_many_frames_keep_order_and_memory():
         det.process_frame(2 * k, frame)
     assert det.frames_in(0, 6000) == (3000, 0) and det.frames_in(100, 200) == (50, 0)
     assert det.active_box(1000, 1100) == (0, 27, W, H - 27)
-    assert det._idx.nbytes + det._depth.nbytes + det._cov.nbytes <= 4096 * 40  # 40 bytes a slot
+    held = det._idx.nbytes + det._depth.nbytes + det._corner.nbytes + det._cov.nbytes
+    assert held <= 4096 * 56  # 56 bytes a slot, at most twice the frames
 
 
 def test_validation():
     with pytest.raises(ValueError):
         BorderDetector(4, 4)
+    with pytest.raises(ValueError):
+        BorderDetector(W, H, tol=40, hard_tol=20)
     det = BorderDetector(W, H)
     with pytest.raises(ValueError):
         det.process_frame(0, np.zeros((H, W + 2, 3), np.uint8))
