@@ -53,18 +53,20 @@ def make_derived(media: Path, work: Path, name: str, recipe: dict) -> Path:
 
 def score(plan, labels: list[dict]) -> list[dict]:
     """One row per label: ours held, centre held, pad, crop x and w at that frame."""
+    from edit.plan import crop_size_for
+
     W = plan.source["width"]
     n = plan.source["frame_count"]
     modes = {}
     for s in plan.shots:
         for f in range(s["start"], s["end"]):
             modes[f] = s["mode"]
+    crop_w = crop_size_for(W, plan.source["height"], plan.target["width"], plan.target["height"])[0]
     rows = []
     for lab in labels:
         f = min(lab["frame"], n - 1)
         x, w = plan.crop["x"][f], plan.crop["w"][f]
-        cw = min(w, max(plan.crop["w"]))  # the crop width of non-pad shots
-        cw = min(plan.crop["w"][k] for k in range(n)) if w >= W else w
+        cw = crop_w  # the crop width of non-pad shots, for the centre crop
         pad = modes.get(f) == "pad" or w >= W
         x0, x1 = lab["x0"], lab["x1"]
         ours = (0 <= x0 and x1 <= W) if pad else held(x, w, x0, x1)

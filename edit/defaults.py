@@ -49,6 +49,8 @@ class Options:
     speaker_min_hold_s: float = 1.0       # a speaker keeps the crop at least this long before it cuts to the other
     speaker_switch_s: float = 0.4         # the other face must be the clear speaker this long to take the turn
     mouth_fps: float = 6.0                # lip-gap samples per second on faces that cannot share the crop
+    subject_threshold_std: float = 0.5    # subject-map cells above mean + this many std can form the subject region
+    subject_pad_width: float = 2.0        # no face: pad the shot when its salient region is wider than this many crop widths (median over the shot)
     # episode extras
     recap_s: float = 0.0              # open each episode after the first with this many seconds of the previous one
     free_episodes: int = 0            # the first N episodes are marked free in manifest.json
@@ -106,6 +108,14 @@ SIGNAL_WEIGHTS: dict[str, float] = {
     "faces": 1.0,
     "person": 0.6,
     "saliency": 0.25,
+}
+
+# The subject map (reframe/subject.py) where no face is seen: weight of each cue
+# (each scaled to 0..1 per frame), tuned on bench/subject_labels/tune.json.
+SUBJECT_WEIGHTS: dict[str, float] = {
+    "contrast": 1.0,   # multi-scale centre-surround contrast (luma and opponent colour)
+    "rarity": 2.0,     # colour rarity times spatial compactness
+    "motion": 0.5,     # motion left after removing the camera's own (global) shift
 }
 
 
