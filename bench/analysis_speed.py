@@ -63,9 +63,9 @@ def main() -> None:
     import numpy as np
 
     from edit.shots import frame_features
-    from reframe.saliency import best_window, changed_fraction, saliency_columns
+    from reframe.saliency import SaliencyTracker, changed_fraction
     f = np.zeros((ah, aw, 3), np.uint8)
-    frame_features(f), best_window(saliency_columns(f)[0], 10), changed_fraction(f[..., 0], f[..., 0])
+    frame_features(f), SaliencyTracker(aw, ah, 0.3, info.width).process_frame(0, f), changed_fraction(f[..., 0], f[..., 0])
     jit = time.perf_counter() - t
 
     rows = [

@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edit.analyze import detect_scenes  # noqa: E402
-from edit.media import analysis_size, decode_indexed, ffmpeg_exe, probe  # noqa: E402
+from verticalize.analysis import detect_scenes  # noqa: E402
+from verticalize.media import analysis_size, decode_indexed, ffmpeg_exe, probe  # noqa: E402
 from reframe.bars import BorderDetector, scale_box  # noqa: E402
 from reframe.saliency import SaliencyTracker  # noqa: E402
 from reframe.text import TextDetector  # noqa: E402

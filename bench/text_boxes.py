@@ -29,8 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edit.analyze import detect_scenes  # noqa: E402
-from edit.media import analysis_size, decode_indexed, probe  # noqa: E402
+from verticalize.analysis import detect_scenes  # noqa: E402
+from verticalize.media import analysis_size, decode_indexed, probe  # noqa: E402
 from reframe.text import TextDetector  # noqa: E402
 
 VIDEO = {".mp4", ".mkv", ".mov", ".webm", ".flv", ".avi", ".m4v", ".ts"}

@@ -115,13 +115,16 @@ def hint_x(hint, max_x: int) -> int:
 
 def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None,
-               persons: dict[int, object] | None = None, mouths: dict | None = None) -> ShotPath:
+               persons: dict[int, object] | None = None, mouths: dict | None = None,
+               saliency_widths: np.ndarray | None = None) -> ShotPath:
     """Crop path for frames [start, end) of one shot.
 
     faces: sampled frame -> list of (x, y, w, h, score) in source px (empty list = no face).
     saliency_centres: best-window centre per source frame, source px.
     hint: None, an integer left edge, or "left" / "center" / "right" (an editor's override).
     mouths: sampled frame -> [(face centre x px, lip gap)] (``reframe.speakers.MouthSampler``).
+    saliency_widths: width of the main salient region per source frame, source px; with no face
+    and no person, a shot whose median width exceeds ``opts.subject_pad_width`` crop widths is ``pad``.
     """
     n = end - start
     if n <= 0:
@@ -149,6 +152,9 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         sal = np.asarray(saliency_centres[start:end], np.float64)
         person = _person_centres(start, end, persons, opts)
         if person is None:
+            if saliency_widths is not None and \
+                    np.median(saliency_widths[start:end]) > opts.subject_pad_width * crop_w:
+                return ShotPath(np.zeros(n, np.int64), "pad", "saliency")  # the subject is wider than the crop
             subject, left, conf = "saliency", sal, np.full(n, SIGNAL_WEIGHTS["saliency"])
         else:  # weighted fusion: persons count more than general saliency
             wp, ws = SIGNAL_WEIGHTS["person"], SIGNAL_WEIGHTS["saliency"]
@@ -181,7 +187,7 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS,
                hints: dict[int, object] | None = None,
                persons: dict[int, object] | None = None, mouths: dict | None = None,
-               turns: list | None = None) -> tuple[np.ndarray, list[str]]:
+               turns: list | None = None, saliency_widths: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """Crop x per source frame and a mode per shot; each shot is solved on its own.
 
     For ``pad`` shots x is 0 (the renderer shows the whole frame).
@@ -193,7 +199,7 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
     modes = []
     for k, (s, e) in enumerate(shots):
         p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons,
-                       mouths)
+                       mouths, saliency_widths)
         x[s:e] = p.x
         modes.append(p.mode)
         if turns is not None:

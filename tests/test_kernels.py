@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from edit.shots import ShotDetector, content_score, frame_features, grid_size
-from reframe.saliency import best_window, changed_fraction, saliency_columns
+from reframe.saliency import best_window, changed_fraction, luma_motion
 
 rng = np.random.default_rng(0)
 
@@ -60,16 +60,17 @@ def test_detector_finds_hard_cuts_only():
     assert cuts + det.flush() == [40, 80]
 
 
-def test_saliency_columns_match_reference():
+def test_luma_motion_matches_reference():
     frame = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     prev = rng.uniform(0, 255, (20, 30)).astype(np.float32)
-    cols, luma = saliency_columns(frame, prev, motion_weight=2.0)
+    luma, motion = luma_motion(frame, prev)
     f = frame.astype(np.float64)
-    mean = f.reshape(-1, 3).mean(0)
     ref_luma = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
-    ref = (np.abs(f - mean).sum(-1) + 2.0 * np.abs(ref_luma - prev)).sum(0)
-    np.testing.assert_allclose(cols, ref, rtol=1e-4)
     np.testing.assert_allclose(luma, ref_luma, rtol=1e-5)
+    assert motion == pytest.approx(float(np.abs(ref_luma - prev).mean()), rel=1e-5)
+    assert luma_motion(frame)[1] == 0.0
+    with pytest.raises(ValueError):
+        luma_motion(frame, prev[:, :5])
 
 
 def test_best_window_matches_brute_force():

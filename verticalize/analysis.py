@@ -197,10 +197,12 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     from reframe.persons import PersonSampler
     from reframe.saliency import SaliencyTracker, changed_fraction
     from reframe.speakers import MouthSampler
+    from reframe.subject import SUBJECT_WEIGHTS
 
     fps = info.fps
     det = ShotDetector.from_options(float(fps), opts)
-    sal = SaliencyTracker(aw, ah, cw / info.width, info.width)
+    sal = SaliencyTracker(aw, ah, cw / info.width, info.width,
+                          tuple(SUBJECT_WEIGHTS[k] for k in ("contrast", "rarity", "motion")), opts.subject_threshold_std)
     every = max(1, int(round(float(fps) / opts.face_fps)))
     faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
     persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
@@ -304,7 +306,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
     turns: list = []
     x, modes = solve_path(shot_spans, faces.detections, centres, info.width, cw, float(fps), opts,
-                          persons=persons.spans, mouths=mouths, turns=turns)
+                          persons=persons.spans, mouths=mouths, turns=turns,
+                          saliency_widths=sal.extent_per_frame(n, cuts))
     y0 = (info.height - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
     for (s, e), mode in zip(shot_spans, modes):

@@ -53,6 +53,8 @@ class Options:
     speaker_min_hold_s: float = 1.0       # a speaker keeps the crop at least this long before it cuts to the other
     speaker_switch_s: float = 0.4         # the other face must be the clear speaker this long to take the turn
     mouth_fps: float = 6.0                # lip-gap samples per second on faces that cannot share the crop
+    subject_threshold_std: float = 0.5    # subject-map cells above mean + this many std can form the subject region
+    subject_pad_width: float = 2.0        # no face: pad the shot when its salient region is wider than this many crop widths (median over the shot)
     # episode extras
     recap_s: float = 0.0              # open each episode after the first with this many seconds of the previous one
     free_episodes: int = 0            # the first N episodes are marked free in manifest.json
