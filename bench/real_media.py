@@ -99,8 +99,8 @@ def sheet(path: Path, plan, out: Path, frames: int, rendered: Path | None, tw: i
         d.rectangle([x * sx, y * sy, (x + w) * sx - 1, (y + h) * sy - 1], outline=colour, width=3)
         active = plan.source.get("active")
         if active:
-            ax, ay, aw, ah = (active[k] for k in ("x", "y", "w", "h")) if isinstance(active, dict) else active
-            d.rectangle([ax * sx, ay * sy, (ax + aw) * sx - 1, (ay + ah) * sy - 1], outline=(255, 200, 0), width=1)
+            ax0, ay0, ax1, ay1 = active  # x0, y0, x1, y1 source px (half-open)
+            d.rectangle([ax0 * sx, ay0 * sy, ax1 * sx - 1, ay1 * sy - 1], outline=(255, 200, 0), width=1)
         d.text((4, 4), f"#{f} {modes.get(f, '?')}", fill=(255, 255, 0))
         a = img.resize((max(1, int(img.width * row_h / img.height)), row_h))
         b = o.resize((max(1, int(o.width * row_h / o.height)), row_h))
@@ -160,9 +160,8 @@ def describe(plan) -> tuple[str, str]:
     if s.get("rotation"):
         seen += f" rot {s['rotation']}"
     if s.get("active"):
-        a = s["active"]
-        a = (a["x"], a["y"], a["w"], a["h"]) if isinstance(a, dict) else tuple(a)
-        seen += f" active {a[2]}x{a[3]}+{a[0]}+{a[1]}"
+        x0, y0, x1, y1 = s["active"]  # source px, half-open
+        seen += f" active {x1 - x0}x{y1 - y0}+{x0}+{y0}"
     num, den = (int(v) for v in s["fps"].split("/"))
     seen += f" {num / den:.3f} fps"
     modes = Counter(sh["mode"] for sh in plan.shots)

@@ -23,6 +23,7 @@ import numpy as np
 
 from verticalize.options import DEFAULTS
 from reframe.solver import PathWeights, quantize_path, solve_l1_path
+from reframe.text import keep_whole
 from reframe.tracks import link_tracks
 
 MODES = ("static", "pan", "track", "speaker", "pad")
@@ -113,10 +114,30 @@ def hint_x(hint, max_x: int) -> int:
     return int(min(max(0, int(round(x))), max(0, max_x)))
 
 
+def _solve_inside(start, end, faces, saliency_centres, crop_w, fps, opts, hint, persons, mouths, saliency_widths,
+                  x_range, text_extent) -> ShotPath:
+    """``solve_shot`` within the active picture [x0, x1): every signal shifted by -x0, solved on a
+    picture x1 - x0 wide, and the path shifted back."""
+    ax0, ax1 = int(x_range[0]), int(x_range[1])
+    n = end - start
+    if ax1 - ax0 < crop_w:  # the picture is narrower than the crop: show it whole
+        return ShotPath(np.full(n, ax0, np.int64), "pad", "bars")
+    moved_faces = {f: [(b[0] - ax0,) + tuple(b[1:]) for b in v] for f, v in faces.items()}
+    moved_persons = None if persons is None else {
+        f: None if v is None else (v[0] - ax0, v[1] - ax0) + tuple(v[2:]) for f, v in persons.items()}
+    moved_mouths = None if mouths is None else {f: [(c - ax0,) + tuple(r) for c, *r in v] for f, v in mouths.items()}
+    moved_text = None if text_extent is None else (text_extent[0] - ax0, text_extent[1] - ax0)
+    p = solve_shot(start, end, moved_faces, np.asarray(saliency_centres, np.float64) - ax0, ax1 - ax0, crop_w, fps,
+                   opts, hint, moved_persons, moved_mouths, saliency_widths, None, moved_text)
+    turns = tuple((s, e, c + ax0) for s, e, c in p.turns)
+    return ShotPath(p.x + ax0, p.mode, p.subject, p.tracks, turns)
+
+
 def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: np.ndarray,
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS, hint=None,
                persons: dict[int, object] | None = None, mouths: dict | None = None,
-               saliency_widths: np.ndarray | None = None) -> ShotPath:
+               saliency_widths: np.ndarray | None = None, x_range: tuple[int, int] | None = None,
+               text_extent: tuple[float, float] | None = None) -> ShotPath:
     """Crop path for frames [start, end) of one shot.
 
     faces: sampled frame -> list of (x, y, w, h, score) in source px (empty list = no face).
@@ -125,16 +146,28 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
     mouths: sampled frame -> [(face centre x px, lip gap)] (``reframe.speakers.MouthSampler``).
     saliency_widths: width of the main salient region per source frame, source px; with no face
     and no person, a shot whose median width exceeds ``opts.subject_pad_width`` crop widths is ``pad``.
+    x_range: (x0, x1) source px of the active picture (letterbox and pillarbox bars left out):
+    the crop stays inside it; a picture narrower than the crop makes the shot ``pad``.
+    text_extent: (x0, x1) source px of burned-in text (titles, credits, signs): framed whole
+    when it fits in the crop, else the shot is ``pad``.
     """
     n = end - start
     if n <= 0:
         raise ValueError("empty shot")
+    if x_range is not None and tuple(x_range) != (0, source_width):
+        return _solve_inside(start, end, faces, saliency_centres, crop_w, fps, opts, hint, persons, mouths,
+                             saliency_widths, x_range, text_extent)
     max_x = float(source_width - crop_w)
     if hint is not None:
         return ShotPath(np.full(n, hint_x(hint, source_width - crop_w), np.int64), "static", "hint")
     if max_x <= 0:
         return ShotPath(np.zeros(n, np.int64), "static", "faces")
     margin = opts.face_margin_frac * crop_w
+    whole = None
+    if text_extent is not None:  # burned-in text: framed whole if it fits, else the shot is pad
+        whole = keep_whole(text_extent, crop_w, 0, source_width, margin)
+        if whole is None:
+            return ShotPath(np.zeros(n, np.int64), "pad", "text")
     spans = _subject_spans(start, end, faces, crop_w, opts)
     if spans is not None:
         left, right, conf, needs_pad, main = spans
@@ -161,6 +194,9 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
             subject, left, conf = "person", (wp * person + ws * sal) / (wp + ws), np.full(n, wp)
         right = left
         lo, hi = np.zeros(n), np.full(n, max_x)
+    if whole is not None:  # the text wins: only windows that hold it whole
+        lo = np.clip(lo, whole[0], whole[1])
+        hi = np.clip(hi, lo, whole[1])
     centre = (left + right) / 2
     target = np.clip(centre - crop_w / 2, lo, hi)
 
@@ -187,10 +223,13 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
                source_width: int, crop_w: int, fps: float, opts=DEFAULTS,
                hints: dict[int, object] | None = None,
                persons: dict[int, object] | None = None, mouths: dict | None = None,
-               turns: list | None = None, saliency_widths: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+               turns: list | None = None, saliency_widths: np.ndarray | None = None,
+               x_ranges: list | None = None, text_extents: list | None = None) -> tuple[np.ndarray, list[str]]:
     """Crop x per source frame and a mode per shot; each shot is solved on its own.
 
-    For ``pad`` shots x is 0 (the renderer shows the whole frame).
+    For ``pad`` shots x is the active picture's left edge (the renderer shows that picture whole).
+    ``x_ranges`` and ``text_extents``: per shot, the active picture's and the burned-in text's
+    (x0, x1) in source px, or None (see ``solve_shot``).
     hints: shot index -> hint (see solve_shot). ``turns``, when a list, gets the
     speaker turns of each shot appended (empty for other modes).
     """
@@ -199,7 +238,8 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
     modes = []
     for k, (s, e) in enumerate(shots):
         p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons,
-                       mouths, saliency_widths)
+                       mouths, saliency_widths, x_ranges[k] if x_ranges else None,
+                       text_extents[k] if text_extents else None)
         x[s:e] = p.x
         modes.append(p.mode)
         if turns is not None:

@@ -163,3 +163,48 @@ def test_audio_that_outlasts_the_picture_is_accepted(src, tmp_path, caplog):
     assert info.frame_count == 180
     assert any("holds 180 frames" in r.getMessage() for r in caplog.records)
     json.dumps(_analyze(longer).source)
+
+
+@pytest.mark.parametrize("kind, pad, box", [
+    ("letterbox", "scale=320:136,pad=320:180:0:22", (0, 22, 320, 158)),
+    ("pillarbox", "scale=240:180,pad=320:180:40:0", (40, 0, 280, 180)),
+])
+def test_bars_stay_out_of_every_crop_window(src, tmp_path, kind, pad, box):
+    barred = tmp_path / f"{kind}.mp4"
+    ffmpeg("-i", str(src), "-vf", pad, *X264, "-c:a", "copy", str(barred))
+    plan = _analyze(barred)
+    active = plan.source["active"]
+    assert all(abs(a - b) <= 2 for a, b in zip(active, box)) and all(
+        a >= b if k < 2 else a <= b for k, (a, b) in enumerate(zip(active, box))), active  # inside the picture
+    x0, y0, x1, y1 = active
+    windows = list(zip(plan.crop["x"], plan.crop["y"], plan.crop["w"], plan.crop["h"]))
+    assert all(x >= x0 and y >= y0 and x + w <= x1 and y + h <= y1 for x, y, w, h in windows)
+    # what the viewer gets has no black band at its edges: a cropped frame's, or the picture's inside
+    # a pad frame (the pad shows the active picture, scaled to the output's width, centred)
+    out = read_frames(_render(plan, tmp_path / "out"), [20, 100, 170], 90, 160)
+    for f, frame in out.items():
+        shot = next(s for s in plan.shots if s["start"] <= f < s["end"])
+        if shot["mode"] == "pad":
+            h = round(90 * (y1 - y0) / (x1 - x0))
+            frame = frame[(160 - h) // 2 + 1:(160 + h) // 2 - 1]
+        edges = [frame[:3], frame[-3:], frame[:, :3], frame[:, -3:]]
+        assert min(e.mean() for e in edges) > 12, (f, shot["mode"], [round(e.mean()) for e in edges])
+
+
+def test_a_title_wider_than_the_crop_is_shown_whole(src, tmp_path):
+    from subtitles import fonts_dir
+
+    font = fonts_dir() / "NotoSans[wdth,wght].ttf"
+    titled = tmp_path / "titled.mp4"  # a title card on black for 3 s, then the picture
+    ffmpeg("-f", "lavfi", "-i", "color=black:s=320x180:r=30:d=3", "-i", str(src), "-filter_complex",
+           f"[0:v]drawtext=fontfile='{font}':text='THE BLENDER FOUNDATION':fontcolor=white:fontsize=18:"
+           "x=(w-text_w)/2:y=(h-text_h)/2[t];[t][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", *X264, str(titled))
+    plan = _analyze(titled)
+    title = next(s for s in plan.shots if s["end"] <= 95)
+    assert title["mode"] == "pad" and title["text"], title  # the title is wider than the 9:16 window
+    x0, x1 = min(b[0] for b in title["text"]), max(b[2] for b in title["text"])
+    assert x1 - x0 > plan.crop["w"][200]
+    frame = read_frames(_render(plan, tmp_path / "out"), [45], 180, 320)[45]
+    # pad: the whole 320-px picture at 180 px across: the title spans most of the output's width
+    lit = np.where((frame[140:180] > 200).all(axis=2).any(axis=0))[0]
+    assert lit.min() < 40 and lit.max() > 140, (lit.min(), lit.max())

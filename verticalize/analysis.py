@@ -13,6 +13,7 @@ import numpy as np
 from edit.audio import SAMPLE_RATE, speech_spans
 from edit.episodes import Cue, Signals, add_recaps, clear_of_dissolves, plan_episodes
 from edit.shots import ShotDetector
+from reframe.bars import scale_box
 from subtitles import load_tracks
 from verticalize.errors import InputError, NoTimestamps
 from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed, decode_indexed_parallel
@@ -198,11 +199,15 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     from reframe.saliency import SaliencyTracker, changed_fraction
     from reframe.speakers import MouthSampler
     from reframe.subject import SUBJECT_WEIGHTS
+    from reframe.bars import BorderDetector
+    from reframe.text import TextDetector
 
     fps = info.fps
     det = ShotDetector.from_options(float(fps), opts)
     sal = SaliencyTracker(aw, ah, cw / info.width, info.width,
                           tuple(SUBJECT_WEIGHTS[k] for k in ("contrast", "rarity", "motion")), opts.subject_threshold_std)
+    bars = BorderDetector(aw, ah)
+    text = TextDetector(aw, ah, every=max(1, int(round(float(fps) / opts.text_fps))))
     every = max(1, int(round(float(fps) / opts.face_fps)))
     faces = FaceSampler(every, info.width, info.height, opts.face_min_confidence)
     persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
@@ -227,6 +232,9 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
             for i, frame in frames:
                 cuts += det.process_frame(i, frame)
                 sal.process_frame(i, frame)
+                bars.process_frame(i, frame)
+                if text.wants(i):
+                    text.process_frame(i, frame)
                 if faces.wants(i) and (i - last_face >= still_every or
                                        changed_fraction(sal.luma, ref_luma) > opts.face_still_change):
                     tf = time.perf_counter()
@@ -263,7 +271,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n)
     else:
         cuts += det.flush()
-    return n, cuts, det, sal, faces, persons, audio, t_faces, (mouths.samples if mouths is not None else {})
+    return n, cuts, det, sal, faces, persons, audio, t_faces, (mouths.samples if mouths is not None else {}), bars, text
 
 
 def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
@@ -286,13 +294,13 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     aw, ah = analysis_size(info, opts.analysis_width_px)
     fast = opts.analysis_skip_frames
     try:
-        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths = _scan(info, opts, aw, ah, cw, fast)
+        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths, bars, text = _scan(info, opts, aw, ah, cw, fast)
     except NoTimestamps as e:
         if not fast:
             raise
         log.info("%s: %s; decoding every frame instead", path, e)  # no usable timestamps: the full pass
         fast = False
-        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths = _scan(info, opts, aw, ah, cw, fast)
+        n, cuts, det, sal, faces, persons, audio_an, t_faces, mouths, bars, text = _scan(info, opts, aw, ah, cw, fast)
     every = faces.every
     if not fast and n != info.frame_count:
         log.warning("%s: decoded %d frames, the container lists %d; using %d", path, n, info.frame_count, n)
@@ -304,21 +312,35 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
 
     bounds = [0] + [c for c in cuts if 0 < c < n] + [n]
     shot_spans = list(zip(bounds[:-1], bounds[1:]))
+    # bars and burned-in text, in source pixels: the crop stays in the active picture (one crop size,
+    # from the film's), a shot's own narrower picture confines its x, and titles are kept whole
+    analysed, shown = (aw, ah), (info.width, info.height)
+    film = scale_box(bars.film_box(), analysed, shown)
+    cw, ch = crop_size_for(film[2] - film[0], film[3] - film[1], opts.width, opts.height)
+    actives, texts = [], []
+    for s, e in shot_spans:
+        box = bars.active_box(s, e)
+        actives.append(scale_box(box, analysed, shown))
+        texts.append([scale_box(b, analysed, shown, inward=False) for b in text.text_boxes(s, e, within=box)])
     turns: list = []
     x, modes = solve_path(shot_spans, faces.detections, centres, info.width, cw, float(fps), opts,
                           persons=persons.spans, mouths=mouths, turns=turns,
-                          saliency_widths=sal.extent_per_frame(n, cuts))
-    y0 = (info.height - ch) // 2
+                          saliency_widths=sal.extent_per_frame(n, cuts),
+                          x_ranges=[(a[0], a[2]) for a in actives],
+                          text_extents=[(min(b[0] for b in t), max(b[2] for b in t)) if t else None for t in texts])
+    y0 = film[1] + (film[3] - film[1] - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
-    for (s, e), mode in zip(shot_spans, modes):
-        if mode == "pad":  # the whole frame becomes the output, over a blurred fill
-            crop["x"][s:e] = [0] * (e - s)
-            crop["y"][s:e] = [0] * (e - s)
-            crop["w"][s:e] = [info.width] * (e - s)
-            crop["h"][s:e] = [info.height] * (e - s)
+    for (s, e), mode, (ax0, ay0, ax1, ay1) in zip(shot_spans, modes, actives):
+        if mode == "pad":  # the active picture becomes the output, over a blurred fill of itself
+            crop["x"][s:e] = [ax0] * (e - s)
+            crop["y"][s:e] = [ay0] * (e - s)
+            crop["w"][s:e] = [ax1 - ax0] * (e - s)
+            crop["h"][s:e] = [ay1 - ay0] * (e - s)
     source = {"path": str(Path(path).resolve()), "width": info.width, "height": info.height,
               "fps": f"{fps.numerator}/{fps.denominator}", "frame_count": n, "has_audio": info.has_audio,
               **source_geometry(info)}
+    if film != (0, 0, info.width, info.height):
+        source["active"] = list(film)
     times = None
     if info.vfr:  # exact timestamps for the renderer and the subtitles
 
@@ -349,8 +371,9 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     return Plan(
         source=source,
         target={"width": opts.width, "height": opts.height},
-        shots=[{"start": s, "end": e, "mode": m, **({"speakers": [list(t) for t in tt]} if tt else {})}
-               for (s, e), m, tt in zip(shot_spans, modes, turns)],
+        shots=[{"start": s, "end": e, "mode": m, **({"speakers": [list(t) for t in tt]} if tt else {}),
+                **({"active": list(a)} if a != film else {}), **({"text": [list(b) for b in tb]} if tb else {})}
+               for (s, e), m, tt, a, tb in zip(shot_spans, modes, turns, actives, texts)],
         crop=crop,
         episodes=episode_dicts,
         extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},

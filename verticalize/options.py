@@ -32,6 +32,7 @@ class Options:
     face_still_change: float = 0.005  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
     person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
+    text_fps: float = 4.0             # burned-in text detection rate, frames per second of source time
     shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1
     shot_ratio: float = 2.5           # a cut must exceed this multiple of its neighbours' mean score
     shot_window_frames: int = 4       # neighbours on each side for the adaptive test

@@ -152,18 +152,20 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
     crop size never changes inside one ffmpeg graph.
     """
     crop = {k: list(plan.crop[k][start:end]) for k in "xywh"}
-    W0, H0 = plan.source["width"], plan.source["height"]
-    cw, ch = crop_size_for(W0, H0, plan.target["width"], plan.target["height"])
+    ax0, ay0, ax1, ay1 = active_box(plan)
+    cw, ch = crop_size_for(ax1 - ax0, ay1 - ay0, plan.target["width"], plan.target["height"])
+    y0 = ay0 + (ay1 - ay0 - ch) // 2
     pads = []
     for shot in plan.shots:
         s, e = max(shot["start"], start) - start, min(shot["end"], end) - start
         if s >= e:
             continue
         hint = shot.get("hint")
-        if hint is not None:
-            x = hint_x(hint, W0 - cw)
+        if hint is not None:  # within the shot's active picture (bars left out)
+            sx0, _, sx1, _ = shot.get("active") or (ax0, ay0, ax1, ay1)
+            x = sx0 + hint_x(hint, sx1 - sx0 - cw)
             for k in range(s, e):
-                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = x, (H0 - ch) // 2, cw, ch
+                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = x, y0, cw, ch
         elif shot.get("mode") == "pad":
             pads.append((s, e))
     if pads:
@@ -178,8 +180,13 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
                 crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = held
         if held is None:  # the whole episode is padded: any valid window will do
             for k in range(end - start):
-                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = (W0 - cw) // 2, (H0 - ch) // 2, cw, ch
+                crop["x"][k], crop["y"][k], crop["w"][k], crop["h"][k] = ax0 + (ax1 - ax0 - cw) // 2, y0, cw, ch
     return crop, pads
+
+
+def active_box(plan: Plan) -> tuple[int, int, int, int]:
+    """The film's active picture (x0, y0, x1, y1), source px: letterbox or pillarbox bars left out."""
+    return tuple(plan.source.get("active") or (0, 0, plan.source["width"], plan.source["height"]))
 
 
 def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, langs: list[str] | None = None,

@@ -152,8 +152,9 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
     if plan.source.get("sar"):
         # non-square pixels: crop windows are in the displayed picture's square pixels
         v = v.filter("scale", plan.source["width"], plan.source["height"]).filter("setsar", 1)
+    active = plan.source.get("active")  # a pad shot shows the active picture: bars left out
     if pad_ranges and rel is None:
-        v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H)
+        v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H, active)
     elif pad_ranges:
         # variable frame rate: one crop chain under the pad overlay, so timestamps pass untouched
         both = v.split()
@@ -166,7 +167,7 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
              .filter("scale", W, H, flags="lanczos")
              .filter("setsar", 1))
     if pad_ranges and rel is not None:
-        v = v.overlay(_padded(v_pad, W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
+        v = v.overlay(_padded(_cut_to(v_pad, active), W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
     dur = seconds_text(n / fps if rel is None else rel[n])
     if plan.source.get("has_audio"):
         a = src.audio.filter("asetpts", "PTS-STARTPTS").filter("atrim", end=dur).filter("apad", whole_dur=dur)
@@ -176,7 +177,16 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
     return v, a
 
 
-def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, cmd_file: Path, W: int, H: int):
+def _cut_to(stream, box):
+    """``stream`` cut to ``box`` (x0, y0, x1, y1, source px), or as it is for None."""
+    if not box:
+        return stream
+    x0, y0, x1, y1 = box
+    return stream.filter("crop", w=x1 - x0, h=y1 - y0, x=x0, y=y0, exact=1)
+
+
+def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, cmd_file: Path, W: int, H: int,
+                             active=None):
     """Episode frames [0, n) as runs, each its own chain: the crop path (with its own sendcmd
     script) or the pad picture, joined back with concat. Each chain sees only its own frames,
     so a pad shot costs nothing outside its range."""
@@ -193,7 +203,7 @@ def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, c
     for k, (s, e, is_pad) in enumerate(runs):
         b = split[k].filter("trim", start_frame=s, end_frame=e).filter("setpts", "PTS-STARTPTS")
         if is_pad:
-            parts.append(_padded(b, W, H))
+            parts.append(_padded(_cut_to(b, active), W, H))
             continue
         sub = {key: crop[key][s:e] for key in "xywh"}
         name = f"crop@c{k}"
