@@ -1,10 +1,10 @@
-"""Audio features for cliffhanger scoring, in numba: K-weighted loudness and speech activity.
+"""Audio features for cliffhanger scoring: K-weighted loudness (numba) and speech activity (Silero VAD).
 
 Loudness follows ITU-R BS.1770 / EBU R128: a K-weighting pre-filter (high
 shelf + high pass, biquads designed for the actual sample rate), mean square
 over a sliding 400 ms window ("momentary"), reported in LUFS once per video
-frame. Speech activity is energy in the 300–3400 Hz band well above the
-film's own noise floor.
+frame. Speech activity is Silero VAD's probability per 32 ms window with
+hysteresis (``edit.vad``), mapped to frames.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from fractions import Fraction
 
 import numba
 import numpy as np
+
+from edit.vad import SpeechDetector, speech_per_frame, speech_windows
 
 SAMPLE_RATE = 16000  # analysis rate, Hz; the K-weighting is designed for it
 
@@ -34,16 +36,6 @@ def k_weighting_biquads(rate: int) -> np.ndarray:
     a0 = 1 + k / q + k * k
     hp = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
     return np.array([shelf, hp], np.float64)
-
-
-def bandpass_biquad(rate: int, low_hz: float, high_hz: float) -> np.ndarray:
-    """(1, 6) band-pass biquad (constant 0 dB peak) spanning low_hz..high_hz."""
-    f0 = math.sqrt(low_hz * high_hz)
-    q = f0 / (high_hz - low_hz)
-    w0 = 2 * math.pi * f0 / rate
-    alpha = math.sin(w0) / (2 * q)
-    a0 = 1 + alpha
-    return np.array([[alpha / a0, 0.0, -alpha / a0, 1.0, -2 * math.cos(w0) / a0, (1 - alpha) / a0]])
 
 
 def biquad_cascade(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
@@ -106,29 +98,26 @@ def _frame_sums_kernel(csum, base, first_frame, num, den, windows, out, total):
 
 
 class AudioAnalyzer:
-    """Streaming K-weighted loudness and speech-band energy, one row per video frame.
+    """Streaming K-weighted loudness and speech activity, one row per video frame.
 
-    Feed mono float samples (-1..1) at ``rate`` Hz in chunks of any size with
-    ``feed``; ``finish(n_frames)`` returns the ``AudioFeatures``. Memory is the
-    per-frame results (three floats a frame) plus the last 0.4 s of audio.
+    Feed mono float samples (-1..1) at ``rate`` Hz (8000 or 16000, Silero's
+    rates) in chunks of any size with ``feed``; ``finish(n_frames)`` returns
+    the ``AudioFeatures``. Memory is the per-frame results (two floats a frame),
+    one float per 32 ms window and the last 0.4 s of audio.
     """
 
-    def __init__(self, rate: int, fps: Fraction, speech_margin_db: float = 12.0):
+    def __init__(self, rate: int, fps: Fraction):
         self.rate = int(rate)
         self.fps = Fraction(fps)
         step = Fraction(self.rate) / self.fps   # samples per frame, exact
         self._num, self._den = step.numerator, step.denominator
-        self.speech_margin_db = speech_margin_db
+        self._vad = SpeechDetector(self.rate)
         self._k_sos = k_weighting_biquads(self.rate)
-        self._b_sos = bandpass_biquad(self.rate, 300.0, 3400.0)
         self._k_state = np.zeros((self._k_sos.shape[0], 4))
-        self._b_state = np.zeros((self._b_sos.shape[0], 4))
-        # windows in samples: momentary 400 ms, fast 100 ms (K-weighted); one frame (band)
+        # windows in samples: momentary 400 ms, fast 100 ms (K-weighted)
         self._kwin = np.array([int(0.4 * self.rate), int(0.1 * self.rate)], np.int64)
-        self._bwin = np.array([max(1, int(self.rate / self.fps))], np.int64)
         self._keep = int(self._kwin.max()) + -(-self._num // self._den) + 2  # a window, a frame, and slack
         self._k_tail = np.zeros(1)   # csum tail: csum[0] is the sum of squares before _base
-        self._b_tail = np.zeros(1)
         self._base = 0               # absolute sample index of tail csum[0]
         self._total = 0
         self._done = 0               # frames computed so far
@@ -141,11 +130,9 @@ class AudioAnalyzer:
         if not np.all(np.isfinite(x)):
             raise ValueError("signal has NaN or infinite samples")
         k = np.empty_like(x)
-        b = np.empty_like(x)
         _biquad_stateful_kernel(x, self._k_sos, self._k_state, k)
-        _biquad_stateful_kernel(x, self._b_sos, self._b_state, b)
         self._k_tail = np.concatenate([self._k_tail, self._k_tail[-1] + np.cumsum(k * k)])
-        self._b_tail = np.concatenate([self._b_tail, self._b_tail[-1] + np.cumsum(b * b)])
+        self._vad.feed(samples)
         self._total += x.size
         self._advance(-1)
 
@@ -154,12 +141,9 @@ class AudioAnalyzer:
         end_frame = (covered * self._den) // self._num + 1 if total < 0 else self._n_final
         if end_frame <= self._done:
             return
-        rows = np.zeros((end_frame - self._done, 3))
-        k_out = np.zeros((rows.shape[0], 2))
-        b_out = np.zeros((rows.shape[0], 1))
+        k_out = np.zeros((end_frame - self._done, 2))
         a = _frame_sums_kernel(self._k_tail, self._base, self._done, self._num, self._den, self._kwin, k_out, total)
-        _frame_sums_kernel(self._b_tail, self._base, self._done, self._num, self._den, self._bwin, b_out, total)
-        rows = np.concatenate([k_out, b_out], axis=1)[: a - self._done]
+        rows = k_out[: a - self._done]
         if rows.size:
             self._rows.append(rows)
         self._done = a
@@ -169,7 +153,6 @@ class AudioAnalyzer:
             drop = min(max(0, first_needed - self._base), self._k_tail.size - 1)
             if drop:
                 self._k_tail = self._k_tail[drop:]
-                self._b_tail = self._b_tail[drop:]
                 self._base += drop
 
     def finish(self, n_frames: int) -> "AudioFeatures":
@@ -182,71 +165,38 @@ class AudioAnalyzer:
         if self._done < n_frames:
             self._advance(self._total)
         ms = np.concatenate(self._rows)[:n_frames]
-        return _features_from_mean_squares(ms[:, 0], ms[:, 1], ms[:, 2], self.fps, self.rate,
-                                           self.speech_margin_db)
+        prob = self._vad.finish()
+        win = speech_windows(prob, self._vad.window / self.rate, energy_db=self._vad.energy_db())
+        speech = speech_per_frame(win, self._vad.window, self.rate, self.fps, n_frames)
+        return _features_from_mean_squares(ms[:, 0], ms[:, 1], speech, self.rate)
 
 
 @dataclass(frozen=True)
 class AudioFeatures:
     loudness_lufs: np.ndarray   # momentary loudness (400 ms) per video frame, LUFS (-120 for silence)
     loudness_fast: np.ndarray   # K-weighted loudness over the last 100 ms, LUFS, for onsets and drops
-    speech: np.ndarray          # bool per video frame: speech-band activity
+    speech: np.ndarray          # bool per video frame: Silero VAD speech (hysteresis, edit.vad)
     rate: int
 
 
-def audio_features(samples: np.ndarray, rate: int, n_frames: int, fps: Fraction,
-                   speech_margin_db: float = 12.0) -> AudioFeatures:
-    """Per-frame loudness and speech activity of mono float samples (-1..1) at ``rate`` Hz.
+def audio_features(samples: np.ndarray, rate: int, n_frames: int, fps: Fraction) -> AudioFeatures:
+    """Per-frame loudness and speech activity of mono float samples (-1..1) at ``rate`` Hz (8000 or 16000).
 
     The whole signal at once; ``AudioAnalyzer`` does the same on a stream.
     """
     if n_frames <= 0:
         raise ValueError("n_frames must be positive")
-    an = AudioAnalyzer(rate, fps, speech_margin_db)
+    an = AudioAnalyzer(rate, fps)
     x = np.asarray(samples)
     for i in range(0, x.size, 1 << 16):
         an.feed(x[i:i + (1 << 16)])
     return an.finish(n_frames)
 
 
-def _features_from_mean_squares(ms, ms_fast, bms, fps: Fraction, rate: int, speech_margin_db: float) -> AudioFeatures:
-    n_frames = ms.shape[0]
+def _features_from_mean_squares(ms, ms_fast, speech, rate: int) -> AudioFeatures:
     lufs = np.where(ms > 1e-12, -0.691 + 10 * np.log10(np.maximum(ms, 1e-12)), -120.0)
     fast = np.where(ms_fast > 1e-12, -0.691 + 10 * np.log10(np.maximum(ms_fast, 1e-12)), -120.0)
-    # speech: speech-band energy well above the floor AND the syllable-rate flicker of
-    # speech (a sustained tone or music bed is loud but steady); each frame's own
-    # samples, so a sound that stops at a cut does not leak past it
-    band_db = 10 * np.log10(np.maximum(bms, 1e-12))
-    floor = np.percentile(band_db, 10)
-    loud = band_db > floor + speech_margin_db
-    # syllables: at least 3 jumps of 6 dB within half a second either side (an onset
-    # or the end of a steady sound is one jump)
-    jumps = np.zeros(n_frames)
-    jumps[1:] = np.abs(np.diff(band_db)) > 6.0
-    flicker = _rolling_sum(jumps, max(2, int(round(0.5 * float(fps)))))
-    speech = _close_open(loud, int(round(0.3 * float(fps))), 1) & (flicker >= 3)
-    # close gaps shorter than 0.3 s and drop blips shorter than 0.2 s
-    speech = _close_open(speech, int(round(0.3 * float(fps))), int(round(0.2 * float(fps))))
     return AudioFeatures(lufs.astype(np.float32), fast.astype(np.float32), speech, rate)
-
-
-def _rolling_sum(x: np.ndarray, half: int) -> np.ndarray:
-    """Sum over a centred window of 2*half+1 samples (shrunk at the ends)."""
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    i = np.arange(len(x))
-    return c[np.minimum(len(x), i + half + 1)] - c[np.maximum(0, i - half)]
-
-
-def _close_open(mask: np.ndarray, close: int, open_: int) -> np.ndarray:
-    m = mask.copy()
-    runs = _runs(m)
-    for v, s, e in runs:  # fill short gaps
-        if not v and e - s <= close and s > 0 and e < len(m):
-            m[s:e] = True
-    for v, s, e in _runs(m):  # drop short blips
-        if v and e - s < open_:
-            m[s:e] = False
-    return m
 
 
 def _runs(mask: np.ndarray):

@@ -1,5 +1,5 @@
-"""Episode planning: boundaries on shot cuts, lengths in [min, max], never inside a line
-of dialogue or detected speech, each boundary scored as a cliffhanger.
+"""Episode planning: boundaries on shot cuts, lengths in [min, max], outside lines of
+dialogue and detected speech wherever the cuts allow, each boundary scored as a cliffhanger.
 
 Dynamic programs over the candidate cuts first maximise the weakest hook
 (every episode must end on one), then the summed hook score at that floor.
@@ -226,15 +226,19 @@ def _reasons(feats: dict[str, float], extra: list | None = None) -> list:
 
 def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: dict[int, float],
                   cues: list[Cue], min_s: float, max_s: float, split: bool = True,
-                  signals: Signals | None = None, first_min_s: float = 0.0, relax: bool = False) -> list[Episode]:
+                  signals: Signals | None = None, first_min_s: float = 0.0, strict: bool = False) -> list[Episode]:
     """Choose episode boundaries.
 
-    Every boundary is a shot cut that no cue and no detected speech spans;
-    every episode lasts between ``min_s`` (``first_min_s`` for the first, when
-    larger) and ``max_s`` seconds, except the last, which may be shorter. When
-    the cuts make that impossible, OptionsError says where; with ``relax``,
-    constraints are relaxed instead, in this order, each named in ``reasons``
-    and logged as a warning: speech, then cues, then boundaries off the cuts.
+    Every boundary is a clean shot cut when possible: one that no cue and no
+    detected speech spans. Every episode lasts between ``min_s`` (``first_min_s``
+    for the first, when larger) and ``max_s`` seconds, except the last, which
+    may be shorter. When clean cuts cannot make such a plan, the planner takes
+    the best there is where it must, in this order: a shot cut inside a cue but
+    in the longest pause between speech, a shot cut between two cues (speech
+    runs through it), the quietest shot cut, the quietest frame off the cuts;
+    each such boundary is named in its episode's ``reasons`` (``boundary_in_cue``,
+    ``boundary_in_speech``, ``boundary_off_cut``) and in one warning line. With
+    ``strict``, OptionsError says where no clean plan fits instead.
     """
     if min_s <= 0 or max_s <= 0:
         raise OptionsError(f"episode lengths must be positive (got min {min_s} s, max {max_s} s)")
@@ -257,39 +261,88 @@ def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: 
     median_shot = float(np.median(lengths)) if len(lengths) else 0.0
     feats_at = {c: hook_features(c, sig, list(lengths[max(0, k - 3):k]), median_shot)
                 for k, c in enumerate(bounds[1:-1], start=1)}
-
-    def candidates_at(level: int) -> list[tuple[int, float, list]]:
-        out = []
-        for c in bounds[1:-1]:
-            in_cue, in_speech = bool(covered[c]), inside_speech(c, sig.speech, fps)
-            if (in_speech and level < 1) or (in_cue and level < 2):
-                continue
-            extra = ([{"feature": "inside_cue", "value": 1}] if in_cue else []) + \
-                    ([{"feature": "inside_speech", "value": 1}] if in_speech else [])
-            penalty = (5.0 if in_cue else 0.0) + (2.0 if in_speech else 0.0)
-            out.append((c, _score(feats_at[c]) - penalty, _reasons(feats_at[c], extra)))
-        if level >= 3:  # forced boundaries, one per second, between cues
-            step = max(1, int(round(fps)))
-            taken = {c for c, _, _ in out}
-            for f in range(step, frame_count, step):
-                if f not in taken and not covered[f]:
-                    out.append((f, -20.0, [{"feature": "forced_no_cut", "value": 1}]))
-            out.sort()
-        return out
-
-    relaxed = ("", "boundaries inside detected speech", "boundaries inside subtitle cues",
-               "forced boundaries off the shot cuts")
     covered = _covered_by_cues(cues, frame_count)
+    clean = [(c, _score(feats_at[c]), _reasons(feats_at[c])) for c in bounds[1:-1]
+             if not covered[c] and not inside_speech(c, sig.speech, fps)]
+    episodes = _solve(frame_count, clean, min_f, max_f, first_min_f)
+    if episodes is not None:
+        return episodes
+    if strict:
+        where = _first_dead_end(frame_count, [c for c, _, _ in clean], min_f, max_f, first_min_f, fps)
+        raise OptionsError(f"cannot split into {min_s:g}-{max_s:g} s episodes: {where}; widen the limits, "
+                           "use --no-episodes, or leave out --strict-boundaries to take the best boundaries there are")
+    episodes = _solve(frame_count, sorted(clean + _fallback_candidates(sig, bounds[1:-1], feats_at, covered, min_f, max_f),
+                                         key=lambda c: c[0]), min_f, max_f, first_min_f)
+    if episodes is None:  # cannot happen: there is a candidate on every frame the grid allows
+        raise OptionsError(f"cannot split into {min_s:g}-{max_s:g} s episodes")
+    for e in episodes[:-1]:
+        kinds = [r["feature"] for r in e.reasons if r["feature"] in _FALLBACK_KINDS]
+        if kinds:
+            log.warning("episode %d ends at %.1f s (frame %d) on %s: no clean shot cut (outside cues and speech) "
+                        "fits %g-%g s episodes there", e.index, float(e.end / fps), e.end,
+                        " and ".join(_FALLBACK_KINDS[k] for k in kinds), min_s, max_s)
+    return episodes
 
-    for level in range(4 if relax else 1):
-        episodes = _solve(frame_count, candidates_at(level), min_f, max_f, first_min_f)
-        if episodes is not None:
-            if level:
-                log.warning("episode plan needed %s: nothing stricter fits [%s s, %s s]", relaxed[level], min_s, max_s)
-            return episodes
-    where = _first_dead_end(frame_count, [c for c, _, _ in candidates_at(0)], min_f, max_f, first_min_f, fps)
-    raise OptionsError(f"cannot split into {min_s:g}-{max_s:g} s episodes: {where}; widen the limits, "
-                       "use --no-episodes, or --relax-boundaries to allow cuts inside speech or cues")
+
+_FALLBACK_KINDS = {"boundary_in_cue": "a cut inside a subtitle cue", "boundary_in_speech": "a cut inside speech",
+                   "boundary_off_cut": "a frame off the shot cuts"}
+
+
+def _fallback_candidates(sig: Signals, cut_frames: list[int], feats_at: dict, covered: np.ndarray,
+                         min_f: int, max_f: int) -> list[tuple[int, float, list]]:
+    """Every boundary that is not clean, scored so the planner takes the least bad.
+
+    Tiers at least 10 points apart (a hook scores at most about 5): a cut inside a cue
+    but not inside speech, better the longer the pause around it (up to 5 s);
+    a cut inside speech but between cues; a cut inside both; then frames off
+    the cuts (one a second, or every frame when the length window is narrower).
+    Within the last three, quieter is better (100 ms loudness around the frame).
+    """
+    fps, n = sig.fps, sig.frame_count
+    fast = None if sig.loudness_fast is None else np.asarray(sig.loudness_fast, np.float64)
+    speech = None if sig.speech is None else np.asarray(sig.speech, bool)
+
+    def quiet_penalty(f: int) -> float:  # 0 (silent, -70 LUFS) .. 5 (0 LUFS)
+        if fast is None or not len(fast):
+            return 0.0
+        w = fast[max(0, f - 3):min(len(fast), f + 3)]
+        return 0.0 if not len(w) else 5.0 * min(1.0, max(0.0, (float(np.mean(w)) + 70.0) / 70.0))
+
+    def pause_s(f: int) -> float:  # the run of non-speech frames around f, s
+        if speech is None or not 0 < f < len(speech):
+            return 5.0
+        a = f
+        while a > 0 and not speech[a - 1] and f - a < 5 * fps:
+            a -= 1
+        b = f
+        while b < len(speech) and not speech[b] and b - f < 5 * fps:
+            b += 1
+        return float((b - a) / fps)
+
+    out = []
+    for c in cut_frames:
+        in_cue, in_speech = bool(covered[c]), inside_speech(c, speech, fps)
+        if not in_cue and not in_speech:
+            continue
+        if not in_speech:
+            p = pause_s(c)
+            extra = [{"feature": "boundary_in_cue", "value": 1}, {"feature": "pause_s", "value": round(min(p, 5.0), 2)}]
+            penalty = 20.0 - min(p, 5.0)
+        else:
+            extra = [{"feature": "boundary_in_speech", "value": 1}] + \
+                    ([{"feature": "boundary_in_cue", "value": 1}] if in_cue else [])
+            penalty = (45.0 if in_cue else 30.0) + quiet_penalty(c)
+        out.append((c, _score(feats_at[c]) - penalty, _reasons(feats_at[c], extra)))
+    taken = set(cut_frames)
+    step = max(1, min(int(round(fps)), max_f - min_f))
+    for f in range(step, n, step):
+        if f not in taken:
+            out.append((f, -60.0 - (5.0 if covered[f] else 0.0) - (5.0 if inside_speech(f, speech, fps) else 0.0)
+                        - quiet_penalty(f),
+                        [{"feature": "boundary_off_cut", "value": 1}]
+                        + ([{"feature": "boundary_in_speech", "value": 1}] if inside_speech(f, speech, fps) else [])
+                        + ([{"feature": "boundary_in_cue", "value": 1}] if covered[f] else [])))
+    return out
 
 
 def _first_dead_end(frame_count: int, cands: list[int], min_f: int, max_f: int, first_min_f: int,

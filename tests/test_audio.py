@@ -9,6 +9,8 @@ import pytest
 from edit.audio import audio_features, biquad_cascade, k_weighting_biquads, speech_spans
 from edit.episodes import Cue, Signals, hook_features
 
+from speech_synth import formant_speech
+
 RATE = 16000
 
 
@@ -40,22 +42,65 @@ def test_k_weighting_matches_a_slow_reference():
         biquad_cascade(np.array([0.0, np.nan]), sos)
 
 
-def test_speech_is_syllabic_band_energy_not_a_steady_tone():
+def test_speech_is_voiced_syllables_not_a_tone_nor_band_noise():
+    # Silero VAD: formant-synthesised syllables are speech; a steady tone and the old
+    # samples' "voice" (band-passed noise gated at 4 Hz) are not
     rng = np.random.default_rng(1)
     quiet = rng.normal(0, 0.002, RATE * 2)
+    voiced = formant_speech(3.0, rng)
     t = np.arange(RATE * 3) / RATE
-    syllables = (np.sin(2 * np.pi * 4 * t) > 0).astype(float)
-    speechy = rng.normal(0, 0.2, RATE * 3) * syllables
-    speechy = biquad_cascade(speechy, np.array([[0.2, 0, -0.2, 1, -1.6, 0.64]]))  # a crude voice band
+    noisy = rng.normal(0, 0.2, RATE * 3) * (np.sin(2 * np.pi * 4 * t) > 0)
+    noisy = biquad_cascade(noisy, np.array([[0.2, 0, -0.2, 1, -1.6, 0.64]]))  # a crude voice band
     steady = tone(800, 3, 0.3)
-    x = np.concatenate([quiet, speechy, quiet, steady, quiet])
+    parts = [quiet, voiced, quiet, steady, quiet, noisy, quiet]
+    x = np.concatenate(parts)
     n = int(len(x) / RATE * 30)
     f = audio_features(x, RATE, n, Fraction(30))
     spans = speech_spans(f.speech)
     assert len(spans) == 1
     s, e = spans[0]
-    assert abs(s - 60) <= 6 and abs(e - 150) <= 8          # the syllables, 2 s .. 5 s
-    assert not f.speech[200:280].any()                     # the steady tone is not speech
+    start, end = 60, round((2 * RATE + voiced.size) / RATE * 30)
+    assert abs(s - start) <= 4 and abs(e - end) <= 4          # within 150 ms (4.5 frames) of the speech
+    tone_at = round((4 * RATE + voiced.size) / RATE * 30)
+    assert not f.speech[tone_at:].any()                        # neither the tone nor the band noise
+
+
+def test_hysteresis_kernel_matches_a_plain_reference():
+    from edit.vad import speech_windows
+
+    def reference(p, on, off, min_speech, min_silence):
+        out = [False] * len(p)
+        spans, start, temp = [], None, None
+        for i, q in enumerate(p):
+            if start is None:
+                if q >= on:
+                    start, temp = i, None
+                continue
+            if q >= on:
+                temp = None
+            elif q < off:
+                temp = i if temp is None else temp
+                if i - temp + 1 >= min_silence:
+                    spans.append((start, temp))
+                    start, temp = None, None
+        if start is not None:
+            spans.append((start, temp if temp is not None else len(p)))
+        for s, e in spans:
+            if e - s >= min_speech:
+                out[s:e] = [True] * (e - s)
+        return np.array(out)
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        p = np.clip(np.repeat(rng.uniform(0, 1, 60), rng.integers(1, 6)) + rng.normal(0, 0.1, 1), 0, 1)
+        got = speech_windows(p, 0.032, 0.5, 0.35, min_speech_s=0.096, min_silence_s=0.192)
+        np.testing.assert_array_equal(got, reference(p, 0.5, 0.35, 3, 6))
+    # a dip under `off` shorter than the minimum silence is bridged; a longer one ends the span
+    p = np.array([0, .9, .9, .2, .2, .9, .9, .1, .1, .1, .1, .1, .1, .1, 0])
+    assert speech_windows(p, 0.032, min_speech_s=0.06, min_silence_s=0.1).tolist() == \
+        [False, True, True, True, True, True, True] + [False] * 8
+    with pytest.raises(ValueError):
+        speech_windows(p, 0.032, on=0.3, off=0.5)
 
 
 def test_sting_then_silence_scores_as_a_hook():
@@ -95,3 +140,31 @@ def test_streaming_in_odd_chunks_matches_the_whole_signal_and_the_plain_definiti
         s = max(0, e - int(0.4 * RATE))
         ms = float(np.mean(k[s:e] ** 2))
         assert whole.loudness_lufs[frame] == pytest.approx(-0.691 + 10 * np.log10(ms), abs=1e-3)
+
+
+def test_analysis_finds_the_speech_of_a_clip(tmp_path):
+    """Through the real decode: a 6 s clip, formant speech from 2.0 s to about 4.5 s over quiet
+    room noise; the plan's speech spans cover it to within 150 ms."""
+    import wave
+
+    from edit.analyze import analyze
+    from media_helpers import ffmpeg
+
+    rng = np.random.default_rng(4)
+    voiced = formant_speech(2.5, rng, f0_hz=180.0)
+    x = rng.normal(0, 0.003, RATE * 6)
+    x[2 * RATE:2 * RATE + voiced.size] += voiced
+    with wave.open(str(tmp_path / "a.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    clip = tmp_path / "clip.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=6", "-i", str(tmp_path / "a.wav"), "-c:v", "libx264",
+           "-preset", "ultrafast", "-c:a", "aac", "-b:a", "96k", "-shortest", str(clip))
+    plan = analyze(clip)
+    spans = plan.analysis["speech"]
+    assert len(spans) == 1
+    s, e = spans[0]
+    end = round((2 * RATE + voiced.size) / RATE * 30)
+    assert abs(s - 60) <= 4 and abs(e - end) <= 4

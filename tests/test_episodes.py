@@ -33,7 +33,7 @@ def check_constraints(eps, fps, n, cuts, cues, lo, hi):
     assert eps[0].start == 0 and eps[-1].end == n
     for a, b in zip(eps, eps[1:]):
         assert a.end == b.start
-    forced = any(r["feature"] in ("inside_cue", "forced_no_cut") for e in eps for r in e.reasons)
+    forced = any(r["feature"] in ("boundary_in_cue", "boundary_off_cut") for e in eps for r in e.reasons)
     for e in eps[:-1]:
         assert Fraction(lo) * fps - 1 < e.end - e.start <= Fraction(hi) * fps
         if not forced:
@@ -54,7 +54,7 @@ def test_random_inputs_never_break_a_constraint():
             speech[a:a + int(2 * fps)] = True
         sig = Signals(fps, n, cuts, cues, {}, speech=speech)
         try:
-            eps = plan_episodes(n, fps, cuts, {}, cues, lo, hi, signals=sig)
+            eps = plan_episodes(n, fps, cuts, {}, cues, lo, hi, signals=sig, strict=True)
         except OptionsError as e:
             assert "cannot split" in str(e) and " s " in str(e)
             refused += 1
@@ -65,12 +65,90 @@ def test_random_inputs_never_break_a_constraint():
     assert planned >= 150 and refused > 0  # both outcomes are exercised
 
 
-def test_relaxed_planning_names_every_relaxation():
+def test_default_planning_always_plans_and_names_every_unclean_boundary(caplog):
+    """Without strict, every random case plans; each boundary that is not a clean cut says
+    what it is in its reasons and in one warning line naming the episode."""
     rng = random.Random(7)
+    unclean = 0
     for _ in range(200):
         fps, n, cuts, cues, lo, hi = random_case(rng)
-        eps = plan_episodes(n, fps, cuts, {}, cues, lo, hi, relax=True)
+        speech = np.zeros(n, bool)
+        for a in rng.sample(range(n), k=5):
+            speech[a:a + int(2 * fps)] = True
+        sig = Signals(fps, n, cuts, cues, {}, speech=speech)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="edit.episodes"):
+            eps = plan_episodes(n, fps, cuts, {}, cues, lo, hi, signals=sig)
         check_constraints(eps, fps, n, cuts, cues, lo, hi)
+        warned = [r.getMessage() for r in caplog.records]
+        named = 0
+        for e in eps[:-1]:
+            kinds = {r["feature"] for r in e.reasons}
+            off_cut, in_cue, in_speech = e.end not in cuts, inside_cue(e.end, cues), inside_speech(e.end, speech, fps)
+            assert ("boundary_off_cut" in kinds) == off_cut
+            assert ("boundary_in_cue" in kinds) == in_cue
+            assert ("boundary_in_speech" in kinds) == in_speech
+            if off_cut or in_cue or in_speech:
+                named += 1
+                assert any(w.startswith(f"episode {e.index} ends at ") for w in warned)
+        assert len(warned) == named
+        unclean += named
+    assert unclean > 20
+
+
+def _no_clean_cut_case():
+    """90 s at 30 fps, cuts at 20, 45 and 70 s, 30-50 s episodes: only the cut at 45 s fits
+    the first boundary, and a line of dialogue with speech under it runs through it."""
+    fps, n = Fraction(30), 90 * 30
+    cuts = [600, 1350, 2100]
+    cues = [Cue(1290, 1440, "You never told me"), Cue(1470, 1560, "Told you what?")]
+    speech = np.zeros(n, bool)
+    speech[1290:1440] = True
+    speech[1470:1560] = True
+    loud = np.full(n, -30.0, np.float32)
+    return fps, n, cuts, cues, Signals(fps, n, cuts, cues, {}, loudness=loud, loudness_fast=loud, speech=speech)
+
+
+def test_no_clean_cut_takes_the_best_there_is_and_warns_once(caplog):
+    fps, n, cuts, cues, sig = _no_clean_cut_case()
+    with caplog.at_level("WARNING", logger="edit.episodes"):
+        eps = plan_episodes(n, fps, cuts, {}, cues, 30, 50, signals=sig)
+    assert [(e.start, e.end) for e in eps] == [(0, 1350), (1350, 2700)]
+    kinds = [r["feature"] for r in eps[0].reasons]
+    assert kinds[:2] == ["boundary_in_speech", "boundary_in_cue"]
+    assert len(caplog.records) == 1
+    msg = caplog.records[0].getMessage()
+    assert msg.startswith("episode 1 ends at 45.0 s (frame 1350) on a cut inside speech and a cut inside a subtitle cue")
+    with pytest.raises(OptionsError, match=r"cannot split into 30-50 s episodes: no shot cut free of dialogue and "
+                       r"speech between 30.0 s and 50.0 s"):
+        plan_episodes(n, fps, cuts, {}, cues, 30, 50, signals=sig, strict=True)
+
+
+def test_fallback_prefers_a_pause_in_a_cue_then_between_cues_then_the_quietest():
+    fps, n, cuts, cues, sig = _no_clean_cut_case()
+    # a second candidate at 40 s, inside a cue but in a 2 s pause of the speech: taken before 45 s
+    cuts2 = [600, 1200, 1350, 2100]
+    cues2 = cues + [Cue(1140, 1260, "I waited")]
+    sig2 = Signals(fps, n, cuts2, cues2, {}, loudness=sig.loudness, loudness_fast=sig.loudness_fast, speech=sig.speech)
+    eps = plan_episodes(n, fps, cuts2, {}, cues2, 30, 50, signals=sig2)
+    assert eps[0].end == 1200 and eps[0].reasons[0]["feature"] == "boundary_in_cue"
+    assert {"feature": "pause_s", "value": 5.0} in eps[0].reasons
+    # speech but no cue at 40 s (a cut between two cues) beats speech inside a cue at 45 s
+    speech = sig.speech.copy()
+    speech[1100:1300] = True
+    sig3 = Signals(fps, n, cuts2, cues, {}, loudness=sig.loudness, loudness_fast=sig.loudness_fast, speech=speech)
+    eps = plan_episodes(n, fps, cuts2, {}, cues, 30, 50, signals=sig3)
+    assert eps[0].end == 1200 and [r["feature"] for r in eps[0].reasons][:1] == ["boundary_in_speech"]
+    # both inside speech and cues: the quieter cut wins
+    cues4 = cues + [Cue(1140, 1260, "I waited")]
+    fast = sig.loudness_fast.copy()
+    fast[1190:1210] = -60.0
+    for quiet_at in (1200, 1350):
+        f = np.full(n, -30.0, np.float32)
+        f[quiet_at - 10:quiet_at + 10] = -60.0
+        sig4 = Signals(fps, n, cuts2, cues4, {}, loudness=f, loudness_fast=f, speech=speech | sig.speech)
+        eps = plan_episodes(n, fps, cuts2, {}, cues4, 30, 50, signals=sig4)
+        assert eps[0].end == quiet_at
 
 
 def test_same_input_same_plan():

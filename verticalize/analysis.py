@@ -359,7 +359,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                       motion=motion,
                       face_share=face_share_per_frame(faces.detections, n, info.width))
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
-                             opts.episodes, signals, opts.first_episode_min_s, opts.relax_boundaries)
+                             opts.episodes, signals, opts.first_episode_min_s, strict=opts.strict_boundaries)
     episode_dicts = [{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
                      for e in episodes]
     # a dissolve's midpoint is a blend of two shots: end and start on its clean edges instead

@@ -23,7 +23,7 @@ class Options:
     episode_max_s: float = 120.0      # longest episode, s
     first_episode_min_s: float = 0.0  # shortest first episode, s (0: same as episode_min_s)
     episodes: bool = True             # False: one episode spanning the whole input
-    relax_boundaries: bool = False    # when no plan fits, allow boundaries in speech, then cues, then off cuts
+    strict_boundaries: bool = False   # True: fail when no plan has only clean cuts; False: take the best cuts there are (warned)
     # analysis
     analysis_width_px: int = 384      # width of the low-resolution analysis frames
     analysis_skip_frames: bool = True # analyse intra and P-frames only (cuts re-decoded exactly); False: every frame

@@ -51,8 +51,8 @@ def options_from_args(args) -> Options:
         changes["episodes"] = False
     if getattr(args, "title_card", False):
         changes["title_card"] = True
-    if getattr(args, "relax_boundaries", False):
-        changes["relax_boundaries"] = True
+    if getattr(args, "strict_boundaries", False):
+        changes["strict_boundaries"] = True
     opts = opts.with_(**changes)
     if opts.first_episode_min_s > opts.episode_max_s:  # a preset's long first episode, under an explicit max
         opts = opts.with_(first_episode_min_s=opts.episode_max_s)
@@ -82,8 +82,10 @@ def _add_episode_opts(p):
                    "of the one before")
     p.add_argument("--free-episodes", type=int, metavar="N", help="mark the first N episodes free in manifest.json")
     p.add_argument("--title-card", action="store_true", help='burn "Episode N" over the opening seconds')
-    p.add_argument("--relax-boundaries", action="store_true",
-                   help="when no plan fits, allow boundaries inside speech, then cues, then off the cuts (warned)")
+    p.add_argument("--strict-boundaries", action="store_true",
+                   help="fail when no plan ends every episode on a shot cut free of cues and speech (default: take "
+                   "the best boundaries there are, named in reasons and warned)")
+    p.add_argument("--relax-boundaries", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
 
 
 def add_commands(sub) -> dict:
