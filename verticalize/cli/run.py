@@ -1,6 +1,7 @@
 """``verticalize run | analyze | render | scenes | reframe``: the main job and its halves."""
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
