@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from edit.media import ffmpeg_exe
+from verticalize.media import ffmpeg_exe
 from reframe.bars import BorderDetector, edge_depths, scale_box
 
 W, H = 384, 216

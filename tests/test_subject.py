@@ -80,7 +80,7 @@ def test_subject_map_validates_input():
 
 
 def test_a_subject_wider_than_the_crop_pads_the_shot():
-    from edit.defaults import DEFAULTS
+    from verticalize.options import DEFAULTS
     from reframe.path import solve_shot
 
     n, W, cw = 48, 854, 270

@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from edit.media import ffmpeg_exe
+from verticalize.media import ffmpeg_exe
 from reframe.text import TextDetector, components, stroke_cells
 
 W, H = 384, 216
