@@ -147,7 +147,7 @@ def test_analysis_finds_the_speech_of_a_clip(tmp_path):
     room noise; the plan's speech spans cover it to within 150 ms."""
     import wave
 
-    from edit.analyze import analyze
+    from verticalize.analysis import analyze
     from media_helpers import ffmpeg
 
     rng = np.random.default_rng(4)
