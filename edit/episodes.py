@@ -20,19 +20,20 @@ from verticalize.errors import OptionsError
 
 
 # Cliffhanger features and their weights. A candidate boundary's score is the
-# weighted sum of its features, each in 0..1.
+# weighted sum of its features, each in 0..1. Calibrated on bench/cliffhangers.py
+# (real speech over music and noise beds, planted hooks) and the samples' planted hooks.
 HOOK_WEIGHTS: dict[str, float] = {
     # dialogue
-    "question": 1.0,        # the last line before the cut ends with "?"
+    "question": 1.0,        # the last line before the cut ends with "?" (1 up to 1.5 s before it, 0.3 from 4 s)
     "ellipsis": 0.8,        # ... ends with "…" or "..." (a line left hanging)
     "exclamation": 0.7,     # ... ends with "!"
     "unfinished": 0.4,      # ... ends with no closing punctuation
     "line_just_ended": 0.4, # that line ended less than 2 s before the cut
     "reply_follows": 0.3,   # a line starts within 3 s after the cut
     # audio (K-weighted loudness)
-    "sting": 1.0,           # a loud peak in the last second, well above what came before
-    "silence_after": 0.6,   # the first 0.7 s after the cut is much quieter than the last second before it
-    "loudness_rise": 0.5,   # the last second is louder than the three before it
+    "sting": 1.0,           # a loud peak in the last second, 3-12 dB above what came before (and the dialogue's peaks)
+    "silence_after": 0.6,   # the first 0.7 s after the cut is 15-30 dB under the last second and 5-15 dB under the film
+    "loudness_rise": 0.5,   # the sound besides dialogue climbs 0.5-2.5 dB every second for 4 s into the cut (a swell)
     # picture
     "close_up": 0.5,        # a face fills much of the frame just before the cut
     "motion_spike": 0.3,    # motion in the last second well above the shot's median
@@ -123,23 +124,64 @@ def _ending_kind(text: str) -> str:
 
 
 @numba.njit(cache=True, nogil=True)
-def _raw_features_kernel(cuts, shot_starts, loud, fast, motion, face, sec, skip, after_n):
-    """Per cut: loudness rise (dB), sting height (dB), drop after the cut (dB), face share
-    and motion excess over the shot's median; NaN where the signal or the room is missing."""
+def _raw_features_kernel(cuts, shot_starts, loud, fast, talk_fast, talk_loud, talk_peak, motion, face, sec, skip,
+                         after_n):
+    """Per cut, NaN where the signal or the room is missing:
+
+    0 rise: mean momentary loudness of the last second's frames without dialogue
+      (``talk_loud`` 0) over the mean of the three seconds before, dB
+    1 sting: the last second's 100 ms loudness over the 75th percentile of the three
+      seconds before, at its largest, dB; where there is dialogue (``talk_fast`` 1) over
+      the dialogue's usual peaks (``talk_peak``, LUFS) too, so a line is no sting
+    2 drop: loudest 100 ms of the last second over the mean just after the cut, dB
+    3 face share in the last second, 4 motion excess over the shot's median
+    5 steady rise: the smallest step up from second to second over the last four
+      (mean momentary loudness without dialogue; seconds that are all dialogue are
+      skipped), dB a second: a swell climbs every second, music that came in two
+      seconds ago does not
+    6 the mean 100 ms loudness just after the cut, LUFS
+    """
     m = cuts.shape[0]
-    out = np.full((m, 5), np.nan)
+    out = np.full((m, 7), np.nan)
     n = loud.shape[0]
+    has_talk = talk_fast.shape[0] == n
     for k in range(m):
         c = cuts[k]
         if c < 4 * sec:
             continue
         if n:
-            out[k, 0] = np.mean(loud[c - sec:c]) - np.mean(loud[c - 4 * sec:c - sec])
-            last = np.max(fast[c - sec:c])
-            out[k, 1] = last - np.percentile(fast[c - 4 * sec:c - sec], 75.0)
+            p75 = np.percentile(fast[c - 4 * sec:c - sec], 75.0)
+            best = -np.inf
+            for f in range(c - sec, c):
+                ref = max(p75, talk_peak) if has_talk and talk_fast[f] else p75
+                best = max(best, fast[f] - ref)
+            means = np.full(4, np.nan)   # mean loudness without dialogue, second by second back from the cut
+            for j in range(4):
+                tot, cnt = 0.0, 0
+                for f in range(c - (j + 1) * sec, c - j * sec):
+                    if not has_talk or not talk_loud[f]:
+                        tot += loud[f]
+                        cnt += 1
+                if cnt:
+                    means[j] = tot / cnt
+            out[k, 0] = -99.0
+            out[k, 5] = -99.0
+            if not np.isnan(means[0]):
+                out[k, 0] = means[0] - np.mean(loud[c - 4 * sec:c - sec])
+                prev, steady, steps = 0, np.inf, 0
+                for j in range(1, 4):
+                    if not np.isnan(means[j]):
+                        steady = min(steady, (means[prev] - means[j]) / (j - prev))
+                        prev = j
+                        steps += 1
+                if steps:
+                    out[k, 5] = steady
+            out[k, 1] = best
             a, b = c + skip, min(n, c + skip + after_n)
             if b > a:
-                out[k, 2] = last - np.mean(fast[a:b])
+                after = np.mean(fast[a:b])
+                out[k, 2] = np.max(fast[c - sec:c]) - after
+                out[k, 6] = after
         if face.shape[0]:
             out[k, 3] = np.max(face[c - sec:c])
         if motion.shape[0]:
@@ -149,8 +191,23 @@ def _raw_features_kernel(cuts, shot_starts, loud, fast, motion, face, sec, skip,
     return out
 
 
+def _held(mask: np.ndarray, frames: int) -> np.ndarray:
+    """``mask`` held on for ``frames`` more frames after each run (a window's or a detector's lag)."""
+    out = mask.copy()
+    for d in range(1, frames + 1):
+        out[d:] |= mask[:-d]
+    return out
+
+
 def _raw_features(sig: "Signals") -> dict:
-    """Audio and picture measurements at every cut, computed once per Signals."""
+    """Audio and picture measurements at every cut (``_raw_features_kernel``), computed once per Signals.
+
+    Dialogue is no sting and no swell: the rise leaves out the 400 ms loudness for
+    0.5 s after detected speech, and a sting during speech (and 0.2 s after it) must
+    also top the dialogue's usual peaks (90th percentile of its 100 ms loudness).
+    Column 6 becomes the loudness just after the cut under the film's median
+    momentary loudness (frames above -70 LUFS), dB.
+    """
     if sig._raw is None:
         cuts = np.array(sorted(c for c in set(sig.cuts) if 0 < c < sig.frame_count), np.int64)
         starts = np.concatenate([[0], cuts[:-1]]) if len(cuts) else np.zeros(0, np.int64)
@@ -158,8 +215,15 @@ def _raw_features(sig: "Signals") -> dict:
         fps = float(sig.fps)
         loud, fast = (f32(sig.loudness), f32(sig.loudness_fast)) if sig.loudness_fast is not None \
             else (np.zeros(0), np.zeros(0))
-        raw = _raw_features_kernel(cuts, starts.astype(np.int64), loud, fast, f32(sig.motion), f32(sig.face_share),
+        talk = np.zeros(0, bool) if sig.speech is None or len(sig.speech) != len(loud) \
+            else np.asarray(sig.speech, bool)
+        hold = lambda s: _held(talk, int(round(s * fps))) if len(talk) else talk
+        peak = float(np.percentile(fast[talk], 90)) if talk.any() else -np.inf
+        raw = _raw_features_kernel(cuts, starts.astype(np.int64), loud, fast, hold(0.2), hold(0.5), peak,
+                                   f32(sig.motion), f32(sig.face_share),
                                    int(round(fps)), int(round(0.1 * fps)) + 1, int(0.7 * fps))
+        heard = loud[loud > -70.0]
+        raw[:, 6] = (float(np.median(heard)) if len(heard) else np.nan) - raw[:, 6]
         sig._raw = {int(c): tuple(float(v) for v in row) for c, row in zip(cuts, raw)}
     return sig._raw
 
@@ -186,9 +250,9 @@ def hook_features(cut: int, sig: Signals, shot_lengths_before: list[int], median
     last = by_end[k - 1] if k else None
     if last is not None and (cut - last.end) <= 5 * fps:
         kind = _ending_kind(last.text)
-        if kind:
-            feats[kind] = 1.0
         gap_s = (cut - last.end) / fps
+        if kind:  # a line left hanging right at the cut; one the film has moved on from counts less
+            feats[kind] = 1.0 - 0.7 * _ramp(float(gap_s), 1.5, 4.0)
         if gap_s < 2:
             feats["line_just_ended"] = float(1 - gap_s / 2)
     k = bisect.bisect_left(starts, cut)  # the first cue starting at or after the cut
@@ -196,13 +260,13 @@ def hook_features(cut: int, sig: Signals, shot_lengths_before: list[int], median
         feats["reply_follows"] = float(1 - (starts[k] - cut) / (3 * fps))
     raw = _raw_features(sig).get(cut)
     if raw is not None:
-        rise, sting, drop, close, motion = raw
-        if not math.isnan(rise):
-            feats["loudness_rise"] = _ramp(rise, 2.0, 10.0)
+        rise, sting, drop, close, motion, steady, under = raw
+        if not math.isnan(steady):  # a swell climbing into the cut, not a step seconds before it
+            feats["loudness_rise"] = _ramp(steady, 0.5, 2.5)
         if not math.isnan(sting):
             feats["sting"] = _ramp(sting, 3.0, 12.0)
-        if not math.isnan(drop):
-            feats["silence_after"] = _ramp(drop, 10.0, 25.0)
+        if not math.isnan(drop) and not math.isnan(under):  # quiet against the moment and the film
+            feats["silence_after"] = _ramp(drop, 15.0, 30.0) * _ramp(under, 5.0, 15.0)
         if not math.isnan(close):
             feats["close_up"] = _ramp(close, 0.10, 0.30)
         if not math.isnan(motion):

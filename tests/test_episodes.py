@@ -241,3 +241,55 @@ def test_boundaries_leave_dissolves_out_but_keep_fades_and_busy_spans():
     short = eps(0, 1800, 3602, 5000)
     clear_of_dissolves(short, transitions, lambda s, e: True, [], 1795)      # would drop under the minimum
     assert short[0]["end"] == 1800
+
+
+def _sound(n=600, level=-30.0):
+    """Flat momentary and 100 ms loudness (LUFS) and no speech, n frames at 30 fps."""
+    return np.full(n, level), np.full(n, level), np.zeros(n, bool)
+
+
+def test_hook_sound_features_tell_a_swell_a_sting_and_silence_from_dialogue_and_music_steps():
+    fps, n, cut = Fraction(30), 600, 300
+    feats = lambda loud, fast, speech, cues=(): hook_features(
+        cut, Signals(fps, n, [cut], list(cues), {}, loudness=loud, loudness_fast=fast, speech=speech), [], 0.0)
+
+    # a swell: 3 dB a second for the 5 s into the cut, then a second of near silence
+    loud, fast, speech = _sound()
+    ramp = np.linspace(-36, -21, 150)
+    loud[cut - 150:cut] = fast[cut - 150:cut] = ramp
+    loud[cut:cut + 40] = fast[cut:cut + 40] = -70
+    f = feats(loud, fast, speech)
+    assert f["loudness_rise"] == 1.0 and f["silence_after"] == 1.0
+    # loud music that came in 2 s before the cut is no swell, and the bed going on is no silence
+    loud, fast, speech = _sound()
+    loud[cut - 60:] = fast[cut - 60:] = -18
+    assert "loudness_rise" not in feats(loud, fast, speech) and "silence_after" not in feats(loud, fast, speech)
+
+    # a short line over a quiet bed in the last second: dialogue, no sting and no swell
+    loud, fast, speech = _sound(level=-40)
+    loud[20:230] = fast[20:230] = -22            # earlier dialogue sets its usual peaks
+    speech[20:230] = True
+    loud[cut - 25:cut - 2] = fast[cut - 25:cut - 2] = -22
+    speech[cut - 25:cut - 2] = True
+    f = feats(loud, fast, speech)
+    assert "sting" not in f and "loudness_rise" not in f
+    # a hit 8 dB over the dialogue's peaks ending on the cut is a sting, even over the line's end
+    fast[cut - 12:cut] = -14
+    assert feats(loud, fast, speech)["sting"] > 0.5
+
+    # silence after the cut counts against the film's level: a drop to a bed 8 dB under it is a pause
+    loud, fast, speech = _sound(level=-25)
+    loud[cut:] = fast[cut:] = -33
+    fast[cut - 20:cut] = -8
+    assert feats(loud, fast, speech).get("silence_after", 0.0) < 0.4
+    loud[cut:cut + 40] = fast[cut:cut + 40] = -60
+    assert feats(loud, fast, speech)["silence_after"] == 1.0
+
+
+def test_a_line_left_hanging_counts_less_the_longer_ago_it_ended():
+    fps, cut = Fraction(30), 300
+    sig = lambda end: Signals(fps, 600, [cut], [Cue(end - 60, end, "¿Quién te envió?")], {})
+    assert hook_features(cut, sig(cut - 30), [], 0.0)["question"] == 1.0            # 1 s before
+    assert hook_features(cut, sig(cut - 135), [], 0.0)["question"] == pytest.approx(0.3)  # 4.5 s before
+    mid = hook_features(cut, sig(cut - 82), [], 0.0)["question"]                   # about 2.7 s before
+    assert 0.3 < mid < 1.0
