@@ -388,14 +388,14 @@ class Film:
 # ---------------------------------------------------------------------------- analysis
 def analyse(video: Path, subs: dict, cache: Path):
     """Signals the planner saw (cached in ``cache``) and the plan's episodes, from verticalize.analyze."""
-    from edit.episodes import Cue, Signals
+    from edit.episodes import Line, Signals
 
     if cache.exists():
         d = np.load(cache, allow_pickle=False)
         meta = json.loads(str(d["meta"]))
         arr = lambda k: d[k] if k in d.files else None
         sig = Signals(Fraction(meta["fps"]), meta["frame_count"], meta["cuts"],
-                      [Cue(*c) for c in meta["cues"]], {int(k): v for k, v in meta["cut_scores"].items()},
+                      [Line(*c) for c in meta["cues"]], {int(k): v for k, v in meta["cut_scores"].items()},
                       loudness=arr("loudness"), loudness_fast=arr("loudness_fast"), speech=arr("speech"),
                       motion=arr("motion"), face_share=arr("face_share"))
         return sig, meta["episodes"], meta["cpu_s"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from edit.episodes import Cue, Signals, plan_episodes  # noqa: E402
+from edit.episodes import Line, Signals, plan_episodes  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     while t < n - 200:
         t += rng.randint(10, 120)
         d = rng.randint(45, 150)
-        cues.append(Cue(t, min(n, t + d), rng.choice(["Why?", "No!", "Wait…", "Fine.", "And then"])))
+        cues.append(Line(t, min(n, t + d), rng.choice(["Why?", "No!", "Wait…", "Fine.", "And then"])))
         t += d
     arng = np.random.default_rng(0)
     sig = Signals(fps, n, cuts, cues, {c: float(arng.uniform(0.2, 0.9)) for c in cuts},

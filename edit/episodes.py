@@ -56,9 +56,14 @@ class Episode:
 
 
 @dataclass(frozen=True)
-class Cue:
-    start: int   # first frame on which the cue shows
-    end: int     # frame after the last one on which it shows
+class Line:
+    """A spoken line in frames: a subtitle cue, or a span of detected speech (``text`` "").
+
+    Not ``subtitles.Line``, which is a cue of a subtitle file in milliseconds.
+    """
+
+    start: int   # first frame on which it shows (or is heard)
+    end: int     # frame after the last one
     text: str
 
 
@@ -69,7 +74,7 @@ class Signals:
     fps: Fraction
     frame_count: int
     cuts: list[int]
-    cues: list[Cue] = field(default_factory=list)
+    cues: list[Line] = field(default_factory=list)
     cut_scores: dict[int, float] = field(default_factory=dict)
     loudness: np.ndarray | None = None    # momentary (400 ms) LUFS per frame
     loudness_fast: np.ndarray | None = None  # 100 ms LUFS per frame
@@ -80,12 +85,12 @@ class Signals:
     _raw: dict | None = field(default=None, repr=False)
 
 
-def inside_cue(frame: int, cues: list[Cue]) -> bool:
+def inside_cue(frame: int, cues: list[Line]) -> bool:
     """True when a cue is on screen on both ``frame - 1`` and ``frame``."""
     return any(c.start < frame < c.end for c in cues)
 
 
-def _covered_by_cues(cues: list[Cue], frame_count: int) -> np.ndarray:
+def _covered_by_cues(cues: list[Line], frame_count: int) -> np.ndarray:
     """covered[f]: a cue is on screen on both f - 1 and f (so a boundary at f would cut it)."""
     diff = np.zeros(frame_count + 2, np.int32)
     for c in cues:
@@ -289,7 +294,7 @@ def _reasons(feats: dict[str, float], extra: list | None = None) -> list:
 
 
 def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: dict[int, float],
-                  cues: list[Cue], min_s: float, max_s: float, split: bool = True,
+                  cues: list[Line], min_s: float, max_s: float, split: bool = True,
                   signals: Signals | None = None, first_min_s: float = 0.0, strict: bool = False) -> list[Episode]:
     """Choose episode boundaries.
 
@@ -507,7 +512,7 @@ def _max_sum(frame_count: int, cands: list[tuple[int, float, list]], min_f: int,
     return eps
 
 
-def clear_of_dissolves(episodes: list[dict], transitions: list, is_dissolve, cues: list[Cue],
+def clear_of_dissolves(episodes: list[dict], transitions: list, is_dissolve, cues: list[Line],
                        min_frames: int) -> None:
     """Move episode boundaries that sit mid-dissolve to the dissolve's clean edges, in place.
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edit.audio import audio_features, biquad_cascade, k_weighting_biquads, speech_spans
-from edit.episodes import Cue, Signals, hook_features
+from edit.episodes import Line, Signals, hook_features
 
 from speech_synth import formant_speech
 
@@ -110,7 +110,7 @@ def test_sting_then_silence_scores_as_a_hook():
     fast = np.full(n, -30.0, np.float32)
     fast[170:200] = -8.0            # a sting in the last second before the cut at 200
     fast[200:] = -55.0              # silence after it
-    sig = Signals(fps, n, [200], [Cue(120, 160, "Who are you?")], {200: 0.5},
+    sig = Signals(fps, n, [200], [Line(120, 160, "Who are you?")], {200: 0.5},
                   loudness=loud, loudness_fast=fast)
     f = hook_features(200, sig, [], 0)
     assert f["sting"] == 1.0 and f["silence_after"] == 1.0 and f["question"] == 1.0

@@ -9,7 +9,7 @@ import pytest
 
 import numpy as np
 
-from edit.episodes import Cue, Signals, _solve, hook_features, inside_cue, inside_speech, plan_episodes
+from edit.episodes import Line, Signals, _solve, hook_features, inside_cue, inside_speech, plan_episodes
 from verticalize.errors import OptionsError
 
 
@@ -22,7 +22,7 @@ def random_case(rng: random.Random):
         t += rng.randint(0, int(4 * fps))
         d = rng.randint(int(fps), int(5 * fps))
         if t + d < n:
-            cues.append(Cue(t, t + d, rng.choice(["Why?", "No!", "Wait…", "Fine.", "And then"])))
+            cues.append(Line(t, t + d, rng.choice(["Why?", "No!", "Wait…", "Fine.", "And then"])))
         t += d
     lo = rng.choice([20, 30, 60])
     hi = lo + rng.choice([10, 30, 60])
@@ -101,7 +101,7 @@ def _no_clean_cut_case():
     the first boundary, and a line of dialogue with speech under it runs through it."""
     fps, n = Fraction(30), 90 * 30
     cuts = [600, 1350, 2100]
-    cues = [Cue(1290, 1440, "You never told me"), Cue(1470, 1560, "Told you what?")]
+    cues = [Line(1290, 1440, "You never told me"), Line(1470, 1560, "Told you what?")]
     speech = np.zeros(n, bool)
     speech[1290:1440] = True
     speech[1470:1560] = True
@@ -128,7 +128,7 @@ def test_fallback_prefers_a_pause_in_a_cue_then_between_cues_then_the_quietest()
     fps, n, cuts, cues, sig = _no_clean_cut_case()
     # a second candidate at 40 s, inside a cue but in a 2 s pause of the speech: taken before 45 s
     cuts2 = [600, 1200, 1350, 2100]
-    cues2 = cues + [Cue(1140, 1260, "I waited")]
+    cues2 = cues + [Line(1140, 1260, "I waited")]
     sig2 = Signals(fps, n, cuts2, cues2, {}, loudness=sig.loudness, loudness_fast=sig.loudness_fast, speech=sig.speech)
     eps = plan_episodes(n, fps, cuts2, {}, cues2, 30, 50, signals=sig2)
     assert eps[0].end == 1200 and eps[0].reasons[0]["feature"] == "boundary_in_cue"
@@ -140,7 +140,7 @@ def test_fallback_prefers_a_pause_in_a_cue_then_between_cues_then_the_quietest()
     eps = plan_episodes(n, fps, cuts2, {}, cues, 30, 50, signals=sig3)
     assert eps[0].end == 1200 and [r["feature"] for r in eps[0].reasons][:1] == ["boundary_in_speech"]
     # both inside speech and cues: the quieter cut wins
-    cues4 = cues + [Cue(1140, 1260, "I waited")]
+    cues4 = cues + [Line(1140, 1260, "I waited")]
     fast = sig.loudness_fast.copy()
     fast[1190:1210] = -60.0
     for quiet_at in (1200, 1350):
@@ -189,7 +189,7 @@ def test_boundary_prefers_the_question():
     fps = Fraction(30)
     n = 30 * 200
     cuts = [30 * 70, 30 * 80, 30 * 140]
-    cues = [Cue(30 * 77, 30 * 79 + 25, "Who sent you?"), Cue(30 * 66, 30 * 69, "Fine.")]
+    cues = [Line(30 * 77, 30 * 79 + 25, "Who sent you?"), Line(30 * 66, 30 * 69, "Fine.")]
     eps = plan_episodes(n, fps, cuts, {}, cues, 60, 120)
     assert eps[0].end == 30 * 80
     assert eps[0].reasons[0]["feature"] == "question"
@@ -198,7 +198,7 @@ def test_boundary_prefers_the_question():
 def test_no_boundary_inside_a_cue():
     fps = Fraction(30)
     cuts = [30 * 70, 30 * 100]
-    cues = [Cue(30 * 69, 30 * 71, "across the cut")]
+    cues = [Line(30 * 69, 30 * 71, "across the cut")]
     eps = plan_episodes(30 * 150, fps, cuts, {}, cues, 60, 120)
     assert [e.end for e in eps[:-1]] == [30 * 100]
 
@@ -215,7 +215,7 @@ def test_impossible_lengths_are_an_options_error():
 
 
 def test_hook_features_in_range():
-    sig = Signals(Fraction(30), 200, [100], [Cue(10, 95, "Really?")], {100: 0.9})
+    sig = Signals(Fraction(30), 200, [100], [Line(10, 95, "Really?")], {100: 0.9})
     f = hook_features(100, sig, [10, 10], 40.0)
     assert f["question"] == 1.0 and 0 < f["line_just_ended"] <= 1 and f["quickening"] == 0.75
 
@@ -236,7 +236,7 @@ def test_boundaries_leave_dissolves_out_but_keep_fades_and_busy_spans():
     clear_of_dissolves(fades, transitions, lambda s, e: False, [], 900)     # through black: the midpoint is the hold
     assert [(e["start"], e["end"]) for e in fades] == [(0, 1800), (1800, 3602), (3602, 5000)]
     talk = eps(0, 1800, 3602, 5000)
-    clear_of_dissolves(talk, transitions, lambda s, e: True, [Cue(1805, 1850, "hi")], 900)
+    clear_of_dissolves(talk, transitions, lambda s, e: True, [Line(1805, 1850, "hi")], 900)
     assert [(e["start"], e["end"]) for e in talk][:2] == [(0, 1800), (1800, 3590)]
     short = eps(0, 1800, 3602, 5000)
     clear_of_dissolves(short, transitions, lambda s, e: True, [], 1795)      # would drop under the minimum
@@ -288,7 +288,7 @@ def test_hook_sound_features_tell_a_swell_a_sting_and_silence_from_dialogue_and_
 
 def test_a_line_left_hanging_counts_less_the_longer_ago_it_ended():
     fps, cut = Fraction(30), 300
-    sig = lambda end: Signals(fps, 600, [cut], [Cue(end - 60, end, "¿Quién te envió?")], {})
+    sig = lambda end: Signals(fps, 600, [cut], [Line(end - 60, end, "¿Quién te envió?")], {})
     assert hook_features(cut, sig(cut - 30), [], 0.0)["question"] == 1.0            # 1 s before
     assert hook_features(cut, sig(cut - 135), [], 0.0)["question"] == pytest.approx(0.3)  # 4.5 s before
     mid = hook_features(cut, sig(cut - 82), [], 0.0)["question"]                   # about 2.7 s before

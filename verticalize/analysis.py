@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from edit.audio import SAMPLE_RATE, speech_spans
-from edit.episodes import Cue, Signals, add_recaps, clear_of_dissolves, plan_episodes
+from edit.episodes import Line, Signals, add_recaps, clear_of_dissolves, plan_episodes
 from edit.shots import ShotDetector
 from reframe.bars import scale_box
 from subtitles import load_tracks
@@ -46,7 +46,7 @@ def source_geometry(info: MediaInfo) -> dict:
     return out
 
 
-def cues_in_frames(tracks, fps: Fraction, times=None, video_start_s: Fraction = Fraction(0)) -> list[Cue]:
+def cues_in_frames(tracks, fps: Fraction, times=None, video_start_s: Fraction = Fraction(0)) -> list[Line]:
     """Every cue of every track as frames ``[start, end)`` (``times``: exact frame starts, VFR;
     ``video_start_s``: the video's first frame in the file's time, where cue times count from)."""
     cues = []
@@ -59,7 +59,7 @@ def cues_in_frames(tracks, fps: Fraction, times=None, video_start_s: Fraction = 
         track = shifted(track, -int(round(video_start_s * 1000)))
         for (s, e), cue in zip(cue_frame_spans(track, fps, times), track.cues):
             if e > s:
-                cues.append(Cue(s, e, cue.text))
+                cues.append(Line(s, e, cue.text))
     cues.sort(key=lambda c: (c.start, c.end))
     return cues
 
@@ -364,7 +364,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                      for e in episodes]
     # a dissolve's midpoint is a blend of two shots: end and start on its clean edges instead
     flat = lambda s, e: not 20.0 <= sal.brightness_at((s + e) // 2) <= 235.0   # a dip to black or white
-    spoken = cue_list + ([Cue(a, b, "") for a, b in speech_spans(audio.speech)] if audio is not None else [])
+    spoken = cue_list + ([Line(a, b, "") for a, b in speech_spans(audio.speech)] if audio is not None else [])
     clear_of_dissolves(episode_dicts, det.transitions, lambda s, e: not flat(s, e), spoken,
                        int(opts.episode_min_s * float(fps)))
     add_recaps(episode_dicts, fps, opts.recap_s)
