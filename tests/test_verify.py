@@ -78,7 +78,8 @@ def runs(tmp_path_factory):
     _render_variant(subs, root / "subs")
 
     crop5 = copy.deepcopy(plan)
-    crop5.crop["x"] = [x + 5 for x in plan.crop["x"]]
+    W = plan.source["width"]  # 5 px to the right, or to the left where the window is at the right edge
+    crop5.crop["x"] = [x + 5 if x + w + 5 <= W else x - 5 for x, w in zip(plan.crop["x"], plan.crop["w"])]
     _render_variant(crop5, root / "crop5")
     return {"root": root, "golden": root / "golden", "plan": plan, "cut_frame": c,
             **{name: root / name for name in ("same", "cut", "subs", "crop5")}}
@@ -245,7 +246,7 @@ def test_vmaf_when_asked_and_skipped_without_libvmaf(runs, tmp_path, monkeypatch
     assert report.ok and vmaf.status == "pass" and vmaf.value.endswith("180 frames")  # observed min 97.4
     import verticalize.verify
 
-    monkeypatch.setattr(verticalize.verify, "_has_filter", lambda name: False)
+    monkeypatch.setattr(verticalize.verify, "has_filter", lambda name: False)
     report = verify(runs["same"], runs["golden"], Thresholds(vmaf=True))
     assert report.ok and report.notes == ["VMAF skipped: this ffmpeg has no libvmaf filter"]
     assert _by_name(report)[(VIDEO, "vmaf")].status == "skip"

@@ -46,6 +46,16 @@ def source_geometry(info: MediaInfo) -> dict:
     return out
 
 
+def text_core(boxes: list, cell_px: float) -> tuple[float, float] | None:
+    """(x0, x1) source px of the text lines ``boxes`` without the one-cell margin the detector
+    adds on each side (``cell_px``: a detector cell in source px), or None without text: the
+    strokes themselves, which a crop must hold; the margin is kept where it fits."""
+    if not boxes:
+        return None
+    x0, x1 = min(b[0] for b in boxes) + cell_px, max(b[2] for b in boxes) - cell_px
+    return (x0, x1) if x1 > x0 else None
+
+
 def cues_in_frames(tracks, fps: Fraction, times=None, video_start_s: Fraction = Fraction(0)) -> list[Line]:
     """Every cue of every track as frames ``[start, end)`` (``times``: exact frame starts, VFR;
     ``video_start_s``: the video's first frame in the file's time, where cue times count from)."""
@@ -327,7 +337,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                           persons=persons.spans, mouths=mouths, turns=turns,
                           saliency_widths=sal.extent_per_frame(n, cuts),
                           x_ranges=[(a[0], a[2]) for a in actives],
-                          text_extents=[(min(b[0] for b in t), max(b[2] for b in t)) if t else None for t in texts])
+                          text_extents=[text_core(t, text.cell * info.width / aw) for t in texts])
     y0 = film[1] + (film[3] - film[1] - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
     for (s, e), mode, (ax0, ay0, ax1, ay1) in zip(shot_spans, modes, actives):
