@@ -21,16 +21,21 @@ Hard cuts
     above ``min_score``, above ``ratio`` times the mean score of the decoded
     frames among ``window`` neighbours on each side (as PySceneDetect's adaptive
     detector does; a neighbour's score is scaled by sqrt(gap ratio) when the gaps
-    since the previous decoded frame differ), to be the local maximum, and at
-    least ``min_shot_frames`` after the previous cut unless only a black or flat
-    hold lies between them.
+    since the previous decoded frame differ; the way into and out of a flash is
+    no neighbour, so a flash frame beside a cut does not hide it), to be the local
+    maximum, and at least ``min_shot_frames`` (``min_shot_s``, 0.2 s: the 6-frame
+    shots of fast cutting) after the previous cut unless only a black or flat hold
+    lies between them.
 
 Flash frames
     A cut candidate at i is a flash, not a cut, when the picture before the
     flash comes back: decoded frames a < i <= b with 1..3 frames between them
-    (plus skipped ones) whose luma thumbnails correlate above
-    ``1 - flash_tolerance`` (correlation ignores gain and offset, so a camera
-    flash that is still decaying matches). Kept in ``flashes`` as (start, end).
+    (plus skipped ones), a jump into the flash, and frame b like frame a: luma
+    thumbnails that correlate above ``1 - flash_tolerance`` (correlation ignores
+    gain and offset, so a camera flash that is still decaying matches), or a
+    content score between a and b under ``FLASH_RETURN`` of the jump (fast motion
+    decorrelates frames two apart; a cut differs across as much as at it). Kept
+    in ``flashes`` as (start, end).
 
 Gradual transitions (dissolves, fades, dips to black or white)
     For each centre frame c and half-width h (a ladder up to
@@ -51,7 +56,7 @@ Gradual transitions (dissolves, fades, dips to black or white)
 Merging
     Boundaries that touch, that fewer than ``min_shot_frames`` separate (when one
     is gradual), or that only a hold of black, white or one colour separates (at
-    most 1 s, the tail of a fade allowed) are one transition: fade out / black /
+    most 1 s, a third of it flat at least, the tail of a fade allowed) are one transition: fade out / black /
     fade in, fade out then cut in, cut to black then fade in, dip to white. A
     fade in from flat frames at the very start and a fade out to flat frames at
     the very end are not boundaries.
