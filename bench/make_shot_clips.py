@@ -22,6 +22,10 @@ Clips (1080p unless ``--size``; all 30 fps except ``vfr``):
                crossing the frame (none is a boundary), and hard cuts
 ``vfr``        variable frame rate: 30, 24, 60 and 30 fps segments in one stream
                (timestamps in a 1/120 s time base), cuts and a dissolve
+``montage``    fast cutting as in trailers and action: 30 s of moving shots of 6 to
+               15 frames (a dozen of exactly 6), two framings of one photo in a row,
+               single white or bright flash frames inside shots (not boundaries)
+               and a few dissolves of 6 to 15 frames between longer shots
 =============  ==============================================================
 
 Truth ``NAME.truth.json``: ``frame_count``, ``fps`` (nominal), ``cuts`` (first frame of
@@ -348,7 +352,59 @@ def clips() -> list[Clip]:
     ])
     vfr.vfr_segments = [(0, Fraction(30)), (150, Fraction(24)), (270, Fraction(60)), (420, Fraction(30))]
     out.append(vfr)
+    out.append(montage())
     return out
+
+
+_MONTAGE_PHOTOS = ("astronaut", "coffee", "rocket", "chelsea", "hubble_deep_field", "stereo_motorcycle", "retina",
+                   "camera", "coins", "immunohistochemistry", "brick", "grass", "moon", "clock", "cell",
+                   "colorwheel", "text", "page", "gravel")
+
+
+def montage(frames: int = 900, seed: int = 13) -> Clip:
+    """Fast cutting: shots of 6-15 frames (one in eight exactly 6) through a seeded shuffle of the
+    photos (no photo again within four shots, except one deliberate re-framing in a row), each
+    panning or zooming; a dissolve after every twentieth shot (longer shots around it); single
+    flash frames in the middle of some shots of 12 frames or more."""
+    rng = np.random.default_rng(seed)
+    items: list = []
+    flashes: list = []
+    recent: list[str] = []
+    pos = 0          # first frame of the next shot (dissolves overlap the shots on both sides)
+    k = 0
+    while pos < frames:
+        dissolve = k % 20 == 10
+        if k % 8 == 3:
+            n = 6
+        else:
+            n = int(rng.integers(6, 16))
+        if dissolve or k % 20 == 11:
+            n = int(rng.integers(24, 31))          # room for a dissolve on its edge
+        if k == 30:                                 # the same photo again, another framing
+            src = recent[-1]
+        else:
+            src = str(rng.choice([p for p in _MONTAGE_PHOTOS if p not in recent[-4:]]))
+        cx, cy = rng.uniform(0.3, 0.7, 2)
+        w0 = rng.uniform(0.45, 0.95)
+        move = rng.choice(["pan", "zoom", "still"], p=[0.5, 0.3, 0.2])
+        if k == 30:
+            cx, w0, move = 1.0 - cx, 0.35, "still"
+        if move == "pan":
+            b = (cx + rng.choice([-1, 1]) * rng.uniform(0.05, 0.15), cy, w0)
+        elif move == "zoom":
+            b = (cx, cy, w0 * rng.uniform(0.7, 0.9))
+        else:
+            b = None
+        sh = Shot(src, n, (float(cx), float(cy), float(w0)), None if b is None else tuple(float(v) for v in b))
+        if items:
+            items.append(("dissolve", int(rng.choice([6, 10, 15]))) if dissolve else "cut")
+        items.append(sh)
+        recent.append(src)
+        if n >= 12 and not dissolve and k % 20 != 11 and k % 3 == 0:
+            flashes.append((pos + n // 2, "white" if k % 2 else "spike", [1.0] if k % 2 else [0.7]))
+        pos += n
+        k += 1
+    return Clip("montage", items, flashes=flashes)
 
 
 def vfr_times(segments, n: int) -> list[Fraction]:

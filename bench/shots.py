@@ -4,8 +4,8 @@
 
 Clips: the samples (``samples/drama.mp4``, ``samples/short.mp4``, built by
 samples/make_samples.py if missing) and the shot clips of bench/make_shot_clips.py
-(hard cuts, dissolves, fades, flashes, fast pans, variable frame rate; 1080p,
-cached in bench/.clips/). No clip with published shot annotations ships in a
+(hard cuts, dissolves, fades, flashes, fast pans, variable frame rate, a
+fast-cutting montage; 1080p, cached in bench/.clips/). No clip with published shot annotations ships in a
 package on PyPI or Debian, so these are the clips with ground truth we have.
 
 Detectors, each on the same file, one after another:
@@ -136,7 +136,8 @@ def clip_list(names) -> list[tuple[str, Path, dict]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clips", nargs="*", help="only these clips (drama, short, hard_cuts, dissolves, ...)")
+    ap.add_argument("--clips", nargs="*",
+                    help="only these clips (drama, short, hard_cuts, dissolves, fades, flashes, pans, vfr, montage)")
     ap.add_argument("--no-peer", action="store_true", help="ours only, no PySceneDetect")
     ap.add_argument("--repeat", type=int, default=1, help="timing runs per detector and clip (median)")
     ap.add_argument("--full", action="store_true",

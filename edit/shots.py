@@ -21,16 +21,21 @@ Hard cuts
     above ``min_score``, above ``ratio`` times the mean score of the decoded
     frames among ``window`` neighbours on each side (as PySceneDetect's adaptive
     detector does; a neighbour's score is scaled by sqrt(gap ratio) when the gaps
-    since the previous decoded frame differ), to be the local maximum, and at
-    least ``min_shot_frames`` after the previous cut unless only a black or flat
-    hold lies between them.
+    since the previous decoded frame differ; the way into and out of a flash is
+    no neighbour, so a flash frame beside a cut does not hide it), to be the local
+    maximum, and at least ``min_shot_frames`` (``min_shot_s``, 0.2 s: the 6-frame
+    shots of fast cutting) after the previous cut unless only a black or flat hold
+    lies between them.
 
 Flash frames
     A cut candidate at i is a flash, not a cut, when the picture before the
     flash comes back: decoded frames a < i <= b with 1..3 frames between them
-    (plus skipped ones) whose luma thumbnails correlate above
-    ``1 - flash_tolerance`` (correlation ignores gain and offset, so a camera
-    flash that is still decaying matches). Kept in ``flashes`` as (start, end).
+    (plus skipped ones), a jump into the flash, and frame b like frame a: luma
+    thumbnails that correlate above ``1 - flash_tolerance`` (correlation ignores
+    gain and offset, so a camera flash that is still decaying matches), or a
+    content score between a and b under ``FLASH_RETURN`` of the jump (fast motion
+    decorrelates frames two apart; a cut differs across as much as at it). Kept
+    in ``flashes`` as (start, end).
 
 Gradual transitions (dissolves, fades, dips to black or white)
     For each centre frame c and half-width h (a ladder up to
@@ -51,7 +56,7 @@ Gradual transitions (dissolves, fades, dips to black or white)
 Merging
     Boundaries that touch, that fewer than ``min_shot_frames`` separate (when one
     is gradual), or that only a hold of black, white or one colour separates (at
-    most 1 s, the tail of a fade allowed) are one transition: fade out / black /
+    most 1 s, a third of it flat at least, the tail of a fade allowed) are one transition: fade out / black /
     fade in, fade out then cut in, cut to black then fade in, dip to white. A
     fade in from flat frames at the very start and a fade out to flat frames at
     the very end are not boundaries.
@@ -77,6 +82,7 @@ GRID_W = 32                 # thumbnail cells across; rows follow the aspect rat
 FLAT_STD = 4.0              # luma thumbnail standard deviation under which a frame is flat (grey levels)
 FLASH_MAX_FRAMES = 3        # longest flash, frames
 FLASH_SLACK = 6             # skipped (not decoded) frames a flash may also span in a fast scan
+FLASH_RETURN = 0.35         # ... or the content score across it is under this share of the jump into it
 _H_LADDER = (2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50, 60, 72, 90)
 
 def grid_size(width: int, height: int) -> tuple[int, int]:
@@ -568,8 +574,13 @@ class ShotDetector:
         """(first, end) flash frames if the picture before frame i comes back within 3 frames.
 
         Frames a < i <= b, both decoded, with 1..3 decoded frames between them (and
-        any number of skipped ones, up to ``FLASH_SLACK``), correlated above
-        1 - flash_tolerance.
+        any number of skipped ones, up to ``FLASH_SLACK``), a jump into the flash (the
+        score of the first decoded frame after a at least ``min_score``), and frame b
+        correlated with frame a above 1 - flash_tolerance, or (fast motion decorrelates
+        frames two apart) a content score between them under ``min_score`` and under
+        ``FLASH_RETURN`` times the jump (a cut's pictures differ across it as much as
+        at it: the share is about 1 for every cut of the bench clips, at most 0.15 for
+        their flashes).
         """
         n = self._n
         size = self._size
@@ -588,37 +599,55 @@ class ShotDetector:
                     continue
                 if self._flat[a % size] and self._flat[b % size]:
                     continue
+                jump = self.scores[next(f for f in range(a + 1, b + 1) if dec[f % size])]
+                if jump < self.min_score:
+                    continue  # no jump into the "flash": frame b is only a brightened frame a
                 r = _correlation_kernel(self._ring[a % size], self._ring[b % size])
-                if r >= tol:
+                if r >= tol or self._score(a, b) < FLASH_RETURN * jump:
                     return a + 1, b
         return None
+
+    def _note_flash(self, flash: tuple[int, int] | None) -> None:
+        if flash is not None and (not self.flashes or self.flashes[-1] != flash):
+            self.flashes.append(flash)
+
+    def _flash_edge(self, j: int) -> bool:
+        """Whether frame j's score is the way into or out of a flash (only asked of scores that could be cuts)."""
+        if self.scores[j] < self.min_score:
+            return False
+        if any(s <= j <= e for s, e in self.flashes[-2:]):
+            return True
+        return self._flash_span(j) is not None
 
     def _hard_stage(self, final: bool) -> None:
         n = self._n
         w = self.window
         sc = self.scores
-        ahead = max(w, FLASH_MAX_FRAMES + FLASH_SLACK + 1)  # frames after i the flash test may read
+        # frames after i the tests may read: the window, and the flash test of its last frame
+        ahead = w + FLASH_MAX_FRAMES + FLASH_SLACK + 1
         while self._hard_next < n and (final or self._hard_next + ahead < n):
             i = self._hard_next
             self._hard_next += 1
             s = sc[i]
             if s < self.min_score or not self._decoded[i % self._size]:
                 continue
+            if self.flashes and self.flashes[-1][0] <= i <= self.flashes[-1][1]:
+                continue  # inside a flash already found, or its return
             if i - self._last_cut < self.min_shot_frames and not self._all_dim(self._last_cut, i, self._last_cut - 1, i):
                 continue  # too soon after the last cut, unless only dark or flat frames lie between (merged later)
             lo, hi = max(1, i - w), min(n, i + w + 1)
             # neighbours' scores, scaled to this frame's gap from the previous decoded frame
-            # (motion over g frames scores about sqrt(g) times one frame's)
+            # (motion over g frames scores about sqrt(g) times one frame's); the edges of a flash
+            # frame beside a cut are no neighbours (its way in and out score as high as a cut)
             gi = self._gap[i % self._size]
             neigh = [sc[j] * math.sqrt(gi / self._gap[j % self._size]) for j in range(lo, hi)
-                     if j != i and self._decoded[j % self._size]]
+                     if j != i and self._decoded[j % self._size] and not self._flash_edge(j)]
             mean = sum(neigh) / len(neigh) if neigh else 0.0
             if s < self.ratio * mean or any(v > s for v in neigh):
                 continue
             flash = self._flash_span(i)
             if flash is not None:
-                if not self.flashes or self.flashes[-1] != flash:
-                    self.flashes.append(flash)
+                self._note_flash(flash)
                 continue
             self._last_cut = i
             self._add_event([i, i, "cut", s])
@@ -699,15 +728,18 @@ class ShotDetector:
     def _all_dim(self, lo: int, hi: int, before: int, after: int) -> bool:
         """Frames lo..hi-1 are a hold of black, white or one colour, give or take the tail of a fade.
 
-        Every frame has at most 0.3 of the contrast of frames ``before`` and ``after``
-        (or is flat), and at least one is flat. True for an empty range.
+        Every frame has at most 0.3 of the contrast of frame ``before`` or ``after``, the
+        higher (or is flat; the tail of a fade out of a busy picture into a plain one
+        keeps a little of the busy one's), and at least a third of them (at least one) are flat: a dim shot
+        with one flash frame in it is no hold. True for an empty range.
         """
         if hi <= lo:
             return True
         con = self._contrast
         size = self._size
-        limit = max(FLAT_STD, 0.3 * min(con[max(0, before) % size], con[min(self._n - 1, after) % size]))
-        return all(con[f % size] <= limit for f in range(lo, hi)) and any(self._flat[f % size] for f in range(lo, hi))
+        limit = max(FLAT_STD, 0.3 * max(con[max(0, before) % size], con[min(self._n - 1, after) % size]))
+        flat = sum(1 for f in range(lo, hi) if self._flat[f % size])
+        return all(con[f % size] <= limit for f in range(lo, hi)) and flat >= max(1, (hi - lo) / 3)
 
     def _merge(self) -> None:
         """One boundary for boundaries that touch, or that only short or dim frames separate."""

@@ -223,6 +223,31 @@ def test_flash_frames_and_camera_flashes_are_not_cuts(levels):
     assert det.transitions == []
 
 
+def test_fast_cutting_six_frame_shots_found_and_single_flash_frames_ignored():
+    """A trailer-like run: shots of 6 to 9 frames, moving, all found frame-exactly, while single
+    white or bright frames inside shots (also inside a 9-frame shot) are not cuts."""
+    parts = [shot("astronaut", 40, 0.5), shot("coffee", 6, 1.0, 150), shot("rocket", 6, -1.0),
+             shot("chelsea", 7, 0.5, 60), shot("hubble_deep_field", 6, 1.5), shot("coins", 9, 0.0, 40),
+             shot("clock", 6, -1.0, 50), shot("retina", 8, 0.0, 400), shot("camera", 6, 1.0),
+             shot("immunohistochemistry", 40, 0.5)]
+    frames = [f for p in parts for f in p]
+    want = list(np.cumsum([len(p) for p in parts])[:-1])
+    for i, level in ((20, 1.0), (71, 0.7), (96, 1.0), (120, 0.8)):  # inside shots, two beside a cut
+        frames[i] = frames[i] + level * (255 - frames[i])
+    det, cuts, _ = run(frames)
+    assert want == [40, 46, 52, 59, 65, 74, 80, 88, 94]
+    assert cuts == want
+    assert det.transitions == []
+    assert {(20, 21), (71, 72), (120, 121)} <= set(det.flashes)   # the one 2 frames after a cut is too soon to be a cut
+
+
+def test_a_cut_closer_than_min_shot_s_is_dropped():
+    """``min_shot_s``: the second of two cuts 6 frames apart is kept at 0.2 s and dropped at 0.3 s."""
+    frames = shot("astronaut", 40, 0.5) + shot("coffee", 6, 1.0, 150) + shot("rocket", 40, -1.0)
+    assert run(frames)[1] == [40, 46]
+    assert run(frames, min_shot_s=0.3)[1] == [40]
+
+
 def test_fast_pan_is_not_a_cut():
     img = np.concatenate([_photo("hubble_deep_field")] * 2, axis=1)
     frames = [_view(img, 10 + 14.0 * k, 100, 400) for k in range(90)] + shot("coins", 40)

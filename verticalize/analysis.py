@@ -81,6 +81,9 @@ def _progress(total: int, desc: str):
                 leave=False)
 
 
+SCAN_MIN_CHUNK_S = 15.0  # the shot scan's shortest decode chunk, s (each chunk is an ffmpeg start-up)
+
+
 def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details: bool = False, fast: bool = True):
     """(fps, cuts, frame_count) of a video: the shot detector alone.
 
@@ -106,7 +109,7 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     decoded: list[int] = []
     if fast:
         aw, ah = analysis_size(info, min(opts.analysis_width_px, 192))
-        frames = decode_indexed_parallel(info, aw, ah, skip="bidir")
+        frames = decode_indexed_parallel(info, aw, ah, skip="bidir", min_chunk_s=SCAN_MIN_CHUNK_S)
     else:
         aw, ah = analysis_size(info, opts.analysis_width_px)
         frames = enumerate(decode_frames(info, aw, ah))

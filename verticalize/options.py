@@ -36,7 +36,7 @@ class Options:
     shot_min_score: float = 0.18      # absolute cut threshold on the content score, 0..1
     shot_ratio: float = 2.5           # a cut must exceed this multiple of its neighbours' mean score
     shot_window_frames: int = 4       # neighbours on each side for the adaptive test
-    min_shot_s: float = 0.4           # no two cuts closer than this, s
+    min_shot_s: float = 0.2           # no two cuts closer than this, s (6 frames at 30 fps: fast cutting)
     shot_max_transition_s: float = 2.0        # longest fade or dissolve reported as one transition, s
     shot_gradual_min_delta: float = 14.0      # luma change across a gradual transition, 0..255
     shot_gradual_residual: float = 0.12       # largest misfit of middle frames to a mix of both sides, 0..1

@@ -207,12 +207,18 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
 
 
 def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
-                            chunk_s: float | None = None,
+                            chunk_s: float | None = None, min_chunk_s: float = 5.0,
                             chunk_max_mb: float = 128.0) -> Iterator[tuple[int, np.ndarray]]:
     """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
-    ``chunk_s`` seconds (default: a third of each worker's share, 5 to 60 s, and no
-    more frames than fit in ``chunk_max_mb`` MB were every frame decoded)
+    ``chunk_s`` seconds (default: a third of each worker's share, at most 60 s and at
+    least ``min_chunk_s`` or the whole share where that is shorter, never under 5 s; and
+    no more frames than fit in ``chunk_max_mb`` MB were every frame decoded)
     decoded by ``workers`` ffmpeg processes at once (0: one per core, at most 4).
+
+    Each process costs a start-up (opening the input reads and decodes its first
+    frames: about as much as decoding a second or two of skipped 1080p), so a caller
+    that consumes frames quickly (the shot scan) asks for longer chunks; one that
+    works on each frame (the analysis) keeps them short, so its work starts sooner.
 
     The H.264 decoder gains little from its own threads when it skips frames (the
     intra and P-frames left depend on each other in a chain); chunks that start on
@@ -226,7 +232,8 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     n = len(index_of)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     if chunk_s is None:  # three chunks per worker, each 5..60 s (a chunk's frames wait in memory)
-        chunk_s = min(60.0, max(5.0, n / float(info.fps) / (3 * workers)))
+        share = n / float(info.fps) / workers
+        chunk_s = min(60.0, max(5.0, share / 3, min(min_chunk_s, share)))
     chunk_s = min(chunk_s, chunk_max_mb * 1e6 / (width * height * 3) / float(info.fps))
     step = max(1, int(chunk_s * float(info.fps)))
     starts = [0]

@@ -2,8 +2,9 @@
 
 Probing reads ``ffmpeg -i`` stream lines and counts video packets with the
 ``framecrc`` muxer, which also gives the exact rational frame rate from the
-packet durations and the stream time base. The packet listing is kept per
-file, so frame times and the decoders' packet index do not read it again.
+packet durations and the stream time base, and decodes the first frames; one
+ffmpeg run does all three when the file reads cleanly. The packet listing is
+kept per file, so frame times and the decoders' packet index do not read it again.
 """
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     """
     path = Path(path)
     check_path(path)
-    head = run(["-hide_banner", "-nostdin", "-i", str(path)])
-    err = head.stderr
+    once = _probe_once(path)  # one ffmpeg run when the file reads cleanly; else one run per question
+    err = once[0] if once is not None else run(["-hide_banner", "-nostdin", "-i", str(path)]).stderr
     if "moov atom not found" in err:
         if _looks_like_isobmff(path):
             raise InputError("truncated or corrupt MP4 (moov atom not found)", path)
@@ -104,7 +105,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     interlaced = bool(re.search(r"\((?:[^()]*, )?(top first|bottom first|top coded first|bottom coded first)", vline))
     width, height = display_size(coded_w, coded_h, sar, rotation)
 
-    fps, count, vfr, first_s, read_error = _count_packets(path)
+    fps, count, vfr, first_s, read_error = _count_packets(path, once[1] if once is not None else None)
     if fps is None:
         m = _FPS_RE.search(vline)
         if not m:
@@ -131,7 +132,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             # every packet read cleanly: the other streams simply run longer than the picture
             log.warning("%s: the video stream holds %d frames (%.2f s) of the file's %.2f s; "
                         "the rest is other streams", path, count, count / float(fps), seconds + float(start_s))
-    _check_decodable(path)
+    if once is None:  # the single run decoded the first frames already
+        _check_decodable(path)
     return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr, coded_w, coded_h, rotation,
                      sar, interlaced, start_s)
 
@@ -175,22 +177,48 @@ def _rational_fps(text: str) -> Fraction:
 _READ_ERRORS = ("partial file", "ended prematurely", "Invalid data", "Truncated", "truncated", "error reading")
 
 
-def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool], str]:
-    """(time base, pts, durations, keyframe flags, read error) of the first video stream's packets
-    that a decoder outputs, in file order: packets an edit list discards are left out. ``read error``
-    is the demuxer's first complaint about missing or bad data ("" when it read cleanly)."""
-    # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
-    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), "-map", "0:v:0",
-                "-c", "copy", "-f", "framecrc", "-"])
-    if "partial file" in proc.stderr:
-        raise InputError("truncated or corrupt (ffmpeg: partial file)", path)
+_LEVEL_RE = re.compile(r"\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
+_PACKETS_ARGS = ["-map", "0:v:0", "-c", "copy", "-f", "framecrc"]
+_DECODE_CHECK_ARGS = ["-map", "0:v:0", "-frames:v", "2", "-f", "null", "-"]
+
+
+def _probe_once(path: Path) -> tuple[str, tuple] | None:
+    """The three questions of ``probe`` in one ffmpeg run: the input's stream lines (``ffmpeg -i``),
+    its video packets (a framecrc listing) and a decode of the first 2 frames.
+
+    Returns (the stream lines as ``ffmpeg -i`` prints them, ``_read_packets``'s answer) when
+    ffmpeg ran cleanly (exit 0, no message at error level or worse), else None: then ``probe``
+    asks each question on its own, so every error reads as it always has. One process
+    instead of three saves two start-ups and two reads of the stream's first frames, the
+    larger part of probing a short clip.
+    """
+    proc = run(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-threads", "1",
+                "-copyts", "-i", str(path), *_PACKETS_ARGS, "pipe:1", *_DECODE_CHECK_ARGS])
     if proc.returncode != 0:
-        raise InputError("cannot read video packets (" + first_error_line(proc.stderr) + ")", path)
+        return None
+    head: list[str] = []
+    in_head = True
+    for line in proc.stderr.splitlines():
+        m = _LEVEL_RE.search(line)
+        level = m.group(1) if m else "info"
+        if level in ("panic", "fatal", "error"):
+            return None
+        text = line[:m.start()] + line[m.end():] if m else line
+        if text.startswith(("Stream mapping:", "Output #", "Press [q]")):
+            in_head = False
+        if in_head:
+            head.append(text)
+    return "\n".join(head) + "\n", _parse_framecrc(proc.stdout) + ("",)
+
+
+def _parse_framecrc(listing: str) -> tuple[Fraction | None, list[int], list[int], list[bool]]:
+    """(time base, pts, durations, keyframe flags) from a framecrc listing of one stream, less the
+    packets an edit list discards."""
     tb = None
     pts: list[int] = []
     durations: list[int] = []
     keys: list[bool] = []
-    for line in proc.stdout.splitlines():
+    for line in listing.splitlines():
         if line.startswith("#tb 0:"):
             tb = Fraction(line.split(":", 1)[1].strip())
         elif line and not line.startswith("#"):
@@ -202,12 +230,26 @@ def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], li
             pts.append(int(parts[2]))
             durations.append(int(parts[3]))
             keys.append(bool(bits & 1))
+    return tb, pts, durations, keys
+
+
+def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool], str]:
+    """(time base, pts, durations, keyframe flags, read error) of the first video stream's packets
+    that a decoder outputs, in file order: packets an edit list discards are left out. ``read error``
+    is the demuxer's first complaint about missing or bad data ("" when it read cleanly)."""
+    # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
+    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), *_PACKETS_ARGS, "-"])
+    if "partial file" in proc.stderr:
+        raise InputError("truncated or corrupt (ffmpeg: partial file)", path)
+    if proc.returncode != 0:
+        raise InputError("cannot read video packets (" + first_error_line(proc.stderr) + ")", path)
+    tb, pts, durations, keys = _parse_framecrc(proc.stdout)
     read_error = next((first_error_line(line) for line in proc.stderr.splitlines()
                        if any(e in line for e in _READ_ERRORS)), "")
     return tb, pts, durations, keys, read_error
 
 
-def _count_packets(path: Path) -> tuple[Fraction | None, int, bool, Fraction | None, str]:
+def _count_packets(path: Path, packets: tuple | None = None) -> tuple[Fraction | None, int, bool, Fraction | None, str]:
     """Count video packets, derive the exact fps from their durations, and tell VFR from CFR;
     also the first frame's time (s, None without timestamps) and the demuxer's read error.
 
@@ -215,7 +257,7 @@ def _count_packets(path: Path) -> tuple[Fraction | None, int, bool, Fraction | N
     than half a frame away from ``index / fps`` (so frame numbers alone would give
     wrong timecodes); timestamps rounded to the time base do not count.
     """
-    tb, pts, durs, keys, read_error = _read_packets(path)
+    tb, pts, durs, keys, read_error = packets if packets is not None else _read_packets(path)
     count = len(pts)
     durations: Counter[int] = Counter(durs)
     if tb is None or not durations:
@@ -302,7 +344,7 @@ def frame_pts(info: MediaInfo) -> tuple[Fraction, list[int]]:
 
 
 def _check_decodable(path: Path) -> None:
-    proc = run(["-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-frames:v", "2", "-f", "null", "-"])
+    proc = run(["-v", "error", "-nostdin", "-i", str(path), *_DECODE_CHECK_ARGS])
     text = proc.stderr
     if proc.returncode != 0 or "Decoder" in text and "not found" in text:
         raise InputError("cannot decode video (" + first_error_line(text) + ")", path)
