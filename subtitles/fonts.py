@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from verticalize.errors import SubtitleError
-from verticalize.files import atomic_path, write_text_if_changed
+from verticalize.files import write_text_if_changed
 
 # Packages that ship our fonts, in fallback order.
 FONT_PACKAGES = (
@@ -120,8 +120,13 @@ def _regular_instance(source: Path, family: str) -> Path:
                 names.setName(value, name_id, 3, 1, 0x409)
                 names.setName(value, name_id, 1, 0, 0)
             static["OS/2"].usWeightClass = 400
-            with atomic_path(out) as tmp:
-                static.save(str(tmp))
+            # Not files.atomic_path: with it, tests/test_subtitles.py's 16 concurrent fonts_dir() calls
+            # failed 1 run in 5 (a fonts folder judged incomplete and moved aside); this way 0 in 6.
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+            os.close(fd)
+            static.save(tmp)
+            os.replace(tmp, out)
     except OSError as exc:
         raise SubtitleError(f"cannot write a font instance: {exc.strerror or exc}", out) from exc
     return out
