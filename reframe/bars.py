@@ -39,6 +39,18 @@ TOP, BOTTOM, LEFT, RIGHT = 0, 1, 2, 3
 
 
 @numba.njit(cache=True, nogil=True)
+def _edge_pixel(edge, i, h, w):
+    """(y, x) of pixel ``i`` along the outermost line of ``edge`` (TOP, BOTTOM, LEFT, RIGHT)."""
+    if edge == TOP:
+        return 0, i
+    if edge == BOTTOM:
+        return h - 1, i
+    if edge == LEFT:
+        return i, 0
+    return i, w - 1
+
+
+@numba.njit(cache=True, nogil=True)
 def _line_mismatch(frame, seed, edge, k, tol, a, b):
     """Pixels a..b-1 of line ``k`` (counted inward from ``edge``; along the line left to right
     or top to bottom) farther than ``tol`` from ``seed`` in any channel, and the largest
@@ -96,14 +108,7 @@ def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac
         # quick out: a bar line has (nearly) all pixels within tol of a dark seed
         dark = 0
         for i in range(n):
-            if e == TOP:
-                y, x = 0, i
-            elif e == BOTTOM:
-                y, x = h - 1, i
-            elif e == LEFT:
-                y, x = i, 0
-            else:
-                y, x = i, w - 1
+            y, x = _edge_pixel(e, i, h, w)
             if (frame[y, x, 0] <= dark_level + tol and frame[y, x, 1] <= dark_level + tol
                     and frame[y, x, 2] <= dark_level + tol):
                 dark += 1
@@ -114,14 +119,7 @@ def _edge_depths_kernel(frame, dark_level, tol, hard_tol, max_bad_frac, max_frac
             continue
         hist = np.zeros((3, 256), np.int32)  # per-channel median by counting (no sort)
         for i in range(n):
-            if e == TOP:
-                y, x = 0, i
-            elif e == BOTTOM:
-                y, x = h - 1, i
-            elif e == LEFT:
-                y, x = i, 0
-            else:
-                y, x = i, w - 1
+            y, x = _edge_pixel(e, i, h, w)
             for c in range(3):
                 hist[c, frame[y, x, c]] += 1
         for c in range(3):
