@@ -73,6 +73,29 @@ def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, 
     return left, right, np.full(len(frames), SIGNAL_WEIGHTS["faces"]), needs_pad, main
 
 
+def _partial_faces(start: int, end: int, faces: dict[int, list], fps: float, opts):
+    """Face centres on the frames a face is seen when no face track is a subject of the whole shot.
+
+    A track whose samples span at least ``opts.face_track_min_s`` seconds counts over the
+    frames it spans (first to last sample, centre interpolated between samples): a face
+    that turns to the camera late in a shot, or walks out early. Returns (centre px per
+    frame, NaN where no such face is seen) or None.
+    """
+    sampled = sorted(f for f in faces if start <= f < end)
+    if len(sampled) < 2:
+        return None
+    tracks = [t for t in link_tracks([(f, faces[f]) for f in sampled])
+              if len(t.frames) >= 2 and (t.frames[-1] - t.frames[0]) >= opts.face_track_min_s * fps]
+    if not tracks:
+        return None
+    centre = np.full(end - start, np.nan)
+    for t in sorted(tracks, key=lambda t: len(t.frames)):  # the longest track wins where two overlap
+        f0, f1 = t.frames[0], t.frames[-1]
+        frames = np.arange(f0, f1 + 1)
+        centre[f0 - start:f1 + 1 - start] = np.interp(frames, t.frames, [b[0] + b[2] / 2 for b in t.boxes])
+    return centre
+
+
 def _person_centres(start: int, end: int, persons: dict[int, object] | None, opts):
     """Per-frame person-span centre in the shot, or None when persons are too rarely seen."""
     sampled = sorted(f for f in (persons or {}) if start <= f < end)
@@ -192,6 +215,12 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         else:  # weighted fusion: persons count more than general saliency
             wp, ws = SIGNAL_WEIGHTS["person"], SIGNAL_WEIGHTS["saliency"]
             subject, left, conf = "person", (wp * person + ws * sal) / (wp + ws), np.full(n, wp)
+        partial = _partial_faces(start, end, faces, fps, opts)
+        if partial is not None:  # a face seen on part of the shot sets the target there
+            seen = ~np.isnan(partial)
+            left = np.where(seen, partial, left)
+            conf = np.where(seen, SIGNAL_WEIGHTS["faces"], conf)
+            subject = "faces"
         right = left
         lo, hi = np.zeros(n), np.full(n, max_x)
     if whole is not None:  # the text wins: only windows that hold it whole

@@ -184,3 +184,19 @@ def test_person_cue_leads_when_there_is_no_face():
     assert p.subject == "person"
     centre = p.x[100] + CW / 2
     assert abs(centre - (0.6 * 1600 + 0.25 * 300) / 0.85) < 40    # weighted towards the person
+
+
+def test_a_face_seen_late_in_the_shot_takes_the_crop_there():
+    # 300 frames sampled every 5; the face turns up at frame 240 (12 of 60 samples: not a subject of the
+    # whole shot) far from the salient texture on the left
+    faces = faces_every(300, 5, lambda f: [(1400, 300, 210, 210, 0.9)] if f >= 240 else [])
+    p = solve_shot(0, 300, faces, np.full(300, 300.0), W, CW, FPS)
+    assert p.subject == "faces"
+    held = [f for f in range(240, 300) if p.x[f] <= 1400 and 1610 <= p.x[f] + CW]
+    # the crop pans there within the velocity limit (about a second for 57% of the width) and keeps it
+    assert held and held[0] <= 240 + 30 and held == list(range(held[0], 300)), held
+    assert p.x[0] < 600  # before the face, the crop stays on the salient left
+    # a face seen for less than face_track_min_s does not move the crop
+    blip = faces_every(300, 5, lambda f: [(1400, 300, 210, 210, 0.9)] if 240 <= f < 250 else [])
+    q = solve_shot(0, 300, blip, np.full(300, 300.0), W, CW, FPS)
+    assert q.subject != "faces" and q.x.max() < 600

@@ -233,10 +233,16 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     cuts: list[int] = []
     n = 0
     t_faces = 0.0
-    # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps
+    # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps;
+    # a picture where no face was seen for face_idle_after_s at face_idle_fps, until a face or a jump
+    # that may be a cut shows up
     still_every = max(1, int(round(float(fps) / opts.face_still_fps)))
+    idle_every = max(1, int(round(float(fps) / opts.face_idle_fps)))
+    idle_after = int(round(float(fps) * opts.face_idle_after_s))
     ref_luma = np.zeros((ah, aw), np.float32)
     last_face = -still_every
+    last_seen = 0  # last sampled frame with a face (or the start)
+    jump = 0.0     # largest content score since the last face sample
     mouths = None
     mouth_every = max(1, int(round(float(fps) / opts.mouth_fps)))
     mouth_due, apart, boxes = 0, False, []
@@ -248,10 +254,14 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 bars.process_frame(i, frame)
                 if text.wants(i):
                     text.process_frame(i, frame)
-                if faces.wants(i) and (i - last_face >= still_every or
-                                       changed_fraction(sal.luma, ref_luma) > opts.face_still_change):
+                jump = max(jump, det.scores[i])
+                if faces.wants(i) and _face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after,
+                                                       jump, lambda: changed_fraction(sal.luma, ref_luma), opts):
+                    jump = 0.0
                     tf = time.perf_counter()
                     faces.process_frame(i, frame)
+                    if faces.detections[i]:
+                        last_seen = i
                     if not faces.detections[i] and persons.wants(i):
                         persons.process_frame(i, frame)
                     t_faces += time.perf_counter() - tf
@@ -285,6 +295,22 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     else:
         cuts += det.flush()
     return n, cuts, det, sal, faces, persons, audio, t_faces, (mouths.samples if mouths is not None else {}), bars, text
+
+
+def _face_sample_due(i: int, last_face: int, last_seen: int, still_every: int, idle_every: int, idle_after: int,
+                     jump: float, changed, opts: Options) -> bool:
+    """Whether frame ``i`` (due at the face rate) gets a face sample.
+
+    ``changed()``: the share of pixels changed since the last sample (computed only when needed);
+    ``jump``: the largest shot-detector content score (0..1) since the last sample.
+    A still picture waits ``still_every`` frames between samples; an idle one (no face sampled
+    for ``idle_after`` frames) waits ``idle_every`` frames unless a jump as large as a cut's
+    (``opts.shot_min_score``) may have brought a new view.
+    """
+    gap = i - last_face
+    if i - last_seen >= idle_after:
+        return gap >= idle_every or jump >= opts.shot_min_score
+    return gap >= still_every or changed() > opts.face_still_change
 
 
 def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:

@@ -30,6 +30,8 @@ class Options:
     face_fps: float = 6.0             # face detection rate, frames per second of source time
     face_still_fps: float = 2.0       # face detection rate while the picture stands still, per second
     face_still_change: float = 0.005  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
+    face_idle_fps: float = 2.0        # face detection rate once no face was seen for face_idle_after_s, per second
+    face_idle_after_s: float = 1.0    # ... seconds without a face before the idle rate (left at once after a cut)
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
     person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
     text_fps: float = 4.0             # burned-in text detection rate, frames per second of source time
@@ -50,6 +52,7 @@ class Options:
     max_velocity_frac_s: float = 0.35     # fastest pan, fraction of source width per second
     max_accel_frac_s2: float = 0.5        # fastest change of pan speed, fraction of source width per s^2
     main_face_presence: float = 0.3       # a face track seen on this share of a shot's samples is a subject
+    face_track_min_s: float = 0.5         # ... else a track seen this long is the subject on the frames it spans, s
     face_margin_frac: float = 0.12        # keep this fraction of the crop width free on each side of the face
     speaker_min_hold_s: float = 1.0       # a speaker keeps the crop at least this long before it cuts to the other
     speaker_switch_s: float = 0.4         # the other face must be the clear speaker this long to take the turn
