@@ -1,0 +1,187 @@
+"""The review page: images beside a static HTML page, the crop drawn where the plan (and its hints) put it,
+9:16 previews made by the render's own graph."""
+from __future__ import annotations
+
+import copy
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from verticalize.cli import main
+from verticalize.errors import OptionsError
+from verticalize.options import DEFAULTS
+from verticalize.plan import Plan, write_plan
+from verticalize.render import RenderTask, render_episode
+from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, review
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = ROOT / "samples" / "short.mp4"
+SHORT_EN = ROOT / "samples" / "subs" / "short.en.srt"
+W, H, N, CW = 1920, 1080, 900, 608
+CUTS = [150, 300, 480, 600, 750]
+XS = [None, 200, 1000, None, 656, 1312]  # per shot: static left edge (None: shot 0 pans, shot 3 is pad)
+OPTS = DEFAULTS.with_(jobs=2, review_thumb_width_px=320, review_preview_height_px=320)
+
+
+def short_plan(subs: bool = True) -> Plan:
+    """A hand-made plan of samples/short.mp4: a pan, statics at known x, one pad shot, two episodes."""
+    bounds = [0] + CUTS + [N]
+    shots, xs = [], []
+    for k, (s, e) in enumerate(zip(bounds, bounds[1:])):
+        mode = "pan" if k == 0 else "pad" if XS[k] is None else "static"
+        shots.append({"start": s, "end": e, "mode": mode})
+        if k == 0:
+            xs += [int(round(i * (W - CW) / (e - s - 1))) for i in range(e - s)]
+        elif mode == "pad":
+            xs += [0] * (e - s)
+        else:
+            xs += [XS[k]] * (e - s)
+    crop = {"x": xs, "y": [0] * N, "w": [CW] * N, "h": [H] * N}
+    for s in shots:
+        if s["mode"] == "pad":
+            crop["w"][s["start"]:s["end"]] = [W] * (s["end"] - s["start"])
+    return Plan(source={"path": str(SHORT), "width": W, "height": H, "fps": "30/1", "frame_count": N,
+                        "has_audio": True},
+                target={"width": 1080, "height": 1920}, shots=shots, crop=crop,
+                episodes=[{"index": 1, "start": 0, "end": 480, "score": 1.3,
+                           "reasons": [{"feature": "question", "value": 1.0}, {"feature": "sting", "value": 0.5}]},
+                          {"index": 2, "start": 480, "end": N, "score": 0.0,
+                           "reasons": [{"feature": "boundary_in_speech", "value": 1}]}],
+                subtitles={"en": str(SHORT_EN)} if subs else {}, extras={"free_episodes": 1},
+                analysis={"speech": [[20, 100], [170, 250]], "faces_sampled": 150, "frames_with_faces": 120})
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.text, self.stack = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        elif tag not in ("br", "meta", "line", "rect", "polyline", "img"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("br", "meta", "line", "rect", "polyline", "img"):
+            return
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(index: Path) -> Page:
+    page = Page()
+    page.feed(index.read_text(encoding="utf-8"))
+    page.close()
+    assert page.stack == [], page.stack  # every element closed
+    return page
+
+
+def picture(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def column_colour(img: np.ndarray, x_src: float, rgb, width_px: int = 320) -> float:
+    """Share of the thumbnail's rows whose pixels at source x ``x_src`` (scaled) are close to ``rgb``."""
+    x = int(round(x_src * width_px / W))
+    cols = img[10:-10, max(0, x - 1):x + 2]
+    near = np.abs(cols - np.array(rgb)).max(axis=2) < 60
+    return float(near.any(axis=1).mean())
+
+
+@pytest.fixture(scope="module")
+def page_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("review") / "page"
+    review(short_plan(), out, OPTS)
+    return out
+
+
+def test_page_parses_and_every_image_it_names_exists(page_dir):
+    page = parse(page_dir / "index.html")
+    assert len(page.images) >= 6 + 6 + 2  # a frame or more and a preview per shot, a last frame per episode
+    for src in page.images:
+        assert (page_dir / src).is_file(), src
+    text = " ".join(page.text)
+    assert "a question; a sting" in text                   # reasons in words
+    assert "cut inside speech" in text                      # the fallback boundary, warned
+    assert "free" in text and "paid" in text
+    assert "padded" in text                                 # the pad shot, warned
+    assert not list(page_dir.parent.glob(".*.tmp"))         # no temporary folder left
+
+
+def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
+    keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
+    assert keyframes_of_shot_1 == [150, 210, 270]
+    for f in keyframes_of_shot_1:
+        img = picture(page_dir / "img" / f"f{f:07d}.jpg")
+        assert img.shape == (180, 320, 3)
+        assert column_colour(img, 200, CROP_RGB) > 0.9          # left edge of the window
+        assert column_colour(img, 200 + CW, CROP_RGB) > 0.9     # right edge
+        assert column_colour(img, 1100, CROP_RGB) < 0.2         # nothing drawn elsewhere
+    # the pan: the window's left edge on frame 60 is where the plan's x list says
+    x60 = short_plan().crop["x"][60]
+    assert column_colour(picture(page_dir / "img" / "f0000060.jpg"), x60, CROP_RGB) > 0.9
+
+
+def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_path):
+    plan = short_plan(subs=False)
+    page = tmp_path / "nosubs"
+    review(plan, page, OPTS)
+    preview = picture(page / "img" / "p00001.jpg")           # shot 1: preview on its keyframe nearest the middle
+    assert preview.shape == (320, 180, 3)
+    one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
+                  "target": {"width": 180, "height": 320}})
+    out = tmp_path / "ep.mp4"
+    render_episode(one, RenderTask(1, None, out), DEFAULTS.with_(preset="ultrafast", crf=14))
+    from verticalize.media.thumbs import read_video
+    rendered = read_video(out, 180, 320)[0].astype(int)
+    inner = (slice(40, 250), slice(20, 150))  # inside the safe-zone outline
+    assert np.abs(preview[inner] - rendered[inner]).mean() < 4
+    green = np.abs(preview - np.array([0, 255, 0])).max(axis=2) < 70
+    assert green[:, :10].sum() < green.sum() and green.sum() > 300  # the outline is drawn
+    # with subtitles: the cue of that moment is burned in (white text pixels the subtitle-free preview lacks)
+    with_subs = picture(page_dir / "img" / "p00001.jpg")
+    brighter = (with_subs - preview).mean(axis=2) > 60
+    assert brighter.sum() > 100
+    rows = np.nonzero(brighter.any(axis=1))[0]
+    assert rows.min() > 160 and rows.max() < 320 - 320 * 420 // 1920  # low in the frame, above TikTok's bottom UI
+
+
+def test_an_edited_hint_changes_the_picture(page_dir, tmp_path):
+    plan = short_plan()
+    plan.shots[1]["hint"] = "right"
+    path = tmp_path / "plan.json"
+    write_plan(plan, path)
+    out = tmp_path / "hinted"
+    review(plan, out, OPTS)
+    img = picture(out / "img" / "f0000210.jpg")
+    assert column_colour(img, W - CW, HINT_RGB) > 0.9        # the hint's window, in the hint colour
+    assert column_colour(img, 200, CROP_RGB) < 0.2           # the analysed window is gone
+    before, after = picture(page_dir / "img" / "p00001.jpg"), picture(out / "img" / "p00001.jpg")
+    assert np.abs(before - after).mean() > 10                 # the 9:16 frame shows another part of the source
+    assert "hint: right" in (out / "index.html").read_text(encoding="utf-8")
+    # written again over itself: the old page is replaced
+    plan.shots[1]["hint"] = "left"
+    write_plan(plan, path)
+    assert main(["review", str(path), "-o", str(out), "--jobs", "2"]) == 0
+    assert column_colour(picture(out / "img" / "f0000210.jpg"), 0, HINT_RGB) > 0.9
+
+
+def test_refuses_a_folder_that_is_not_a_review_page(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(OptionsError):
+        review(short_plan(), tmp_path, OPTS)
+    plan_path = tmp_path / "p.json"
+    data = short_plan().to_json()
+    data["source"]["path"] = str(tmp_path / "gone.mp4")
+    plan_path.write_text(json.dumps(data))
+    assert main(["review", str(plan_path), "-o", str(tmp_path / "r")]) == 2
+    assert "gone.mp4: source video of the plan is missing" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
