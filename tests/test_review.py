@@ -16,7 +16,8 @@ from verticalize.errors import OptionsError
 from verticalize.options import DEFAULTS
 from verticalize.plan import Plan, write_plan
 from verticalize.render import RenderTask, render_episode
-from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, review
+from verticalize.media.thumbs import read_video
+from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, pick_preview, review
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = ROOT / "samples" / "short.mp4"
@@ -119,6 +120,8 @@ def test_page_parses_and_every_image_it_names_exists(page_dir):
 def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
     keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
     assert keyframes_of_shot_1 == [150, 210, 270]
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], []) == 211
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], [(0, 160)]) == 151  # a cue on screen wins
     for f in keyframes_of_shot_1:
         img = picture(page_dir / "img" / f"f{f:07d}.jpg")
         assert img.shape == (180, 320, 3)
@@ -134,14 +137,14 @@ def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_p
     plan = short_plan(subs=False)
     page = tmp_path / "nosubs"
     review(plan, page, OPTS)
-    preview = picture(page / "img" / "p00001.jpg")           # shot 1: preview on its keyframe nearest the middle
+    preview = picture(page / "img" / "p00001.jpg")  # shot 1: the frame after its keyframe nearest the middle, 211
     assert preview.shape == (320, 180, 3)
     one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
                   "target": {"width": 180, "height": 320}})
     out = tmp_path / "ep.mp4"
     render_episode(one, RenderTask(1, None, out), DEFAULTS.with_(preset="ultrafast", crf=14))
     from verticalize.media.thumbs import read_video
-    rendered = read_video(out, 180, 320)[0].astype(int)
+    rendered = read_video(out, 180, 320)[1].astype(int)  # frame 211
     inner = (slice(40, 250), slice(20, 150))  # inside the safe-zone outline
     assert np.abs(preview[inner] - rendered[inner]).mean() < 4
     green = np.abs(preview - np.array([0, 255, 0])).max(axis=2) < 70

@@ -40,7 +40,7 @@ from verticalize.errors import OptionsError, RenderError
 from verticalize.files import write_text
 from verticalize.media import probe
 from verticalize.media.encode import Segment, encode_episode
-from verticalize.media.thumbs import grab_frames, keyframes, read_video
+from verticalize.media.thumbs import grab_frame, grab_frames, keyframes, read_video
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.render import active_box, episode_windows
@@ -111,11 +111,13 @@ def pick_frames(start: int, end: int, keys: list[int]) -> list[int]:
 
 
 def pick_preview(start: int, end: int, keys: list[int], cue_spans: list[tuple[int, int]]) -> int:
-    """The preview frame of shot [start, end): a keyframe with a cue on screen nearest the middle,
-    else the keyframe nearest the middle, else (no keyframe in the shot) a cue frame or the middle."""
+    """The preview frame of shot [start, end): the frame after a keyframe (the render seeks to halfway
+    before its first frame, so that seek lands on the keyframe: two decodes), one with a cue on screen
+    nearest the middle if any, else the one nearest the middle; a shot without such a frame gets a cue
+    frame or its middle (a seek from the keyframe before it)."""
     mid = (start + end - 1) // 2
     lo, hi = bisect_left(keys, start), bisect_left(keys, end)
-    candidates = keys[lo:hi] or list(range(start, end))
+    candidates = [k + 1 for k in keys[lo:hi] if k + 1 < end] or list(range(start, end))
     in_cue = [f for f in candidates if any(a <= f < b for a, b in cue_spans)]
     return min(in_cue or candidates, key=lambda f: (abs(f - mid), f))
 
@@ -238,14 +240,18 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
         previews_wanted = [v.preview for v in shots]
         batches = [previews_wanted[k:k + PREVIEWS_PER_FFMPEG]
                    for k in range(0, len(previews_wanted), PREVIEWS_PER_FFMPEG)]
+        keyset = set(keys)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            thumbs_job = pool.submit(grab_frames, info, wanted, tw, th)
+            # keyframes in one pass; other frames (episode ends, shots without a keyframe) a seek each
+            thumbs_job = pool.submit(grab_frames, info, [f for f in wanted if f in keyset], tw, th)
+            exact_jobs = {f: pool.submit(grab_frame, info, f, tw, th) for f in wanted if f not in keyset}
             preview_jobs = []
             for k, batch in enumerate(batches):
                 folder = work / f"previews{k}"
                 folder.mkdir()
                 preview_jobs.append(pool.submit(_render_previews, plan, batch, track, opts, (pw, ph), folder))
             pictures = thumbs_job.result()
+            pictures.update({f: job.result() for f, job in exact_jobs.items()})
             previews: dict[int, np.ndarray] = {}
             for job in preview_jobs:
                 previews.update(job.result())

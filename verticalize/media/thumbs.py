@@ -43,15 +43,32 @@ def _read_rgb(args: list[str], width: int, height: int, path) -> list[np.ndarray
     return frames
 
 
-def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
-    """RGB ``(height, width, 3)`` pictures of the keyframes ``frames`` (display indices), one ffmpeg pass.
+MAX_KEYFRAMES_PER_PASS = 2000  # keeps the drop expression (about 20 bytes a frame) under the 128 KiB argument limit
 
-    Packets other than these keyframes are dropped before the decoder, so the
-    pass costs one intra decode per frame asked for plus reading the file.
-    Raises NoTimestamps when the stream gives fewer pictures than asked (a
-    keyframe that does not decode on its own): ``grab_frame`` each instead.
+
+def _any_of(terms: list[str]) -> str:
+    """``terms`` summed as a shallow tree: ffmpeg's expression parser refuses a flat sum of ~100 terms."""
+    while len(terms) > 8:
+        terms = ["(" + "+".join(terms[i:i + 8]) + ")" for i in range(0, len(terms), 8)]
+    return "+".join(terms)
+
+
+def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
+    """RGB ``(height, width, 3)`` pictures of the keyframes ``frames`` (display indices), one ffmpeg
+    pass per ``MAX_KEYFRAMES_PER_PASS``.
+
+    Packets other than these keyframes are dropped before the decoder, so a
+    pass costs one intra decode per frame asked for (deblocking skipped: the
+    pictures are small) plus reading the file. Raises NoTimestamps when the
+    stream gives fewer pictures than asked (a keyframe that does not decode
+    on its own): ``grab_frame`` each instead.
     """
     wanted = sorted(set(frames))
+    if len(wanted) > MAX_KEYFRAMES_PER_PASS:
+        out: dict[int, np.ndarray] = {}
+        for k in range(0, len(wanted), MAX_KEYFRAMES_PER_PASS):
+            out.update(grab_keyframes(info, wanted[k:k + MAX_KEYFRAMES_PER_PASS], width, height))
+        return out
     if not wanted:
         return {}
     _, _, keys, times = packet_index(info)
@@ -60,9 +77,9 @@ def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) 
         raise ValueError("grab_keyframes: every frame must be a keyframe")
     # drop = 1 for every packet but the wanted keyframes; if() only evaluates the sum on keyframes
     # (commas escaped: the bitstream filter list splits on them)
-    expr = "if(key\\,not(" + "+".join(f"eq(pts\\,{times[f]})" for f in wanted) + ")\\,1)"
-    args = ["-v", "error", "-nostdin", "-threads", "1", "-bsf:v", f"noise=drop={expr}", "-i", info.path,
-            "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
+    expr = "if(key\\,not(" + _any_of([f"eq(pts\\,{times[f]})" for f in wanted]) + ")\\,1)"
+    args = ["-v", "error", "-nostdin", "-threads", "1", "-skip_loop_filter", "all", "-bsf:v", f"noise=drop={expr}",
+            "-i", info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
             "-vf", f"{picture_filters(info)}scale={width}:{height}:flags=area", "-pix_fmt", "rgb24",
             "-f", "rawvideo", "pipe:1"]
     got = _read_rgb(args, width, height, info.path)
