@@ -14,7 +14,7 @@ from PIL import Image
 from verticalize.cli import main
 from verticalize.errors import OptionsError
 from verticalize.options import DEFAULTS
-from verticalize.plan import Plan, write_plan
+from verticalize.plan import Plan, read_plan, write_plan
 from verticalize.render import RenderTask, render_episode
 from verticalize.media.thumbs import read_video
 from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, pick_preview, review
@@ -158,10 +158,11 @@ def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_p
 
 
 def test_an_edited_hint_changes_the_picture(page_dir, tmp_path):
-    plan = short_plan()
-    plan.shots[1]["hint"] = "right"
     path = tmp_path / "plan.json"
-    write_plan(plan, path)
+    write_plan(short_plan(), path)
+    assert main(["hint", str(path), "1", "right"]) == 0     # the same as "hint": "right" on shots[1] by hand
+    plan = read_plan(path)
+    assert plan.shots[1]["hint"] == "right"
     out = tmp_path / "hinted"
     review(plan, out, OPTS)
     img = picture(out / "img" / "f0000210.jpg")
@@ -171,8 +172,7 @@ def test_an_edited_hint_changes_the_picture(page_dir, tmp_path):
     assert np.abs(before - after).mean() > 10                 # the 9:16 frame shows another part of the source
     assert "hint: right" in (out / "index.html").read_text(encoding="utf-8")
     # written again over itself: the old page is replaced
-    plan.shots[1]["hint"] = "left"
-    write_plan(plan, path)
+    assert main(["hint", str(path), "1", "0"]) == 0
     assert main(["review", str(path), "-o", str(out), "--jobs", "2"]) == 0
     assert column_colour(picture(out / "img" / "f0000210.jpg"), 0, HINT_RGB) > 0.9
 
@@ -188,3 +188,6 @@ def test_refuses_a_folder_that_is_not_a_review_page(tmp_path, capsys):
     assert main(["review", str(plan_path), "-o", str(tmp_path / "r")]) == 2
     assert "gone.mp4: source video of the plan is missing" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "mine"
+    write_plan(short_plan(), plan_path)
+    assert main(["hint", str(plan_path), "6", "left"]) == 2
+    assert "shot 6: the plan has shots 0..5" in capsys.readouterr().err

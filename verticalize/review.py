@@ -304,7 +304,8 @@ CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:16px;background:#15171a;color:#e8e8e8}
 h1{font-size:20px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #444}
 table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #333;text-align:left;vertical-align:top}
-.shot{display:flex;gap:8px;align-items:flex-start;padding:8px 0;border-bottom:1px solid #333}
+.shot{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start;padding:8px 0;border-bottom:1px solid #333}
+a{color:#8cf}
 .meta{width:190px;flex:none}.meta b{font-size:15px}
 figure{margin:0}figcaption{font-size:12px;color:#aaa}
 .mode{display:inline-block;padding:0 6px;border-radius:3px;background:#333}
@@ -343,7 +344,8 @@ def page_html(plan: Plan, shots: list[ShotView], opts: Options, lang: str | None
         notes = "".join(f"<div class=\"warn\">{_esc(x)}</div>" for x in v.notes)
         speakers = plan.shots[v.index].get("speakers")
         turns = f"<div>{len(speakers)} speaker turns</div>" if speakers else ""
-        figs = "".join(f"<figure><img src=\"img/f{f:07d}.jpg\" width=\"{thumb[0]}\" height=\"{thumb[1]}\" "
+        figs = "".join(f"<figure><img src=\"img/f{f:07d}.jpg\" width=\"{thumb[0] * 3 // 4}\" "
+                       f"height=\"{thumb[1] * 3 // 4}\" "
                        f"alt=\"frame {f}\"><figcaption>frame {f} ({clock(t(f))})</figcaption></figure>"
                        for f in v.frames)
         parts.append(
@@ -371,7 +373,7 @@ def _summary(plan: Plan, shots: list[ShotView]) -> list[str]:
             ("transitions (fades, dissolves)", len(plan.transitions)),
             ("faces sampled", f"{a.get('faces_sampled', '?')} frames, faces on {a.get('frames_with_faces', '?')}"),
             ("persons sampled", f"{a.get('persons_sampled', '?')} frames, persons on {a.get('frames_with_persons', '?')}"),
-            ("speech share", f"{100 * speech / n:.0f}% of the frames" if "speech" in a else "not analysed"),
+            ("speech share", f"{100 * speech / n:.1f}% of the frames" if "speech" in a else "not analysed"),
             ("active picture", plan.source.get("active") or "whole frame (no bars)"),
             ("hinted shots", sum(1 for v in shots if v.hint is not None)),
             ("episodes", f"{len(plan.episodes)} ({min(free, len(plan.episodes))} free)"),
@@ -435,7 +437,7 @@ def _episodes(plan: Plan, thumb: tuple[int, int]) -> list[str]:
             f"<tr><td>{ep['index']}</td><td>{clock(t(ep['start']))}&ndash;{clock(t(ep['end']))}{recap}</td>"
             f"<td>{float(t(ep['end']) - t(ep['start'])):.1f} s</td>"
             f"<td>{'free' if ep['index'] <= free else 'paid'}</td><td>{float(ep.get('score', 0)):.2f}</td>"
-            f"<td>{_esc(reasons_in_words(ep.get('reasons')))}</td>"
+            f"<td>{_esc(reasons_in_words(ep.get('reasons')) if ep['end'] < n else 'the end of the film')}</td>"
             f"<td><img src=\"img/f{last:07d}.jpg\" width=\"{thumb[0] // 2}\" height=\"{thumb[1] // 2}\" "
             f"alt=\"last frame {last}\"><br><small>frame {last}</small></td></tr>")
     return (["<h2>Episodes</h2>"] + svg + ["<table><tr><th>#</th><th>time</th><th>length</th><th></th><th>score</th>"
