@@ -191,3 +191,22 @@ def test_refuses_a_folder_that_is_not_a_review_page(tmp_path, capsys):
     write_plan(short_plan(), plan_path)
     assert main(["hint", str(plan_path), "6", "left"]) == 2
     assert "shot 6: the plan has shots 0..5" in capsys.readouterr().err
+
+
+def test_keyframe_passes_give_the_frames_asked_for():
+    from verticalize.media import probe
+    from verticalize.media.thumbs import grab_frame, iter_keyframes, keyframes
+
+    info = probe(SHORT)
+    keys = keyframes(info)
+    wanted = [150, 480, 750, 870]
+    assert set(wanted) <= set(keys)
+    one_pass = dict(iter_keyframes(info, wanted, 160, 90))
+    seeking = dict(iter_keyframes(info, wanted, 160, 90, per_pass=1))   # each pass seeks to its frame
+    assert sorted(one_pass) == sorted(seeking) == wanted
+    for f in wanted:
+        exact = grab_frame(info, f, 160, 90).astype(int)
+        assert np.abs(one_pass[f].astype(int) - exact).mean() < 3, f    # deblocking skipped: nearly equal
+        assert np.array_equal(one_pass[f], seeking[f])
+    # neighbouring keyframes of different shots differ: the frames are not shifted by one
+    assert np.abs(one_pass[480].astype(int) - one_pass[750].astype(int)).mean() > 10

@@ -36,11 +36,11 @@ import numpy as np
 from subtitles import cue_frame_spans, fontconfig_file, fonts_dir, load_track, write_burnin_ass
 from subtitles.layout import safe_zone
 from subtitles.retime import shifted, track_for_segments
-from verticalize.errors import OptionsError, RenderError
+from verticalize.errors import NoTimestamps, OptionsError, RenderError
 from verticalize.files import write_text
 from verticalize.media import probe
 from verticalize.media.encode import Segment, encode_episode
-from verticalize.media.thumbs import grab_frame, grab_frames, keyframes, read_video
+from verticalize.media.thumbs import grab_frame, iter_keyframes, keyframes, read_video
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.render import active_box, episode_windows
@@ -234,50 +234,61 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".tmp", dir=parent))
     work = Path(tempfile.mkdtemp(prefix="verticalize-review-"))
+    starts = [v.start for v in shots]
+    sx, sy = tw / W, th / H
+    film_active = active_box(plan)
+
+    def save_source(f: int, picture: np.ndarray) -> None:
+        """Source frame ``f`` with its shot's crop window (and active picture) drawn, as img/fNNNNNNN.jpg."""
+        v = shots[bisect_left(starts, f + 1) - 1]
+        img = picture.copy()
+        active = tuple(plan.shots[v.index].get("active") or film_active)
+        if active != (0, 0, W, H):
+            draw_box(img, active, sx, sy, ACTIVE_RGB)
+        if v.padded:  # the whole active picture is shown
+            draw_box(img, active, sx, sy, CROP_RGB, LINE_PX + 1)
+        else:
+            x, y, w, h = (v.windows[c][f - v.start] for c in "xywh")
+            draw_box(img, (x, y, x + w, y + h), sx, sy, HINT_RGB if v.hint is not None else CROP_RGB)
+        save_jpeg(img, tmp / "img" / f"f{f:07d}.jpg")
+
+    def keyframe_thumbs(frames: list[int]) -> None:
+        """Keyframes in passes that decode nothing else; exactly by seeks if a pass fails."""
+        done = set()
+        try:
+            for f, picture in iter_keyframes(info, frames, tw, th):
+                save_source(f, picture)
+                done.add(f)
+        except NoTimestamps:
+            for f in frames:
+                if f not in done:
+                    save_source(f, grab_frame(info, f, tw, th))
+
+    def previews(batch: list[int], folder: Path) -> None:
+        folder.mkdir()
+        left, top, right, bottom = safe_zone(opts.platform, pw, ph)
+        for f, picture in _render_previews(plan, batch, track, opts, (pw, ph), folder).items():
+            img = picture.copy()
+            draw_box(img, (left, top, right, bottom), 1, 1, SAFE_RGB, 1)
+            for v in shots:
+                if v.preview == f:
+                    save_jpeg(img, tmp / "img" / f"p{v.index:05d}.jpg")
+
     try:
         (tmp / "img").mkdir()
         jobs = max(1, opts.jobs or os.cpu_count() or 1)
-        previews_wanted = [v.preview for v in shots]
-        batches = [previews_wanted[k:k + PREVIEWS_PER_FFMPEG]
-                   for k in range(0, len(previews_wanted), PREVIEWS_PER_FFMPEG)]
         keyset = set(keys)
+        wanted_previews = sorted({v.preview for v in shots})
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            # keyframes in one pass; other frames (episode ends, shots without a keyframe) a seek each
-            thumbs_job = pool.submit(grab_frames, info, [f for f in wanted if f in keyset], tw, th)
-            exact_jobs = {f: pool.submit(grab_frame, info, f, tw, th) for f in wanted if f not in keyset}
-            preview_jobs = []
-            for k, batch in enumerate(batches):
-                folder = work / f"previews{k}"
-                folder.mkdir()
-                preview_jobs.append(pool.submit(_render_previews, plan, batch, track, opts, (pw, ph), folder))
-            pictures = thumbs_job.result()
-            pictures.update({f: job.result() for f, job in exact_jobs.items()})
-            previews: dict[int, np.ndarray] = {}
-            for job in preview_jobs:
-                previews.update(job.result())
-        sx, sy = tw / W, th / H
-        film_active = active_box(plan)
-        for v in shots:
-            shot = plan.shots[v.index]
-            active = tuple(shot.get("active") or film_active)
-            for f in v.frames:
-                img = pictures[f].copy()
-                if tuple(active) != (0, 0, W, H):
-                    draw_box(img, active, sx, sy, ACTIVE_RGB)
-                if v.padded:
-                    draw_box(img, active, sx, sy, CROP_RGB, LINE_PX + 1)
-                else:
-                    k = f - v.start
-                    x, y, w, h = (v.windows[c][k] for c in "xywh")
-                    draw_box(img, (x, y, x + w, y + h), sx, sy, HINT_RGB if v.hint is not None else CROP_RGB)
-                save_jpeg(img, tmp / "img" / f"f{f:07d}.jpg")
-            img = previews[v.preview].copy()
-            left, top, right, bottom = safe_zone(opts.platform, pw, ph)
-            draw_box(img, (left, top, right, bottom), 1, 1, SAFE_RGB, 1)
-            save_jpeg(img, tmp / "img" / f"p{v.index:05d}.jpg")
-        for f in ends:
-            if not (tmp / "img" / f"f{f:07d}.jpg").exists():
-                save_jpeg(pictures[f], tmp / "img" / f"f{f:07d}.jpg")
+            # keyframes in one pass per KEYFRAMES_PER_PASS; other frames (episode ends, shots without a
+            # keyframe) a seek each; 9:16 previews PREVIEWS_PER_FFMPEG to an ffmpeg process
+            done = [pool.submit(keyframe_thumbs, [f for f in wanted if f in keyset])]
+            done += [pool.submit(lambda f: save_source(f, grab_frame(info, f, tw, th)), f)
+                     for f in wanted if f not in keyset]
+            done += [pool.submit(previews, wanted_previews[k:k + PREVIEWS_PER_FFMPEG], work / f"previews{k}")
+                     for k in range(0, len(wanted_previews), PREVIEWS_PER_FFMPEG)]
+            for job in done:
+                job.result()
         page = page_html(plan, shots, opts, lang, (tw, th), (pw, ph), time.perf_counter() - t0)
         write_text(tmp / "index.html", page)
         _swap_in(tmp, outdir)

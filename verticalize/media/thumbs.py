@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _read_rgb(args: list[str], width: int, height: int, path) -> list[np.ndarray
     return frames
 
 
-MAX_KEYFRAMES_PER_PASS = 2000  # keeps the drop expression (about 20 bytes a frame) under the 128 KiB argument limit
+KEYFRAMES_PER_PASS = 256  # pictures one pass holds before handing them on (256 x 320x180 RGB: 44 MB)
 
 
 def _any_of(terms: list[str]) -> str:
@@ -53,39 +54,63 @@ def _any_of(terms: list[str]) -> str:
     return "+".join(terms)
 
 
-def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
-    """RGB ``(height, width, 3)`` pictures of the keyframes ``frames`` (display indices), one ffmpeg
-    pass per ``MAX_KEYFRAMES_PER_PASS``.
-
-    Packets other than these keyframes are dropped before the decoder, so a
-    pass costs one intra decode per frame asked for (deblocking skipped: the
-    pictures are small) plus reading the file. Raises NoTimestamps when the
-    stream gives fewer pictures than asked (a keyframe that does not decode
-    on its own): ``grab_frame`` each instead.
-    """
-    wanted = sorted(set(frames))
-    if len(wanted) > MAX_KEYFRAMES_PER_PASS:
-        out: dict[int, np.ndarray] = {}
-        for k in range(0, len(wanted), MAX_KEYFRAMES_PER_PASS):
-            out.update(grab_keyframes(info, wanted[k:k + MAX_KEYFRAMES_PER_PASS], width, height))
-        return out
-    if not wanted:
-        return {}
-    _, _, keys, times = packet_index(info)
-    keyset = set(keys)
-    if any(f not in keyset for f in wanted):
-        raise ValueError("grab_keyframes: every frame must be a keyframe")
+def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int) -> list[np.ndarray]:
+    """Pictures of the keyframes ``wanted`` (ascending), in order: one ffmpeg process that starts at
+    the first (a seek), drops every other packet before the decoder and is stopped after the last."""
+    tb, _, _, times = packet_index(info)
     # drop = 1 for every packet but the wanted keyframes; if() only evaluates the sum on keyframes
     # (commas escaped: the bitstream filter list splits on them)
     expr = "if(key\\,not(" + _any_of([f"eq(pts\\,{times[f]})" for f in wanted]) + ")\\,1)"
-    args = ["-v", "error", "-nostdin", "-threads", "1", "-skip_loop_filter", "all", "-bsf:v", f"noise=drop={expr}",
-            "-i", info.path, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough",
-            "-vf", f"{picture_filters(info)}scale={width}:{height}:flags=area", "-pix_fmt", "rgb24",
-            "-f", "rawvideo", "pipe:1"]
-    got = _read_rgb(args, width, height, info.path)
+    seek = []
+    if wanted[0] > 0:  # just after the first keyframe's time: the demuxer starts on it; -copyts keeps pts
+        start = float((times[wanted[0]] - times[0]) * tb) + 0.25 / float(info.fps)
+        seek = ["-copyts", "-noaccurate_seek", "-ss", f"{start:.6f}"]
+    args = ["-v", "error", "-nostdin", "-threads", "1", "-skip_loop_filter", "all", *seek,
+            "-bsf:v", f"noise=drop={expr}", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
+            "-fps_mode", "passthrough", "-vf", f"{picture_filters(info)}scale={width}:{height}:flags=area",
+            "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
+    size = width * height * 3
+    proc = Stream(args, bufsize=size * 4)
+    got: list[np.ndarray] = []
+    try:
+        while len(got) < len(wanted):
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            got.append(np.frombuffer(buf, np.uint8).reshape(height, width, 3))
+    finally:
+        stopped = len(got) == len(wanted) and proc.running()
+        rc = proc.close(kill=stopped)
+    if rc != 0 and not stopped:
+        raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", info.path)
     if len(got) != len(wanted):
         raise NoTimestamps(f"decoding {len(wanted)} keyframes alone gave {len(got)} pictures", info.path)
-    return dict(zip(wanted, got))
+    return got
+
+
+def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
+                   per_pass: int = KEYFRAMES_PER_PASS) -> Iterator[tuple[int, np.ndarray]]:
+    """``(frame, RGB (height, width, 3) picture)`` of the keyframes ``frames`` (display indices), ascending.
+
+    Packets other than these keyframes are dropped before the decoder, so a
+    pass costs one intra decode per frame asked for (deblocking skipped: the
+    pictures are small) plus reading the file from the pass's first frame to
+    its last; ``per_pass`` frames per ffmpeg process bound the memory. Raises
+    NoTimestamps when a pass gives fewer pictures than asked (a keyframe that
+    does not decode on its own): ``grab_frame`` those instead.
+    """
+    wanted = sorted(set(frames))
+    keyset = set(keyframes(info))
+    if any(f not in keyset for f in wanted):
+        raise ValueError("iter_keyframes: every frame must be a keyframe")
+    for k in range(0, len(wanted), per_pass):
+        part = wanted[k:k + per_pass]
+        yield from zip(part, _keyframe_pass(info, part, width, height))
+
+
+def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
+    """``iter_keyframes`` as a dict: frame -> picture."""
+    return dict(iter_keyframes(info, frames, width, height))
 
 
 def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
