@@ -317,7 +317,7 @@ h1{font-size:20px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #444
 table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #333;text-align:left;vertical-align:top}
 .shot{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start;padding:8px 0;border-bottom:1px solid #333}
 a{color:#8cf}
-.meta{width:190px;flex:none}.meta b{font-size:15px}
+.meta{width:150px;flex:none}.meta b{font-size:15px}
 figure{margin:0}figcaption{font-size:12px;color:#aaa}
 .mode{display:inline-block;padding:0 6px;border-radius:3px;background:#333}
 .pad{background:#844}.hint{color:#f6f}.warn{color:#fc6}
@@ -355,8 +355,8 @@ def page_html(plan: Plan, shots: list[ShotView], opts: Options, lang: str | None
         notes = "".join(f"<div class=\"warn\">{_esc(x)}</div>" for x in v.notes)
         speakers = plan.shots[v.index].get("speakers")
         turns = f"<div>{len(speakers)} speaker turns</div>" if speakers else ""
-        figs = "".join(f"<figure><img src=\"img/f{f:07d}.jpg\" width=\"{thumb[0] * 3 // 4}\" "
-                       f"height=\"{thumb[1] * 3 // 4}\" "
+        figs = "".join(f"<figure><img src=\"img/f{f:07d}.jpg\" width=\"{thumb[0] * 7 // 10}\" "
+                       f"height=\"{thumb[1] * 7 // 10}\" "
                        f"alt=\"frame {f}\"><figcaption>frame {f} ({clock(t(f))})</figcaption></figure>"
                        for f in v.frames)
         parts.append(
