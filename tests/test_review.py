@@ -120,8 +120,11 @@ def test_page_parses_and_every_image_it_names_exists(page_dir):
 def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
     keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
     assert keyframes_of_shot_1 == [150, 210, 270]
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], []) == 211
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], [(0, 160)]) == 151  # a cue on screen wins
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 211
+    on_cue = np.zeros(N, bool)
+    on_cue[0:160] = True
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 151  # a cue on screen wins
+    assert pick_preview(100, 110, [0, 60, 120], on_cue) == 104                 # no keyframe inside: the middle
     for f in keyframes_of_shot_1:
         img = picture(page_dir / "img" / f"f{f:07d}.jpg")
         assert img.shape == (180, 320, 3)

@@ -110,15 +110,15 @@ def pick_frames(start: int, end: int, keys: list[int]) -> list[int]:
     return sorted({min(inside, key=lambda k: abs(k - t)) for t in (start, (start + end - 1) // 2, end - 1)})
 
 
-def pick_preview(start: int, end: int, keys: list[int], cue_spans: list[tuple[int, int]]) -> int:
+def pick_preview(start: int, end: int, keys: list[int], on_cue: np.ndarray | None = None) -> int:
     """The preview frame of shot [start, end): the frame after a keyframe (the render seeks to halfway
     before its first frame, so that seek lands on the keyframe: two decodes), one with a cue on screen
     nearest the middle if any, else the one nearest the middle; a shot without such a frame gets a cue
-    frame or its middle (a seek from the keyframe before it)."""
+    frame or its middle (a seek from the keyframe before it). ``on_cue``: per source frame, a cue shows."""
     mid = (start + end - 1) // 2
     lo, hi = bisect_left(keys, start), bisect_left(keys, end)
     candidates = [k + 1 for k in keys[lo:hi] if k + 1 < end] or list(range(start, end))
-    in_cue = [f for f in candidates if any(a <= f < b for a, b in cue_spans)]
+    in_cue = [f for f in candidates if on_cue is not None and on_cue[f]]
     return min(in_cue or candidates, key=lambda f: (abs(f - mid), f))
 
 
@@ -141,13 +141,16 @@ def save_jpeg(img: np.ndarray, path: Path) -> None:
     Image.fromarray(np.ascontiguousarray(img)).save(path, quality=88, subsampling=0)
 
 
-def _cue_spans(plan: Plan, lang: str | None) -> tuple[object, list[tuple[int, int]]]:
-    """(the track of ``lang`` aligned to the video's first frame, the frames each cue shows on)."""
+def _cue_frames(plan: Plan, lang: str | None) -> tuple[object, np.ndarray | None]:
+    """(the track of ``lang`` aligned to the video's first frame, per source frame: a cue shows)."""
     if not lang:
-        return None, []
+        return None, None
     track = load_track(plan.subtitles[lang], lang)
     track = shifted(track, -int(round(Fraction(plan.source.get("video_start_s", "0")) * 1000)))
-    return track, [s for s in cue_frame_spans(track, plan.fps, plan.frame_times()) if s[0] < s[1]]
+    on_cue = np.zeros(plan.source["frame_count"] + 1, bool)
+    for a, b in cue_frame_spans(track, plan.fps, plan.frame_times()):
+        on_cue[a:b] = True
+    return track, on_cue
 
 
 def _pad_note(plan: Plan, shot: dict) -> str:
@@ -210,19 +213,18 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
         raise OptionsError(f"lang {lang}: the plan has subtitles for {', '.join(plan.subtitles) or 'no language'}")
     info = probe(src)
     keys = keyframes(info)
-    n = plan.source["frame_count"]
     W, H = plan.source["width"], plan.source["height"]
     tw = opts.review_thumb_width_px
     th = even(tw * H / W)
     ph = opts.review_preview_height_px
     pw = even(ph * plan.target["width"] / plan.target["height"])
-    track, cue_spans = _cue_spans(plan, lang)
+    track, on_cue = _cue_frames(plan, lang)
 
     shots = []
     for i, s in enumerate(plan.shots):
         crop, pads = episode_windows(plan, s["start"], s["end"])
         view = ShotView(i, s["start"], s["end"], s.get("mode", "?"), s.get("hint"),
-                        pick_frames(s["start"], s["end"], keys), pick_preview(s["start"], s["end"], keys, cue_spans),
+                        pick_frames(s["start"], s["end"], keys), pick_preview(s["start"], s["end"], keys, on_cue),
                         crop, bool(pads))
         if view.padded:
             view.notes.append(_pad_note(plan, s))
@@ -388,7 +390,7 @@ def _summary(plan: Plan, shots: list[ShotView]) -> list[str]:
             ("active picture", plan.source.get("active") or "whole frame (no bars)"),
             ("hinted shots", sum(1 for v in shots if v.hint is not None)),
             ("episodes", f"{len(plan.episodes)} ({min(free, len(plan.episodes))} free)"),
-            ("analysis time", f"{a['seconds']['total']:.1f} s" if "seconds" in a else "?")]
+            ("analysis time", f"{a['seconds']['total']:.1f} s" if "seconds" in a else "not in the plan (manifest.json)")]
     return ["<h2>What the analysis saw</h2><table>"] + [f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
                                                          for k, v in rows] + ["</table>"]
 
@@ -456,8 +458,11 @@ def _episodes(plan: Plan, thumb: tuple[int, int]) -> list[str]:
             + rows + ["</table>"])
 
 
-def _polyline(xs: np.ndarray, ys: np.ndarray) -> str:
-    return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
+def _polyline(xs: list[float], ys: list[float]) -> str:
+    """SVG points, without the inner points of level runs (a static shot is two points, not hundreds)."""
+    pts = [f"{a:.1f},{b:.1f}" for k, (a, b) in enumerate(zip(xs, ys))
+           if k in (0, len(ys) - 1) or not (round(ys[k - 1], 1) == round(b, 1) == round(ys[k + 1], 1))]
+    return " ".join(pts)
 
 
 def _crop_paths(plan: Plan) -> list[str]:
