@@ -19,6 +19,8 @@ from verticalize.render import RenderTask, render_episode
 from verticalize.media.thumbs import read_video
 from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, pick_preview, review
 
+from test_vfr_render import BITS as VFR_BITS, H as VFR_H, W as VFR_W, vfr_clip  # noqa: F401 (a fixture)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = ROOT / "samples" / "short.mp4"
 SHORT_EN = ROOT / "samples" / "subs" / "short.en.srt"
@@ -213,3 +215,24 @@ def test_keyframe_passes_give_the_frames_asked_for():
         assert np.array_equal(one_pass[f], seeking[f])
     # neighbouring keyframes of different shots differ: the frames are not shifted by one
     assert np.abs(one_pass[480].astype(int) - one_pass[750].astype(int)).mean() > 10
+
+
+def test_source_frames_are_the_frames_they_are_labelled_on_variable_frame_rate(vfr_clip, tmp_path):
+    """Every picture fNNNNNNN.jpg shows source frame NNNNNNN (each frame of the clip carries its index as
+    a barcode), keyframes and exact seeks alike, on a 30/24/60 fps clip."""
+    from verticalize.analysis import analyze
+
+    path, srt, _ = vfr_clip
+    plan = analyze(path, {"en": str(srt)}, DEFAULTS.with_(episode_min_s=1.0, episode_max_s=3.0))
+    assert plan.vfr
+    out = tmp_path / "vfr"
+    review(plan, out, OPTS)
+    pictures = sorted((out / "img").glob("f*.jpg"))
+    assert len(pictures) >= 3
+    ends = {ep["end"] - 1 for ep in plan.episodes}
+    assert ends <= {int(p.stem[1:]) for p in pictures}
+    for p in pictures:
+        gray = picture(p).mean(axis=2)
+        assert gray.shape == (VFR_H, VFR_W)
+        bits = [np.median(gray[int((b + 0.5) * VFR_H / VFR_BITS), 145:176]) > 128 for b in range(VFR_BITS)]
+        assert sum(1 << b for b, on in enumerate(bits) if on) == int(p.stem[1:]), p.name

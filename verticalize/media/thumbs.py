@@ -1,11 +1,12 @@
 """Small pictures of chosen source frames, for the review page.
 
-``grab_frames`` decodes only the frames asked for, at low resolution: the
-keyframes among them in ONE ffmpeg pass that drops every other packet before
-the decoder (the ``noise`` bitstream filter's ``drop`` expression), so a
-keyframe costs one intra decode whatever the film's length; any other frame
-by a seek from the keyframe before it. ``read_video`` reads every frame of a
-small video (the review's 9:16 previews).
+``iter_keyframes`` decodes only the keyframes asked for, at low resolution:
+one ffmpeg pass per ``KEYFRAMES_PER_PASS`` frames, which seeks to its first
+frame, drops every other packet before the decoder (the ``noise`` bitstream
+filter's ``drop`` expression) and is stopped after its last, so a keyframe
+costs one intra decode whatever the film's length. ``grab_frame`` gets any
+other frame exactly, by a seek from the keyframe before it (``decode_indexed``).
+``read_video`` reads every frame of a small video (the review's 9:16 previews).
 """
 from __future__ import annotations
 
