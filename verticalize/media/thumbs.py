@@ -109,11 +109,6 @@ def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
         yield from zip(part, _keyframe_pass(info, part, width, height))
 
 
-def grab_keyframes(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
-    """``iter_keyframes`` as a dict: frame -> picture."""
-    return dict(iter_keyframes(info, frames, width, height))
-
-
 def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
     """RGB ``(height, width, 3)`` picture of source frame ``frame`` (display index), exact: a seek to
     the keyframe before it, then every frame decoded up to it."""
@@ -124,21 +119,6 @@ def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarr
             if idx == frame:
                 return picture
     raise InputError(f"decoding failed (cannot reach frame {frame})", info.path)
-
-
-def grab_frames(info: MediaInfo, frames: list[int], width: int, height: int) -> dict[int, np.ndarray]:
-    """Pictures of source ``frames`` at ``width`` x ``height`` (RGB uint8): keyframes in one pass
-    (``grab_keyframes``), the rest one seek each (``grab_frame``)."""
-    keyset = set(keyframes(info))
-    keys = [f for f in set(frames) if f in keyset]
-    others = [f for f in set(frames) if f not in keyset]
-    try:
-        out = grab_keyframes(info, keys, width, height)
-    except NoTimestamps:
-        out, others = {}, others + keys
-    for f in sorted(others):
-        out[f] = grab_frame(info, f, width, height)
-    return out
 
 
 def read_video(path: str | os.PathLike, width: int, height: int) -> list[np.ndarray]:
