@@ -236,3 +236,19 @@ def test_source_frames_are_the_frames_they_are_labelled_on_variable_frame_rate(v
         assert gray.shape == (VFR_H, VFR_W)
         bits = [np.median(gray[int((b + 0.5) * VFR_H / VFR_BITS), 145:176]) > 128 for b in range(VFR_BITS)]
         assert sum(1 << b for b, on in enumerate(bits) if on) == int(p.stem[1:]), p.name
+
+
+def test_run_with_review_writes_the_page_beside_the_outputs(tmp_path):
+    from verticalize.media import ffmpeg_exe
+    import subprocess
+
+    clip = tmp_path / "tiny.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=3", "-f", "lavfi",
+                    "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                    str(clip)], check=True)
+    out = tmp_path / "out"
+    assert main(["run", str(clip), "-o", str(out), "--review", "--size", "90x160", "--preset", "ultrafast",
+                 "--jobs", "2"]) == 0
+    page = parse(out / "tiny" / "review" / "index.html")
+    assert (out / "tiny" / "ep001.mp4").is_file()
+    assert page.images and all((out / "tiny" / "review" / src).is_file() for src in page.images)
