@@ -33,8 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from subtitles import cue_frame_spans, fontconfig_file, fonts_dir, load_track, write_burnin_ass
-from subtitles.layout import safe_zone
+from subtitles import cue_frame_spans, fontconfig_file, fonts_dir, load_track, safe_zone, write_burnin_ass
 from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import NoTimestamps, OptionsError, RenderError
 from verticalize.files import write_text
