@@ -26,6 +26,20 @@ def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: d
     return [run_file(path, target, subtitles, opts, resume) for path, target in zip(inputs, target_dirs(inputs, outdir))]
 
 
+def review(plan: Plan | str | os.PathLike, outdir: str | os.PathLike, opts: Options = DEFAULTS,
+           lang: str | None = None) -> Path:
+    """Write the review page of ``plan`` (a Plan or a plan file) into ``outdir``; returns its index.html.
+
+    See verticalize.review: per-shot source frames with the crop drawn, 9:16 previews as the
+    render makes them, the episode timeline, the crop path, what the analysis saw and warnings.
+    """
+    from verticalize.review import review as write_review
+
+    if not isinstance(plan, Plan):
+        plan = read_plan(plan)
+    return write_review(plan, outdir, opts, lang)
+
+
 def reframe_file(path: str | os.PathLike, output: str | os.PathLike, opts: Options = DEFAULTS) -> Plan:
     """One vertical file from ``path``: no episodes, no subtitles."""
     check_encoder(opts.encoder)

@@ -99,6 +99,8 @@ def add_commands(sub) -> dict:
                    "input content and options")
     r.add_argument("--json", action="store_true", help="print progress events as JSON lines on stdout")
     r.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (shared filesystem)")
+    r.add_argument("--review", action="store_true", help="also write OUTDIR/<stem>/review/index.html, the review page "
+                   "of each plan")
     a = sub.add_parser("analyze", help="write the plan (shots, crop path, episodes) without rendering")
     a.add_argument("input", metavar="INPUT")
     a.add_argument("-o", "--output", required=True, metavar="PLAN.json")
@@ -144,6 +146,12 @@ def _cmd_run(args) -> int:
     finally:
         if runner is not None:
             runner.shutdown()
+    if args.review:
+        from verticalize import api
+
+        for result, target in zip(results, batch.target_dirs(inputs, args.output)):
+            if result.status in ("done", "skipped") and (target / "plan.json").is_file():
+                api.review(target / "plan.json", target / "review", opts)
     return 2 if any(r.status == "failed" for r in results) else 0
 
 

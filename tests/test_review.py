@@ -1,0 +1,254 @@
+"""The review page: images beside a static HTML page, the crop drawn where the plan (and its hints) put it,
+9:16 previews made by the render's own graph."""
+from __future__ import annotations
+
+import copy
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from verticalize.cli import main
+from verticalize.errors import OptionsError
+from verticalize.options import DEFAULTS
+from verticalize.plan import Plan, read_plan, write_plan
+from verticalize.render import RenderTask, render_episode
+from verticalize.media.thumbs import read_video
+from verticalize.review import CROP_RGB, HINT_RGB, pick_frames, pick_preview, review
+
+from test_vfr_render import BITS as VFR_BITS, H as VFR_H, W as VFR_W, vfr_clip  # noqa: F401 (a fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = ROOT / "samples" / "short.mp4"
+SHORT_EN = ROOT / "samples" / "subs" / "short.en.srt"
+W, H, N, CW = 1920, 1080, 900, 608
+CUTS = [150, 300, 480, 600, 750]
+XS = [None, 200, 1000, None, 656, 1312]  # per shot: static left edge (None: shot 0 pans, shot 3 is pad)
+OPTS = DEFAULTS.with_(jobs=2, review_thumb_width_px=320, review_preview_height_px=320)
+
+
+def short_plan(subs: bool = True) -> Plan:
+    """A hand-made plan of samples/short.mp4: a pan, statics at known x, one pad shot, two episodes."""
+    bounds = [0] + CUTS + [N]
+    shots, xs = [], []
+    for k, (s, e) in enumerate(zip(bounds, bounds[1:])):
+        mode = "pan" if k == 0 else "pad" if XS[k] is None else "static"
+        shots.append({"start": s, "end": e, "mode": mode})
+        if k == 0:
+            xs += [int(round(i * (W - CW) / (e - s - 1))) for i in range(e - s)]
+        elif mode == "pad":
+            xs += [0] * (e - s)
+        else:
+            xs += [XS[k]] * (e - s)
+    crop = {"x": xs, "y": [0] * N, "w": [CW] * N, "h": [H] * N}
+    for s in shots:
+        if s["mode"] == "pad":
+            crop["w"][s["start"]:s["end"]] = [W] * (s["end"] - s["start"])
+    return Plan(source={"path": str(SHORT), "width": W, "height": H, "fps": "30/1", "frame_count": N,
+                        "has_audio": True},
+                target={"width": 1080, "height": 1920}, shots=shots, crop=crop,
+                episodes=[{"index": 1, "start": 0, "end": 480, "score": 1.3,
+                           "reasons": [{"feature": "question", "value": 1.0}, {"feature": "sting", "value": 0.5}]},
+                          {"index": 2, "start": 480, "end": N, "score": 0.0,
+                           "reasons": [{"feature": "boundary_in_speech", "value": 1}]}],
+                subtitles={"en": str(SHORT_EN)} if subs else {}, extras={"free_episodes": 1},
+                analysis={"speech": [[20, 100], [170, 250]], "faces_sampled": 150, "frames_with_faces": 120})
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.text, self.stack = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        elif tag not in ("br", "meta", "line", "rect", "polyline", "img"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("br", "meta", "line", "rect", "polyline", "img"):
+            return
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(index: Path) -> Page:
+    page = Page()
+    page.feed(index.read_text(encoding="utf-8"))
+    page.close()
+    assert page.stack == [], page.stack  # every element closed
+    return page
+
+
+def picture(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def column_colour(img: np.ndarray, x_src: float, rgb, width_px: int = 320) -> float:
+    """Share of the thumbnail's rows whose pixels at source x ``x_src`` (scaled) are close to ``rgb``."""
+    x = int(round(x_src * width_px / W))
+    cols = img[10:-10, max(0, x - 1):x + 2]
+    near = np.abs(cols - np.array(rgb)).max(axis=2) < 60
+    return float(near.any(axis=1).mean())
+
+
+@pytest.fixture(scope="module")
+def page_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("review") / "page"
+    review(short_plan(), out, OPTS)
+    return out
+
+
+def test_page_parses_and_every_image_it_names_exists(page_dir):
+    page = parse(page_dir / "index.html")
+    assert len(page.images) >= 6 + 6 + 2  # a frame or more and a preview per shot, a last frame per episode
+    for src in page.images:
+        assert (page_dir / src).is_file(), src
+    text = " ".join(page.text)
+    assert "a question; a sting" in text                   # reasons in words
+    assert "cut inside speech" in text                      # the fallback boundary, warned
+    assert "free" in text and "paid" in text
+    assert "padded" in text                                 # the pad shot, warned
+    assert not list(page_dir.parent.glob(".*.tmp"))         # no temporary folder left
+
+
+def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
+    keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
+    assert keyframes_of_shot_1 == [150, 210, 270]
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 211
+    on_cue = np.zeros(N, bool)
+    on_cue[0:160] = True
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 151  # a cue on screen wins
+    assert pick_preview(100, 110, [0, 60, 120], on_cue) == 104                 # no keyframe inside: the middle
+    for f in keyframes_of_shot_1:
+        img = picture(page_dir / "img" / f"f{f:07d}.jpg")
+        assert img.shape == (180, 320, 3)
+        assert column_colour(img, 200, CROP_RGB) > 0.9          # left edge of the window
+        assert column_colour(img, 200 + CW, CROP_RGB) > 0.9     # right edge
+        assert column_colour(img, 1100, CROP_RGB) < 0.2         # nothing drawn elsewhere
+    # the pan: the window's left edge on frame 60 is where the plan's x list says
+    x60 = short_plan().crop["x"][60]
+    assert column_colour(picture(page_dir / "img" / "f0000060.jpg"), x60, CROP_RGB) > 0.9
+
+
+def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_path):
+    plan = short_plan(subs=False)
+    page = tmp_path / "nosubs"
+    review(plan, page, OPTS)
+    preview = picture(page / "img" / "p00001.jpg")  # shot 1: the frame after its keyframe nearest the middle, 211
+    assert preview.shape == (320, 180, 3)
+    one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
+                  "target": {"width": 180, "height": 320}})
+    out = tmp_path / "ep.mp4"
+    render_episode(one, RenderTask(1, None, out), DEFAULTS.with_(preset="ultrafast", crf=14))
+    from verticalize.media.thumbs import read_video
+    rendered = read_video(out, 180, 320)[1].astype(int)  # frame 211
+    inner = (slice(40, 250), slice(20, 150))  # inside the safe-zone outline
+    assert np.abs(preview[inner] - rendered[inner]).mean() < 4
+    green = np.abs(preview - np.array([0, 255, 0])).max(axis=2) < 70
+    assert green[:, :10].sum() < green.sum() and green.sum() > 300  # the outline is drawn
+    # with subtitles: the cue of that moment is burned in (white text pixels the subtitle-free preview lacks)
+    with_subs = picture(page_dir / "img" / "p00001.jpg")
+    brighter = (with_subs - preview).mean(axis=2) > 60
+    assert brighter.sum() > 100
+    rows = np.nonzero(brighter.any(axis=1))[0]
+    assert rows.min() > 160 and rows.max() < 320 - 320 * 420 // 1920  # low in the frame, above TikTok's bottom UI
+
+
+def test_an_edited_hint_changes_the_picture(page_dir, tmp_path):
+    path = tmp_path / "plan.json"
+    write_plan(short_plan(), path)
+    assert main(["hint", str(path), "1", "right"]) == 0     # the same as "hint": "right" on shots[1] by hand
+    plan = read_plan(path)
+    assert plan.shots[1]["hint"] == "right"
+    out = tmp_path / "hinted"
+    review(plan, out, OPTS)
+    img = picture(out / "img" / "f0000210.jpg")
+    assert column_colour(img, W - CW, HINT_RGB) > 0.9        # the hint's window, in the hint colour
+    assert column_colour(img, 200, CROP_RGB) < 0.2           # the analysed window is gone
+    before, after = picture(page_dir / "img" / "p00001.jpg"), picture(out / "img" / "p00001.jpg")
+    assert np.abs(before - after).mean() > 10                 # the 9:16 frame shows another part of the source
+    assert "hint: right" in (out / "index.html").read_text(encoding="utf-8")
+    # written again over itself: the old page is replaced
+    assert main(["hint", str(path), "1", "0"]) == 0
+    assert main(["review", str(path), "-o", str(out), "--jobs", "2"]) == 0
+    assert column_colour(picture(out / "img" / "f0000210.jpg"), 0, HINT_RGB) > 0.9
+
+
+def test_refuses_a_folder_that_is_not_a_review_page(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(OptionsError):
+        review(short_plan(), tmp_path, OPTS)
+    plan_path = tmp_path / "p.json"
+    data = short_plan().to_json()
+    data["source"]["path"] = str(tmp_path / "gone.mp4")
+    plan_path.write_text(json.dumps(data))
+    assert main(["review", str(plan_path), "-o", str(tmp_path / "r")]) == 2
+    assert "gone.mp4: source video of the plan is missing" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+    write_plan(short_plan(), plan_path)
+    assert main(["hint", str(plan_path), "6", "left"]) == 2
+    assert "shot 6: the plan has shots 0..5" in capsys.readouterr().err
+
+
+def test_keyframe_passes_give_the_frames_asked_for():
+    from verticalize.media import probe
+    from verticalize.media.thumbs import grab_frame, iter_keyframes, keyframes
+
+    info = probe(SHORT)
+    keys = keyframes(info)
+    wanted = [150, 480, 750, 870]
+    assert set(wanted) <= set(keys)
+    one_pass = dict(iter_keyframes(info, wanted, 160, 90))
+    seeking = dict(iter_keyframes(info, wanted, 160, 90, per_pass=1))   # each pass seeks to its frame
+    assert sorted(one_pass) == sorted(seeking) == wanted
+    for f in wanted:
+        exact = grab_frame(info, f, 160, 90).astype(int)
+        assert np.abs(one_pass[f].astype(int) - exact).mean() < 3, f    # deblocking skipped: nearly equal
+        assert np.array_equal(one_pass[f], seeking[f])
+    # neighbouring keyframes of different shots differ: the frames are not shifted by one
+    assert np.abs(one_pass[480].astype(int) - one_pass[750].astype(int)).mean() > 10
+
+
+def test_source_frames_are_the_frames_they_are_labelled_on_variable_frame_rate(vfr_clip, tmp_path):
+    """Every picture fNNNNNNN.jpg shows source frame NNNNNNN (each frame of the clip carries its index as
+    a barcode), keyframes and exact seeks alike, on a 30/24/60 fps clip."""
+    from verticalize.analysis import analyze
+
+    path, srt, _ = vfr_clip
+    plan = analyze(path, {"en": str(srt)}, DEFAULTS.with_(episode_min_s=1.0, episode_max_s=3.0))
+    assert plan.vfr
+    out = tmp_path / "vfr"
+    review(plan, out, OPTS)
+    pictures = sorted((out / "img").glob("f*.jpg"))
+    assert len(pictures) >= 3
+    ends = {ep["end"] - 1 for ep in plan.episodes}
+    assert ends <= {int(p.stem[1:]) for p in pictures}
+    for p in pictures:
+        gray = picture(p).mean(axis=2)
+        assert gray.shape == (VFR_H, VFR_W)
+        bits = [np.median(gray[int((b + 0.5) * VFR_H / VFR_BITS), 145:176]) > 128 for b in range(VFR_BITS)]
+        assert sum(1 << b for b, on in enumerate(bits) if on) == int(p.stem[1:]), p.name
+
+
+def test_run_with_review_writes_the_page_beside_the_outputs(tmp_path):
+    from verticalize.media import ffmpeg_exe
+    import subprocess
+
+    clip = tmp_path / "tiny.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=3", "-f", "lavfi",
+                    "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
+                    str(clip)], check=True)
+    out = tmp_path / "out"
+    assert main(["run", str(clip), "-o", str(out), "--review", "--size", "90x160", "--preset", "ultrafast",
+                 "--jobs", "2"]) == 0
+    page = parse(out / "tiny" / "review" / "index.html")
+    assert (out / "tiny" / "ep001.mp4").is_file()
+    assert page.images and all((out / "tiny" / "review" / src).is_file() for src in page.images)

@@ -1,0 +1,131 @@
+"""Small pictures of chosen source frames, for the review page.
+
+``iter_keyframes`` decodes only the keyframes asked for, at low resolution:
+one ffmpeg pass per ``KEYFRAMES_PER_PASS`` frames, which seeks to its first
+frame, drops every other packet before the decoder (the ``noise`` bitstream
+filter's ``drop`` expression) and is stopped after its last, so a keyframe
+costs one intra decode whatever the film's length. ``grab_frame`` gets any
+other frame exactly, by a seek from the keyframe before it (``decode_indexed``).
+``read_video`` reads every frame of a small video (the review's 9:16 previews).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from verticalize.errors import InputError, NoTimestamps
+from verticalize.media.decode import decode_indexed, picture_filters
+from verticalize.media.ffmpeg import Stream, first_error_line
+from verticalize.media.probe import MediaInfo, packet_index
+
+
+def keyframes(info: MediaInfo) -> list[int]:
+    """Display indices of the video's keyframes (frames that decode on their own), ascending."""
+    return list(packet_index(info)[2])
+
+
+def _read_rgb(args: list[str], width: int, height: int, path) -> list[np.ndarray]:
+    """Every rawvideo RGB frame ffmpeg ``args`` writes to stdout."""
+    size = width * height * 3
+    proc = Stream(args, bufsize=size * 4)
+    frames = []
+    try:
+        while True:
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            frames.append(np.frombuffer(buf, np.uint8).reshape(height, width, 3))
+    finally:
+        rc = proc.close()
+    if rc != 0:
+        raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", path)
+    return frames
+
+
+KEYFRAMES_PER_PASS = 256  # pictures one pass holds before handing them on (256 x 320x180 RGB: 44 MB)
+
+
+def _any_of(terms: list[str]) -> str:
+    """``terms`` summed as a shallow tree: ffmpeg's expression parser refuses a flat sum of ~100 terms."""
+    while len(terms) > 8:
+        terms = ["(" + "+".join(terms[i:i + 8]) + ")" for i in range(0, len(terms), 8)]
+    return "+".join(terms)
+
+
+def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int) -> list[np.ndarray]:
+    """Pictures of the keyframes ``wanted`` (ascending), in order: one ffmpeg process that starts at
+    the first (a seek), drops every other packet before the decoder and is stopped after the last."""
+    tb, _, _, times = packet_index(info)
+    # drop = 1 for every packet but the wanted keyframes; if() only evaluates the sum on keyframes
+    # (commas escaped: the bitstream filter list splits on them)
+    expr = "if(key\\,not(" + _any_of([f"eq(pts\\,{times[f]})" for f in wanted]) + ")\\,1)"
+    seek = []
+    if wanted[0] > 0:  # just after the first keyframe's time: the demuxer starts on it; -copyts keeps pts
+        start = float((times[wanted[0]] - times[0]) * tb) + 0.25 / float(info.fps)
+        seek = ["-copyts", "-noaccurate_seek", "-ss", f"{start:.6f}"]
+    args = ["-v", "error", "-nostdin", "-threads", "1", "-skip_loop_filter", "all", *seek,
+            "-bsf:v", f"noise=drop={expr}", "-i", info.path, "-map", "0:v:0", "-an", "-sn",
+            "-fps_mode", "passthrough", "-vf", f"{picture_filters(info)}scale={width}:{height}:flags=area",
+            "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
+    size = width * height * 3
+    proc = Stream(args, bufsize=size * 4)
+    got: list[np.ndarray] = []
+    try:
+        while len(got) < len(wanted):
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            got.append(np.frombuffer(buf, np.uint8).reshape(height, width, 3))
+    finally:
+        stopped = len(got) == len(wanted) and proc.running()
+        rc = proc.close(kill=stopped)
+    if rc != 0 and not stopped:
+        raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", info.path)
+    if len(got) != len(wanted):
+        raise NoTimestamps(f"decoding {len(wanted)} keyframes alone gave {len(got)} pictures", info.path)
+    return got
+
+
+def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
+                   per_pass: int = KEYFRAMES_PER_PASS) -> Iterator[tuple[int, np.ndarray]]:
+    """``(frame, RGB (height, width, 3) picture)`` of the keyframes ``frames`` (display indices), ascending.
+
+    Packets other than these keyframes are dropped before the decoder, so a
+    pass costs one intra decode per frame asked for (deblocking skipped: the
+    pictures are small) plus reading the file from the pass's first frame to
+    its last; ``per_pass`` frames per ffmpeg process bound the memory. Raises
+    NoTimestamps when a pass gives fewer pictures than asked (a keyframe that
+    does not decode on its own): ``grab_frame`` those instead.
+    """
+    wanted = sorted(set(frames))
+    keyset = set(keyframes(info))
+    if any(f not in keyset for f in wanted):
+        raise ValueError("iter_keyframes: every frame must be a keyframe")
+    for k in range(0, len(wanted), per_pass):
+        part = wanted[k:k + per_pass]
+        yield from zip(part, _keyframe_pass(info, part, width, height))
+
+
+def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
+    """RGB ``(height, width, 3)`` picture of source frame ``frame`` (display index), exact: a seek to
+    the keyframe before it, then every frame decoded up to it."""
+    quarter_frame = 0.25 / float(info.fps)
+    for margin in (-quarter_frame, 10.0, None):
+        for idx, picture in decode_indexed(info, width, height, first=frame, last=frame, seek_margin_s=margin,
+                                           threads=1):
+            if idx == frame:
+                return picture
+    raise InputError(f"decoding failed (cannot reach frame {frame})", info.path)
+
+
+def read_video(path: str | os.PathLike, width: int, height: int) -> list[np.ndarray]:
+    """Every frame of the (small) video ``path`` as RGB ``(height, width, 3)`` uint8, in order."""
+    path = Path(path)
+    args = ["-v", "error", "-nostdin", "-threads", "1", "-i", str(path), "-map", "0:v:0", "-an", "-sn",
+            "-fps_mode", "passthrough", "-vf", f"scale={width}:{height}:flags=area", "-pix_fmt", "rgb24",
+            "-f", "rawvideo", "pipe:1"]
+    return _read_rgb(args, width, height, path)
+
