@@ -408,4 +408,8 @@ def keep_whole(extent: tuple[float, float] | None, crop_w: float, x_min: float, 
     if x1 - x0 > crop_w:
         return None
     m = min(float(margin_px), (crop_w - (x1 - x0)) / 2)
-    return max(lo, x1 + m - crop_w), min(hi, x0 - m)
+    a, b = max(lo, x1 + m - crop_w), min(hi, x0 - m)
+    if a > b:  # text near the picture's edge: the margin on that side is cut short; centre the text
+        x = min(max((x0 + x1 - crop_w) / 2, max(lo, x1 - crop_w)), min(hi, x0))
+        return x, x
+    return a, b

@@ -200,5 +200,21 @@ def test_keep_whole():
     assert keep_whole((320, 500), 204, 0, 854, margin_px=50) == (308.0, 308.0)  # margin shrinks to fit
     assert keep_whole((302, 552), 204, 0, 854) is None  # "THE BLENDER FOUNDATION presents": pad
     assert keep_whole((0, 100), 204, 60, 854) == (60.0, 60.0)  # clipped to the active picture
+    # text by the picture's edge: no room for the margin on that side, the window stays in the picture
+    assert keep_whole((6.7, 100.3), 202, 0, 640, margin_px=24) == (0.0, 0.0)
+    assert keep_whole((540, 633), 202, 0, 640, margin_px=24) == (438.0, 438.0)
     with pytest.raises(ValueError):
         keep_whole(None, 300, 0, 200)
+
+
+def test_text_by_the_left_edge_keeps_the_crop_inside_the_picture(tmp_path):
+    # testsrc2's counter and labels sit a few pixels from the left edge: the text margin cannot fit there
+    from media_helpers import ffmpeg
+    from verticalize.analysis import analyze
+    from verticalize.options import DEFAULTS
+
+    clip = tmp_path / "testsrc2.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=2", "-c:v", "libx264", "-preset",
+           "ultrafast", str(clip))
+    plan = analyze(str(clip), opts=DEFAULTS.with_(episodes=False))
+    assert min(plan.crop["x"]) >= 0 and max(x + w for x, w in zip(plan.crop["x"], plan.crop["w"])) <= 640
