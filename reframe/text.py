@@ -412,9 +412,10 @@ class TextDetector:
         frame's edge pixels at analysis size in them and one of their cells around them), both
         in cells of the first scale, rounded outward (strokes are counted in the cell of their
         first edge, and a letter's end cells need not be dense: a line's letters can reach a
-        cell beyond its dense cells). The fit holds all edges there: over texture it is the
-        line and its cell around it."""
-        edges, c, f = self._edges[0], self.cell, self.scales[level]
+        cell beyond its dense cells). Only edges of the same kind at the same pixel in the
+        previous frame count (burned-in text stands still, moving texture around it does not);
+        over a still textured picture the fit is the line and its cell around it."""
+        edges, prev, c, f = self._edges[0], self._prev[0], self.cell, self.scales[level]
         h, w = edges.shape
         gh, gw = self._counts[level].shape[:2]
         raw = np.empty((len(lines), 4), np.int32)
@@ -424,7 +425,7 @@ class TextDetector:
             y0, x0 = max(0, (cy0 - 1) * c * f), max(0, (cx0 - 1) * c * f)
             y1 = h if cy1 + 1 >= gh else min(h, (cy1 + 1) * c * f)
             x1 = w if cx1 + 1 >= gw else min(w, (cx1 + 1) * c * f)
-            on = edges[y0:y1, x0:x1] != 0
+            on = (edges[y0:y1, x0:x1] & prev[y0:y1, x0:x1]) != 0
             cols, rows = np.flatnonzero(on.any(axis=0)), np.flatnonzero(on.any(axis=1))
             if len(cols):  # an edge at x is the step from pixel x to x + 1: both may be the letter's
                 y0, y1 = y0 + rows[0], min(h, y0 + rows[-1] + 2)
