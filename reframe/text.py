@@ -277,6 +277,24 @@ def components(dense: np.ndarray, gap: int = 1, max_components: int = 256) -> np
     return boxes[:n]
 
 
+def _grow(good: np.ndarray, lo: int, hi: int, gap: int) -> tuple[int, int]:
+    """Extent [a, b) of the ``good`` indices reached from the core [lo, hi) in steps shorter than
+    ``gap`` + 1 (outward), shrunk to the outermost good ones; the core itself without any."""
+    idx = np.flatnonzero(good)
+    if not len(idx):
+        return lo, hi
+    a, b = lo, hi
+    while True:  # outward, one reachable good index at a time
+        left = idx[(idx < a) & (idx >= a - gap)]
+        right = idx[(idx >= b) & (idx < b + gap)]
+        if not len(left) and not len(right):
+            break
+        a = int(left.min()) if len(left) else a
+        b = int(right.max()) + 1 if len(right) else b
+    inside = idx[(idx >= a) & (idx < b)]
+    return (int(inside.min()), int(inside.max()) + 1) if len(inside) else (lo, hi)
+
+
 _NO_LINES = np.zeros((0, 4), np.int32)  # shared by every frame without text (read only)
 _NO_LINES.flags.writeable = False
 
@@ -325,6 +343,8 @@ class TextDetector:
                                 weight's stems are about a fifth of its letters' height)
       coarse_min_height_cells   lowest line in the shrunk planes, cells
       coarse_strokes_per_cell   fewest strokes per cell of a line's width in the shrunk planes
+      fit_stable      share (0..1) of a column's (row's) edge pixels that must have stood still
+                      since the previous frame for the column to hold text (see ``fit_lines``)
       every           ``wants`` asks for one frame in each run of this many source frames
                       (e.g. round(fps / 4): four a second are plenty for text)
     """
@@ -334,7 +354,7 @@ class TextDetector:
                  gap_cells: int = 3, min_width_cells: int = 5, min_aspect: float = 1.5, min_fill: float = 0.3,
                  min_polarity: float = 0.7, min_share: float = 0.25, min_line_frac: float = 0.08,
                  scales: tuple[int, ...] = (1, 2, 3, 4), coarse_max_stroke_px: int = 7,
-                 coarse_min_height_cells: int = 2, coarse_strokes_per_cell: float = 3.0, every: int = 1):
+                 coarse_min_height_cells: int = 2, coarse_strokes_per_cell: float = 4.0, fit_stable: float = 0.5, every: int = 1):
         if width < 4 * cell_px or height < 4 * cell_px:
             raise ValueError("frames must be at least 4 cells each way")
         if not 0 <= min_stable <= 1 or not 0 <= min_fill <= 1 or not 0 < min_share <= 1:
@@ -352,6 +372,9 @@ class TextDetector:
         self.gap = int(gap_cells)
         self.coarse_max_stroke, self.coarse_min_height = int(coarse_max_stroke_px), int(coarse_min_height_cells)
         self.coarse_strokes_per_cell = float(coarse_strokes_per_cell)
+        if not 0 <= fit_stable <= 1:
+            raise ValueError("fit_stable must be in [0, 1]")
+        self.fit_stable = float(fit_stable)
         if every < 1:
             raise ValueError("every must be >= 1")
         self.every = int(every)
@@ -371,7 +394,8 @@ class TextDetector:
         self._boxes = np.zeros((256, 5), np.int32)
         self.indices: list[int] = []
         # per decoded frame: int32 (k, 4) cell boxes (cy0, cx0, cy1, cx1) in cells of the first
-        # scale, as found (``lines``) and fitted to the frame's edges (``fitted``, same rows)
+        # scale, as found (``lines``) and fitted to the frame's edges (``fitted``, same rows; empty,
+        # (gh, gw, 0, 0), where the line could not be fitted: see ``fit_lines``)
         self.lines: list[np.ndarray] = []
         self.fitted: list[np.ndarray] = []
 
@@ -409,30 +433,44 @@ class TextDetector:
 
     def fit_lines(self, lines: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
         """Cell boxes of scale number ``level`` -> (the same boxes, the boxes fitted to this
-        frame's edge pixels at analysis size in them and one of their cells around them), both
-        in cells of the first scale, rounded outward (strokes are counted in the cell of their
-        first edge, and a letter's end cells need not be dense: a line's letters can reach a
-        cell beyond its dense cells). Only edges of the same kind at the same pixel in the
-        previous frame count (burned-in text stands still, moving texture around it does not);
-        over a still textured picture the fit is the line and its cell around it."""
+        frame's text edges at analysis size), both in cells of the first scale, rounded outward.
+
+        Strokes are counted in the cell of their first edge and an end letter's cells need not
+        be dense, so a line's letters can reach past its dense cells: the fit looks one cell
+        above and below and the line's height (a letter) to each side. A column (row) holds
+        text when at least ``fit_stable`` of its edge pixels there have an edge of the same
+        kind at the same pixel in the previous frame (burned-in text stands still; moving
+        texture or grain rarely does); from the line's own cells the fit grows over such
+        columns (rows) with gaps of less than one cell of the line's scale, then shrinks to
+        the outermost ones. Over a still textured picture it is the whole search area. No fit,
+        (gh, gw, 0, 0), on the first frame and where fewer than ``min_stable`` of the line's own
+        edge pixels stood still (the previous frame was another picture: a cut, a fade)."""
         edges, prev, c, f = self._edges[0], self._prev[0], self.cell, self.scales[level]
         h, w = edges.shape
         gh, gw = self._counts[level].shape[:2]
         raw = np.empty((len(lines), 4), np.int32)
         out = np.empty((len(lines), 4), np.int32)
         for k, (cy0, cx0, cy1, cx1) in enumerate(lines):
-            # the line and one of its cells around it, analysis pixels
-            y0, x0 = max(0, (cy0 - 1) * c * f), max(0, (cx0 - 1) * c * f)
+            side = max(1, cy1 - cy0)
+            y0, x0 = max(0, (cy0 - 1) * c * f), max(0, (cx0 - side) * c * f)
             y1 = h if cy1 + 1 >= gh else min(h, (cy1 + 1) * c * f)
-            x1 = w if cx1 + 1 >= gw else min(w, (cx1 + 1) * c * f)
-            on = (edges[y0:y1, x0:x1] & prev[y0:y1, x0:x1]) != 0
-            cols, rows = np.flatnonzero(on.any(axis=0)), np.flatnonzero(on.any(axis=1))
-            if len(cols):  # an edge at x is the step from pixel x to x + 1: both may be the letter's
-                y0, y1 = y0 + rows[0], min(h, y0 + rows[-1] + 2)
-                x0, x1 = x0 + cols[0], min(w, x0 + cols[-1] + 2)
-            out[k] = (y0 // c, x0 // c, min(self.gh, -(-y1 // c)), min(self.gw, -(-x1 // c)))
+            x1 = w if cx1 + side >= gw else min(w, (cx1 + side) * c * f)
+            ly0, ly1 = cy0 * c * f - y0, min(h, cy1 * c * f) - y0  # the line's own rows, columns
+            lx0, lx1 = cx0 * c * f - x0, min(w, cx1 * c * f) - x0
+            code = edges[y0:y1, x0:x1]
+            on, still = code != 0, (code & prev[y0:y1, x0:x1]) != 0
             raw[k] = (cy0 * f, cx0 * f, self.gh if cy1 >= gh else min(self.gh, cy1 * f),
                       self.gw if cx1 >= gw else min(self.gw, cx1 * f))
+            if not self.indices or still[ly0:ly1, lx0:lx1].sum() < self.min_stable * on[ly0:ly1, lx0:lx1].sum():
+                out[k] = (self.gh, self.gw, 0, 0)  # not the previous frame's picture (a cut): no fit
+                continue
+            n_on, n_still = on[ly0:ly1].sum(axis=0), still[ly0:ly1].sum(axis=0)
+            a, b = _grow((n_still > 0) & (n_still >= self.fit_stable * n_on), lx0, lx1, c * f)
+            n_on, n_still = on[:, a:b].sum(axis=1), still[:, a:b].sum(axis=1)
+            # an edge at x is the step from pixel x to x + 1: both may be the letter's
+            ya, yb = _grow((n_still > 0) & (n_still >= self.fit_stable * n_on), ly0, ly1, c * f)
+            fy0, fy1, fx0, fx1 = y0 + ya, min(h, y0 + yb + 1), x0 + a, min(w, x0 + b + 1)
+            out[k] = (fy0 // c, fx0 // c, min(self.gh, -(-fy1 // c)), min(self.gw, -(-fx1 // c)))
         return raw, out
 
     def wants(self, index: int) -> bool:
@@ -462,9 +500,11 @@ class TextDetector:
                 found.append(raw)
                 fitted.append(fit)
         self._prev, self._edges = self._edges, self._prev
+        lines = np.concatenate(found) if found else _NO_LINES
+        fitted = np.concatenate(fitted) if fitted else _NO_LINES
         self.indices.append(int(index))
-        self.lines.append(np.concatenate(found) if found else _NO_LINES)
-        self.fitted.append(np.concatenate(fitted) if fitted else _NO_LINES)
+        self.lines.append(lines)
+        self.fitted.append(fitted)
         self._due = (index // self.every + 1) * self.every
 
     def _to_px(self, b) -> tuple[int, int, int, int]:
