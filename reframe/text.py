@@ -21,6 +21,11 @@ Texture (grass, foliage, water) is dense too; what it is not:
   the frame wide (narrower text fits any crop);
 * present on a good share of the shot's frames.
 
+Big titles (letters taller than about 15 analysis px, strokes wider than
+``max_stroke_px``) are small text in the luma shrunk 2, 3 and 4 times: the same
+kernel runs there too, and each line is fitted back to the analysis frame's
+still edges so its box holds the whole title (see ``TextDetector``).
+
 Boxes are ``(x0, y0, x1, y1)``, half-open, in analysis pixels.
 """
 from __future__ import annotations
@@ -44,6 +49,21 @@ def _shrink_kernel(src, factor, dst):
     """dst (h // factor, w // factor) = the rounded mean of each factor x factor block of
     ``src`` (int32 luma); rows and columns past the last whole block are left out."""
     n = factor * factor
+    if factor == 2:  # the common case, unrolled
+        for y in range(dst.shape[0]):
+            for x in range(dst.shape[1]):
+                dst[y, x] = (src[2 * y, 2 * x] + src[2 * y, 2 * x + 1] + src[2 * y + 1, 2 * x]
+                             + src[2 * y + 1, 2 * x + 1] + 2) >> 2
+        return
+    if factor == 3:
+        for y in range(dst.shape[0]):
+            r0, r1, r2 = 3 * y, 3 * y + 1, 3 * y + 2
+            for x in range(dst.shape[1]):
+                c0 = 3 * x
+                acc = (src[r0, c0] + src[r0, c0 + 1] + src[r0, c0 + 2] + src[r1, c0] + src[r1, c0 + 1]
+                       + src[r1, c0 + 2] + src[r2, c0] + src[r2, c0 + 1] + src[r2, c0 + 2])
+                dst[y, x] = (acc + 4) // 9
+        return
     for y in range(dst.shape[0]):
         for x in range(dst.shape[1]):
             acc = 0
@@ -314,10 +334,10 @@ class TextDetector:
     and bars fall in different cells, so a dense cell needs row and column strokes within
     its 3 x 3 cells rather than in itself, and a line must be ``coarse_min_height_cells``
     tall and cross ``coarse_strokes_per_cell`` strokes per cell of its width (a curved rim or
-    a lone edge is thinner and sparser). A line of any scale is fitted to this frame's
-    edge pixels (at analysis size) in it and one of its cells around it, so a coarse cell
-    does not cut a letter off, and kept in cells of the first scale: the scales' lines are
-    merged there, as lines of one frame.
+    a lone edge is thinner and sparser). A line of any scale is kept in cells of the first
+    scale, where the scales' lines are merged as lines of one frame, and fitted to the
+    frame's still edges at analysis size around it (``fit_lines``), so a coarse cell
+    neither cuts a letter off nor adds its width; ``text_boxes`` gives the fitted extent.
 
     Options (analysis pixels unless said; in the shrunk planes, in their own pixels and cells):
       cell_px         cell size
@@ -420,15 +440,18 @@ class TextDetector:
             return _NO_LINES
         b = self._boxes[:n]
         hgt, wid = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+        ok = (wid >= self.min_width) & (wid >= self.min_aspect * hgt) & (b[:, 4] >= self.min_fill * hgt * wid)
+        if level:
+            ok &= hgt >= self.coarse_min_height
+        if not ok.any():  # most frames: no line-shaped component, no stroke sums needed
+            return _NO_LINES
         lab = np.where(dense, labels, n).ravel()
         strokes = (counts[..., 0] + counts[..., 1]).ravel()
         bright = np.bincount(lab, counts[..., 4].ravel(), n + 1)[:n]
         total = np.bincount(lab, strokes, n + 1)[:n]
-        polar = np.maximum(bright, total - bright) >= self.min_polarity * np.maximum(total, 1)
-        ok = ((wid >= self.min_width) & (wid >= self.min_aspect * hgt) & (b[:, 4] >= self.min_fill * hgt * wid)
-              & polar)
+        ok &= np.maximum(bright, total - bright) >= self.min_polarity * np.maximum(total, 1)
         if level:
-            ok &= (hgt >= self.coarse_min_height) & (total >= self.coarse_strokes_per_cell * wid)
+            ok &= total >= self.coarse_strokes_per_cell * wid
         return b[ok, :4].copy() if ok.any() else _NO_LINES
 
     def fit_lines(self, lines: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
@@ -487,8 +510,9 @@ class TextDetector:
         _luma_kernel(np.ascontiguousarray(frame), self._luma[0])
         found, fitted = [], []
         for k, f in enumerate(self.scales):
-            if f > 1:
-                _shrink_kernel(self._luma[0], f, self._luma[k])
+            if f > 1:  # from the largest earlier plane whose scale divides f (4 from 2)
+                j = max(i for i in range(k) if f % self.scales[i] == 0)
+                _shrink_kernel(self._luma[j], f // self.scales[j], self._luma[k])
             _stroke_cells_kernel(self._luma[k], self.cell, self.contrast,
                                  self.coarse_max_stroke if f > 1 else self.max_stroke,
                                  self.min_strokes, self._prev[k], self._edges[k], self._counts[k])
@@ -519,8 +543,9 @@ class TextDetector:
                    within: tuple[int, int, int, int] | None = None) -> list[tuple[int, int, int, int]]:
         """Text lines (x0, y0, x1, y1), analysis pixels, half-open, on at least ``min_share`` of the
         decoded frames of source frames [start, end) (and on two of them at least), each grown to
-        the widest reading of it on any frame; lines close together are merged into blocks;
-        each box has a margin of one cell. Top to bottom,
+        the widest reading of it on any frame; lines close together are merged into blocks.
+        A block's box is the union of its lines' fitted extents on all those frames (the
+        lines' cells where none was fitted), with a margin of one cell. Top to bottom,
         left to right. ``within`` (x0, y0, x1, y1), e.g. the shot's active picture box: only the
         boxes whose centre lies inside it, clipped to it (subtitles burned into a letterbox
         bar are never in the crop, so they do not count)."""
