@@ -487,7 +487,7 @@ class TextDetector:
             if not self.indices or still[ly0:ly1, lx0:lx1].sum() < self.min_stable * on[ly0:ly1, lx0:lx1].sum():
                 out[k] = (self.gh, self.gw, 0, 0)  # not the previous frame's picture (a cut): no fit
                 continue
-            n_on, n_still = on[ly0:ly1].sum(axis=0), still[ly0:ly1].sum(axis=0)
+            n_on, n_still = on.sum(axis=0), still.sum(axis=0)
             a, b = _grow((n_still > 0) & (n_still >= self.fit_stable * n_on), lx0, lx1, c * f)
             n_on, n_still = on[:, a:b].sum(axis=1), still[:, a:b].sum(axis=1)
             # an edge at x is the step from pixel x to x + 1: both may be the letter's
