@@ -15,8 +15,9 @@ feeds ``reframe.text.TextDetector`` and prints one row per file:
 
 The truth table below was made by eye (frame contact sheets) and lists the
 seconds where text is on screen; a file not in it has none (checked by eye:
-horses_4x3, field_broken_audio, tiny_vp6, vp9_no_duration, the samples). The
-thresholds were tuned on the Sintel trailer, horses_4x3 and tiny_vp6.
+horses_4x3, field_broken_audio, tiny_vp6, vp9_no_duration, samples/short.mp4). The
+thresholds were tuned on the Sintel trailer, horses_4x3 and tiny_vp6; those of the
+coarse scales (see TextDetector) on synthetic titles, samples/short.mp4 and drama.mp4.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ TRUTH = {
     #   drawtext=fontfile=NotoSans.ttf:text='Where are you going?':fontsize=20:fontcolor=white:
     #   x=(w-tw)/2:y=328:enable='lt(mod(t,3),2)'" -an field_letterbox_subs.mp4   (a subtitle in the bar)
     "field_letterbox_subs.mp4": [(0, 1.99), (3, 4.99), (6, 7.99), (9, 10.99)],
+    # samples/make_samples.py: shot 930-1110 pans over skimage's "page", a photographed page of print
+    "drama.mp4": [(31.0, 36.99)],
 }
 
 

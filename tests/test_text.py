@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from verticalize.media import ffmpeg_exe
-from reframe.text import TextDetector, components, stroke_cells
+from reframe.text import TextDetector, components, luma_planes, stroke_cells
 
 W, H = 384, 216
 
@@ -48,13 +48,32 @@ def reference_strokes(frame, cell=4, contrast=60, max_stroke=5):
     return out
 
 
-def render(text, size, width=W, height=H, background=None, xy=None, fill=(240, 240, 240)):
-    """RGB uint8 frame with ``text`` drawn by PIL in the bundled Noto Sans; returns (frame, text box)."""
+def font_file(family):
+    """A real font file: "Noto Sans" (bundled, variable weight) or "DejaVu Serif" (matplotlib's,
+    installed with mediapipe; the test is skipped without it)."""
+    if family == "Noto Sans":
+        from subtitles.fonts import font_file_for
+
+        return str(font_file_for("Noto Sans"))
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("matplotlib")
+    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSerif.ttf" if spec else None
+    if path is None or not path.exists():
+        pytest.skip("no DejaVu Serif")
+    return str(path)
+
+
+def render(text, size, width=W, height=H, background=None, xy=None, fill=(240, 240, 240),
+           family="Noto Sans", weight=400):
+    """RGB uint8 frame with ``text`` drawn by PIL in a real font (``weight``: 100..900, Noto Sans's
+    variable weight axis); returns (frame, text box)."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from subtitles.fonts import font_file_for
-
-    font = ImageFont.truetype(str(font_file_for("Noto Sans")), size)
+    font = ImageFont.truetype(font_file(family), size)
+    if family == "Noto Sans":
+        font.set_variation_by_axes([weight, 100])
     img = Image.fromarray(np.zeros((height, width, 3), np.uint8) if background is None else background)
     draw = ImageDraw.Draw(img)
     x0, y0, x1, y1 = draw.textbbox((0, 0), text, font=font)
@@ -127,6 +146,83 @@ def test_title_found_whole(background):
     assert det.text_extent(0, 90, within=(0, 0, W, H)) == (x0, x1)
     assert det.text_extent(0, 90, within=(100, 0, W, H)) == (100, x1)
     assert det.text_boxes(0, 90, within=(0, 0, W, by0 - 10)) == []
+
+
+def test_shrunk_luma_matches_reference():
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (37, 51, 3), dtype=np.uint8)
+    f = frame.astype(np.int64)
+    luma = (77 * f[..., 0] + 150 * f[..., 1] + 29 * f[..., 2]) >> 8
+    planes = luma_planes(frame, (1, 2, 3, 4))
+    assert (planes[0] == luma).all()
+    for k, s in zip(planes[1:], (2, 3, 4)):
+        h, w = 37 // s, 51 // s
+        ref = luma[:h * s, :w * s].reshape(h, s, w, s).sum(axis=(1, 3))
+        assert k.shape == (h, w) and (k == (ref + s * s // 2) // (s * s)).all()
+    counts, _ = stroke_cells(planes[2], cell_px=3)  # a luma plane is measured like a frame
+    assert counts.shape == (4, 5, 5)
+
+
+def test_dense_cells_match_reference():
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 4, (9, 11, 5)).astype(np.int32)
+    counts[rng.random((9, 11)) < 0.4, 0] = 0
+    counts[rng.random((9, 11)) < 0.4, 1] = 0
+    det = TextDetector(W, H)
+    r, c, e, s = (counts[..., k] for k in range(4))
+    enough = r + c >= det.min_strokes
+    assert (det.dense_cells(counts, True) == (enough & (r > 0) & (c > 0))).all()
+    stable = s >= det.min_stable * e
+    assert (det.dense_cells(counts, False) == (enough & (r > 0) & (c > 0) & stable)).all()
+    # coarse scales: row and column strokes within the 3 x 3 cells around
+    pr, pc = np.pad(r > 0, 1), np.pad(c > 0, 1)
+    near_r = np.zeros_like(enough)
+    near_c = np.zeros_like(enough)
+    for dy in range(3):
+        for dx in range(3):
+            near_r |= pr[dy:dy + 9, dx:dx + 11]
+            near_c |= pc[dy:dy + 9, dx:dx + 11]
+    assert (det.dense_cells(counts, False, level=1) == (enough & near_r & near_c & stable)).all()
+
+
+# titles as big as a quarter of the frame's height, several faces and weights, light on dark,
+# dark on light and over a photograph that pans under them (Noto Sans sizes 22 to 72 px on a
+# 384 x 216 frame: capitals about 16 to 52 px tall; the single-scale detector found none)
+LARGE_TITLES = [
+    ("Noto Sans", 400, 22, "dark", "Chapter One: Fire"),
+    ("Noto Sans", 400, 40, "light", "THE END"),
+    ("Noto Sans", 400, 72, "photo", "THE END"),
+    ("Noto Sans", 900, 30, "light", "Chapter One: Fire"),
+    ("Noto Sans", 900, 56, "photo", "THE END"),
+    ("Noto Sans", 100, 56, "dark", "THE END"),
+    ("DejaVu Serif", 400, 30, "photo", "Chapter One: Fire"),
+    ("DejaVu Serif", 400, 72, "light", "THE END"),
+]
+
+
+@pytest.mark.parametrize("family,weight,size,background,text", LARGE_TITLES)
+def test_large_title_found_whole(family, weight, size, background, text):
+    """A still title over 8 frames (one every 6 source frames): one box holds all of it and not
+    much more (a cell of margin; over the photograph the fit to edges stops a coarse cell out)."""
+    import skimage.data
+
+    photo = skimage.data.astronaut()
+    det = TextDetector(W, H)
+    for k in range(8):
+        if background == "photo":  # the photograph pans 3 px a frame under the title
+            bg = (photo[100:100 + H, 3 * k:3 * k + W] // 2).copy()
+            fill = (245, 245, 245)
+        else:
+            bg = np.full((H, W, 3), 20 if background == "dark" else 225, np.uint8)
+            fill = (235, 235, 235) if background == "dark" else (15, 15, 15)
+        frame, (bx0, by0, bx1, by1) = render(text, size, background=bg, fill=fill, family=family, weight=weight)
+        det.process_frame(6 * k, frame)
+    boxes = det.text_boxes(0, 48)
+    assert len(boxes) == 1, boxes
+    x0, y0, x1, y1 = boxes[0]
+    assert x0 <= bx0 and x1 >= bx1 and y0 <= by0 and y1 >= by1, (boxes, (bx0, by0, bx1, by1))
+    slack = 8 if background != "photo" else 24
+    assert x0 >= bx0 - slack and x1 <= bx1 + slack, (boxes, (bx0, bx1))
 
 
 def test_text_on_few_frames_of_a_shot_is_not_kept():
@@ -218,3 +314,44 @@ def test_text_by_the_left_edge_keeps_the_crop_inside_the_picture(tmp_path):
            "ultrafast", str(clip))
     plan = analyze(str(clip), opts=DEFAULTS.with_(episodes=False))
     assert min(plan.crop["x"]) >= 0 and max(x + w for x, w in zip(plan.crop["x"], plan.crop["w"])) <= 640
+def test_large_titles_clip_pad_or_framed_whole(tmp_path):
+    """One ffmpeg command makes two 2-s shots over moving noise: a big title wider than the 9:16
+    window (capitals about 30 px tall at analysis size), then a big word that fits in it. The
+    first shot is ``pad`` (its whole picture is shown) and its text box holds the title; the
+    second is cropped, and the window holds the word whole on 100% of its frames."""
+    import verticalize
+    from verticalize.options import DEFAULTS
+
+    font = font_file("Noto Sans").replace("\\", "/").replace(":", "\\:")
+    path = tmp_path / "titles.mp4"
+
+    def shot(k, text, size, x):
+        return (f"[{k}:v]noise=alls=40:allf=t,drawtext=fontfile='{font}':text='{text}':fontsize={size}:"
+                f"fontcolor=white:x={x}:y=(h-th)/2[s{k}]")
+    graph = ";".join([shot(0, "THE LAST SUMMER", 60, "(w-tw)/2"), shot(1, "FIN", 96, "380"),
+                      "[s0][s1]concat=n=2:v=1:a=0[v]"])
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x305020:s=640x360:r=10:d=2",
+                    "-f", "lavfi", "-i", "color=c=0x283870:s=640x360:r=10:d=2", "-filter_complex", graph,
+                    "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+                   check=True)
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-pix_fmt", "rgb24", "-f", "rawvideo", "-"],
+                         capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 360, 640, 3)
+    assert len(frames) == 40
+
+    def ink(i):  # the white text's columns in source frame i (the noise stays under 200)
+        cols = np.flatnonzero((frames[i].min(axis=2) > 200).any(axis=0))
+        return cols.min(), cols.max() + 1
+
+    opts = DEFAULTS.with_(width=180, height=320, episodes=False, preset="ultrafast", jobs=1)
+    plan = verticalize.analyze(path, None, opts)
+    assert [(s["start"], s["end"]) for s in plan.shots] == [(0, 20), (20, 40)], plan.shots
+    wide, narrow = plan.shots
+    tx0, tx1 = ink(10)
+    assert tx1 - tx0 > 360 * 9 / 16  # wider than the 9:16 window: shown whole by padding
+    assert wide["mode"] == "pad", wide
+    assert min(b[0] for b in wide["text"]) <= tx0 and max(b[2] for b in wide["text"]) >= tx1, (wide, tx0, tx1)
+    assert narrow["mode"] != "pad" and narrow["text"], narrow
+    for i in range(40):  # each title is inside the planned window on every frame of its shot
+        x0, x1 = ink(i)
+        assert plan.crop["x"][i] <= x0 and plan.crop["x"][i] + plan.crop["w"][i] >= x1, (i, x0, x1, plan.crop["x"][i])
