@@ -253,14 +253,17 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
                hints: dict[int, object] | None = None,
                persons: dict[int, object] | None = None, mouths: dict | None = None,
                turns: list | None = None, saliency_widths: np.ndarray | None = None,
-               x_ranges: list | None = None, text_extents: list | None = None) -> tuple[np.ndarray, list[str]]:
+               x_ranges: list | None = None, text_extents: list | None = None,
+               subjects: list | None = None) -> tuple[np.ndarray, list[str]]:
     """Crop x per source frame and a mode per shot; each shot is solved on its own.
 
     For ``pad`` shots x is the active picture's left edge (the renderer shows that picture whole).
     ``x_ranges`` and ``text_extents``: per shot, the active picture's and the burned-in text's
     (x0, x1) in source px, or None (see ``solve_shot``).
     hints: shot index -> hint (see solve_shot). ``turns``, when a list, gets the
-    speaker turns of each shot appended (empty for other modes).
+    speaker turns of each shot appended (empty for other modes); ``subjects``, when a list,
+    what set each shot's framing ("faces", "person", "saliency", "hint", and for a pad shot
+    also "text" or "bars").
     """
     total = shots[-1][1] if shots else 0
     x = np.zeros(total, np.int64)
@@ -273,4 +276,6 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
         modes.append(p.mode)
         if turns is not None:
             turns.append(list(p.turns))
+        if subjects is not None:
+            subjects.append(p.subject)
     return x, modes

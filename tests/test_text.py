@@ -349,7 +349,7 @@ def test_large_titles_clip_pad_or_framed_whole(tmp_path):
     wide, narrow = plan.shots
     tx0, tx1 = ink(10)
     assert tx1 - tx0 > 360 * 9 / 16  # wider than the 9:16 window: shown whole by padding
-    assert wide["mode"] == "pad", wide
+    assert wide["mode"] == "pad" and wide["subject"] == "text", wide  # the plan says why
     assert min(b[0] for b in wide["text"]) <= tx0 and max(b[2] for b in wide["text"]) >= tx1, (wide, tx0, tx1)
     assert narrow["mode"] != "pad" and narrow["text"], narrow
     for i in range(40):  # each title is inside the planned window on every frame of its shot

@@ -362,11 +362,13 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
         actives.append(scale_box(box, analysed, shown))
         texts.append([scale_box(b, analysed, shown, inward=False) for b in text.text_boxes(s, e, within=box)])
     turns: list = []
+    subjects: list = []
     x, modes = solve_path(shot_spans, faces.detections, centres, info.width, cw, float(fps), opts,
                           persons=persons.spans, mouths=mouths, turns=turns,
                           saliency_widths=sal.extent_per_frame(n, cuts),
                           x_ranges=[(a[0], a[2]) for a in actives],
-                          text_extents=[text_core(t, text.cell * info.width / aw) for t in texts])
+                          text_extents=[text_core(t, text.cell * info.width / aw) for t in texts],
+                          subjects=subjects)
     y0 = film[1] + (film[3] - film[1] - ch) // 2
     crop = {"x": [int(v) for v in x], "y": [y0] * n, "w": [cw] * n, "h": [ch] * n}
     for (s, e), mode, (ax0, ay0, ax1, ay1) in zip(shot_spans, modes, actives):
@@ -410,9 +412,9 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
     return Plan(
         source=source,
         target={"width": opts.width, "height": opts.height},
-        shots=[{"start": s, "end": e, "mode": m, **({"speakers": [list(t) for t in tt]} if tt else {}),
+        shots=[{"start": s, "end": e, "mode": m, "subject": sj, **({"speakers": [list(t) for t in tt]} if tt else {}),
                 **({"active": list(a)} if a != film else {}), **({"text": [list(b) for b in tb]} if tb else {})}
-               for (s, e), m, tt, a, tb in zip(shot_spans, modes, turns, actives, texts)],
+               for (s, e), m, sj, tt, a, tb in zip(shot_spans, modes, subjects, turns, actives, texts)],
         crop=crop,
         episodes=episode_dicts,
         extras={"recap_s": opts.recap_s, "free_episodes": opts.free_episodes, "title_card": opts.title_card},

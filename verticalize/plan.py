@@ -22,7 +22,7 @@ SCHEMA = "verticalize.plan/1"
 class Plan:
     source: dict[str, Any]        # path, width, height, fps "num/den", frame_count, has_audio
     target: dict[str, int]        # width, height
-    shots: list[dict[str, Any]]   # {start, end, mode}, end exclusive
+    shots: list[dict[str, Any]]   # {start, end, mode, subject (what set the framing; optional)}, end exclusive
     crop: dict[str, list[int]]    # x, y, w, h: one int per source frame
     episodes: list[dict[str, Any]]  # {index, start, end, score, reasons}
     subtitles: dict[str, str] = field(default_factory=dict)  # lang -> path

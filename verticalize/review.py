@@ -153,7 +153,13 @@ def _cue_frames(plan: Plan, lang: str | None) -> tuple[object, np.ndarray | None
 
 
 def _pad_note(plan: Plan, shot: dict) -> str:
-    """Why a pad shot is padded, read back from what the plan holds."""
+    """Why a pad shot is padded: the plan's ``subject`` says (older plans: inferred from what they hold)."""
+    said = {"text": "padded: burned-in text wider than the crop",
+            "bars": "padded: the active picture is narrower than the crop",
+            "faces": "padded: two faces could not share the crop and nobody was seen speaking",
+            "saliency": "padded: the subject is wider than the crop"}.get(shot.get("subject"))
+    if said:
+        return said
     if shot.get("text"):
         return "padded: burned-in text wider than the crop"
     faces = plan.analysis.get("faces", {})
