@@ -235,7 +235,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     t_faces = 0.0
     # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps;
     # a picture where no face was seen for face_idle_after_s at face_idle_fps, until a face or a jump
-    # that may be a cut shows up
+    # that may be a cut shows up (a new shot gets face_idle_after_s at the full rate)
     still_every = max(1, int(round(float(fps) / opts.face_still_fps)))
     idle_every = max(1, int(round(float(fps) / opts.face_idle_fps)))
     idle_after = int(round(float(fps) * opts.face_idle_after_s))
@@ -257,6 +257,8 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 jump = max(jump, det.scores[i])
                 if faces.wants(i) and _face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after,
                                                        jump, lambda: changed_fraction(sal.luma, ref_luma), opts):
+                    if jump >= opts.shot_min_score:
+                        last_seen = i  # maybe a new shot: it gets face_idle_after_s at the full rate
                     jump = 0.0
                     tf = time.perf_counter()
                     faces.process_frame(i, frame)
