@@ -135,3 +135,14 @@ def test_tasks_group_by_episode_unless_per_language(clip, tmp_path):
     assert all("--encoders-per-process" not in t["command"] and t["frames"] == (20 if t["episode"] == 1 else N - 20)
                for t in single)
     assert json.loads(json.dumps(grouped)) == grouped
+
+
+def test_encoders_per_process_below_one_is_one_line_naming_the_flag(clip, tmp_path, capsys):
+    from verticalize.cli import main
+
+    path, subs = clip
+    write_plan(make_plan(path, subs, [(0, N)]), tmp_path / "plan.json")
+    assert main(["render", str(tmp_path / "plan.json"), "-o", str(tmp_path / "o"), "--encoders-per-process", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["verticalize: error: --encoders-per-process 0 must be at least 1"]
+    assert not (tmp_path / "o").exists()

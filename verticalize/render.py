@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from reframe.path import hint_x
 from subtitles import (fontconfig_file, fonts_dir, load_track, load_tracks, write_burnin_ass, write_srt,
                        write_title_card, write_vtt)
 from subtitles.retime import shifted, track_for_segments
@@ -186,6 +185,8 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
     In pad ranges the crop branch holds its last window (it is hidden), so the
     crop size never changes inside one ffmpeg graph.
     """
+    from reframe.path import hint_x  # here: the path solver's numba import stays out of a render's start-up
+
     crop = {k: list(plan.crop[k][start:end]) for k in "xywh"}
     ax0, ay0, ax1, ay1 = active_box(plan)
     cw, ch = crop_size_for(ax1 - ax0, ay1 - ay0, plan.target["width"], plan.target["height"])
