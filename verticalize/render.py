@@ -113,8 +113,9 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
     """Render ``tasks`` (one episode, one or more languages) in ONE ffmpeg process.
 
     The episode is decoded, cropped and scaled once and split into one
-    burn-in and encoder branch per task; each file has the bytes
-    ``render_episode`` gives it alone. Use ``render_groups`` to keep the
+    burn-in and encoder branch per task; each encoder gets the frames
+    ``render_episode`` gives it alone (the same bytes wherever x264 repeats
+    itself: see verticalize.media.encode.X264_THREADS). Use ``render_groups`` to keep the
     number of encoders per process within ``opts.encoders_per_process``.
     Returns the manifest entries, in the order of ``tasks``.
     """
