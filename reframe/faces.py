@@ -9,7 +9,7 @@ import logging
 
 import numpy as np
 
-from reframe.models import load_model
+from reframe.models import borrow_model, return_model
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,11 @@ class FaceSampler:
         self.every = every
         self.sw = source_width
         self.sh = source_height
-        self._det = load_model(lambda mp: mp.face_detection.FaceDetection(
+        # stateless per-image detectors: reused by the next sampler of this process (reframe.models)
+        self._keys = (("face_detection", 1, min_confidence), ("face_detection", 0, max(min_confidence, 0.6)))
+        self._det = borrow_model(self._keys[0], lambda mp: mp.face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=min_confidence))
-        self._close = load_model(lambda mp: mp.face_detection.FaceDetection(
+        self._close = borrow_model(self._keys[1], lambda mp: mp.face_detection.FaceDetection(
             model_selection=0, min_detection_confidence=max(min_confidence, 0.6)))
         self.detections: dict[int, list[tuple[int, int, int, int, float]]] = {}
         self._due = 0
@@ -64,5 +66,8 @@ class FaceSampler:
         self.detections[index] = boxes
 
     def close(self) -> None:
-        self._det.close()
-        self._close.close()
+        """Hand the detectors back for the next sampler of this process (at most once)."""
+        if self._det is not None:
+            return_model(self._keys[0], self._det)
+            return_model(self._keys[1], self._close)
+            self._det = self._close = None

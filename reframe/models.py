@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+import types
 from typing import Callable
 
 import numpy as np
@@ -37,13 +39,75 @@ def quiet_native_stderr():
         os.close(devnull)
 
 
+# mediapipe's package __init__ imports every solution, and two of them (drawing_utils and
+# drawing_styles) import matplotlib.pyplot: about 1.8 s of a 2.7 s import, for drawing we never do.
+_DRAWING = ("drawing_utils", "drawing_styles")
+
+
+class _Solutions:
+    """The solution modules (``face_detection``, ``face_mesh``, ``selfie_segmentation``), imported on
+    first use, with mediapipe's drawing modules left to load only if something else uses them."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        import importlib
+
+        return importlib.import_module(f"mediapipe.python.solutions.{name}")
+
+
+class _DeferredModule(types.ModuleType):
+    """A module whose code runs on the first access to a name it does not have (``importlib.util.LazyLoader``
+    would run it already when the import system reads ``__spec__`` of the cached module)."""
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__") or self.__dict__.get("_deferred_ran"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
+        self.__dict__["_deferred_ran"] = True
+        self.__spec__.loader.exec_module(self)
+        return getattr(self, attr)
+
+
+def _defer_drawing_modules() -> None:
+    """Register mediapipe's drawing modules as deferred modules, so importing mediapipe does not
+    import matplotlib (they run if something reads them). Does nothing once mediapipe is imported."""
+    import importlib.util
+
+    if "mediapipe" in sys.modules:
+        return
+    spec = importlib.util.find_spec("mediapipe")  # finds the package; does not run it
+    if spec is None or not spec.submodule_search_locations:
+        return
+    folder = os.path.join(list(spec.submodule_search_locations)[0], "python", "solutions")
+    for name in _DRAWING:
+        full = f"mediapipe.python.solutions.{name}"
+        path = os.path.join(folder, f"{name}.py")
+        if full in sys.modules or not os.path.isfile(path):
+            continue
+        module = _DeferredModule(full)
+        module.__spec__ = importlib.util.spec_from_file_location(full, path)
+        module.__file__, module.__loader__ = path, module.__spec__.loader
+        module.__package__ = "mediapipe.python.solutions"
+        sys.modules[full] = module
+
+
 def solutions():
-    """``mediapipe.solutions``, imported with its native logging turned down."""
+    """mediapipe's solution modules (``.face_detection``, ...), imported with its native logging
+    turned down and without matplotlib (mediapipe's drawing modules are deferred)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    first = "mediapipe" not in sys.modules
+    _defer_drawing_modules()
     with quiet_native_stderr():
-        import mediapipe as mp
-    return mp.solutions
+        import mediapipe  # noqa: F401  (the package: its bindings, solutions and tasks)
+    if first:
+        pkg = sys.modules["mediapipe.python.solutions"]
+        for name in _DRAWING:  # a deferred module is cached, so its import did not bind it on the package
+            setattr(pkg, name, sys.modules[f"mediapipe.python.solutions.{name}"])
+    return _SOLUTIONS
+
+
+_SOLUTIONS = _Solutions()
 
 
 class QuietModel:
@@ -59,6 +123,28 @@ class QuietModel:
     def close(self) -> None:
         with quiet_native_stderr():
             self._model.close()
+
+
+_IDLE: dict[tuple, list[QuietModel]] = {}  # stateless models built in this process, not in use
+_IDLE_LOCK = threading.Lock()
+
+
+def borrow_model(key: tuple, make: Callable, warmup_size: int = 64) -> QuietModel:
+    """A model that keeps no state between frames (its output on a frame does not depend on the
+    frames before), built by ``load_model(make)`` or taken from this process's idle ones of the
+    same ``key`` (the model and its settings). Give it back with ``return_model(key, model)``;
+    one borrower at a time, so threads never share a model."""
+    with _IDLE_LOCK:
+        idle = _IDLE.get(key)
+        if idle:
+            return idle.pop()
+    return load_model(make, warmup_size)
+
+
+def return_model(key: tuple, model: QuietModel) -> None:
+    """Keep ``model`` for the next ``borrow_model(key, ...)`` in this process."""
+    with _IDLE_LOCK:
+        _IDLE.setdefault(key, []).append(model)
 
 
 def load_model(make: Callable, warmup_size: int = 64) -> QuietModel:

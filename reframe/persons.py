@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from reframe.models import load_model
+from reframe.models import borrow_model, return_model
+
+SEGMENTER = ("selfie_segmentation", 1)  # the model's key in reframe.models' pool
 
 
 class PersonSampler:
@@ -21,7 +23,8 @@ class PersonSampler:
         self.sw = source_width
         self.min_area = min_area
         self.max_area = max_area
-        self._seg = load_model(lambda mp: mp.selfie_segmentation.SelfieSegmentation(model_selection=1))
+        # stateless per-image segmentation (no smoothing across frames): reused by the next sampler
+        self._seg = borrow_model(SEGMENTER, lambda mp: mp.selfie_segmentation.SelfieSegmentation(model_selection=1))
         self.spans: dict[int, tuple[float, float] | None] = {}
         self._due = 0
 
@@ -35,7 +38,10 @@ class PersonSampler:
         self.spans[index] = person_span(mask, self.sw, self.min_area, self.max_area)
 
     def close(self) -> None:
-        self._seg.close()
+        """Hand the model back for the next sampler of this process (at most once)."""
+        if self._seg is not None:
+            return_model(SEGMENTER, self._seg)
+            self._seg = None
 
 
 def person_span(mask: np.ndarray, source_width: int, min_area: float = 0.03,

@@ -72,7 +72,8 @@ def local_run(clip, tmp_path_factory):
 
 def test_one_task_is_deterministic_and_tasks_lists_its_command(local_run, tmp_path):
     plan = local_run / "plan.json"
-    tasks = json.loads(_cli("tasks", plan, "-o", tmp_path / "farm").stdout)  # the run's options, from the plan
+    # --per-language: one task per episode and language (the run's options, from the plan)
+    tasks = json.loads(_cli("tasks", plan, "-o", tmp_path / "farm", "--per-language").stdout)
     manifest = json.loads((local_run / "manifest.json").read_text())
     n_eps = len(manifest["episodes"])
     assert n_eps >= 2
@@ -97,6 +98,20 @@ def test_one_task_is_deterministic_and_tasks_lists_its_command(local_run, tmp_pa
     assert digests[0] == digests[1] == _sha(local_run / name)
     assert sorted(p.name for p in (tmp_path / "farm").iterdir()) == sorted(  # the video was removed above
         ["manifest.json", name.replace(".mp4", ".srt"), name.replace(".mp4", ".vtt")])
+
+
+def test_tasks_by_episode_render_all_languages_in_one_process_with_the_same_bytes(local_run, tmp_path):
+    plan = local_run / "plan.json"
+    tasks = json.loads(_cli("tasks", plan, "-o", tmp_path / "farm").stdout)  # default: one task per episode
+    manifest = json.loads((local_run / "manifest.json").read_text())
+    assert [(t["episode"], t["langs"]) for t in tasks] == [(e, ["en", "es"]) for e in range(1, len(manifest["episodes"]) + 1)]
+    task = tasks[0]
+    assert task["outputs"] == [str(tmp_path / "farm" / f"ep001.{l}.mp4") for l in ("en", "es")]
+    assert shlex.split(task["shell"]) == task["command"] and "--lang en --lang es" in task["shell"]
+    subprocess.run([sys.executable, "-m", "verticalize", *task["command"][1:]], check=True, capture_output=True,
+                   cwd=ROOT)
+    for out in map(Path, task["outputs"]):
+        assert _sha(out) == _sha(local_run / out.name), out.name  # split in one ffmpeg: the run's bytes
 
 
 def _free_port() -> int:

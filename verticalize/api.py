@@ -4,11 +4,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from verticalize.analysis import analyze, detect_scenes  # noqa: F401
 from verticalize.options import check_size  # noqa: F401
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, read_plan, write_plan  # noqa: F401
 from verticalize.render import RenderTask, check_encoder, render, render_episode  # noqa: F401
+
+
+def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, opts: Options = DEFAULTS) -> Plan:
+    """``verticalize.analysis.analyze``: the plan of ``path``. The analysis modules (numba, mediapipe)
+    are imported on first use, so a process that only renders never loads them."""
+    from verticalize import analysis
+
+    return analysis.analyze(path, subtitles, opts)
+
+
+def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, **kwargs):
+    """``verticalize.analysis.detect_scenes`` (imported on first use, as ``analyze``)."""
+    from verticalize import analysis
+
+    return analysis.detect_scenes(path, opts, **kwargs)
 
 
 def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,

@@ -2,14 +2,15 @@
 
 One scheduler loop in the calling process keeps at most ``jobs`` units of work
 running: an analysis (in a spawned worker process, one per slot, so memory
-stays bounded) or one ffmpeg render. Renders of earlier files go first, so an
+stays bounded) or one ffmpeg render (one episode, all its languages up to
+``encoders_per_process``). Renders of earlier files go first, so an
 interrupted batch leaves whole files done. ``resume`` skips what is already
 done for the same input and options:
 
 * ``manifest.json`` and ``plan.json`` carry an ``input`` block: the input's
   size and SHA-256 of its whole content (streamed in 1 MiB blocks; a sampled
   hash could miss an edit in the middle), the options that shape the output
-  (all of ``Options`` except ``jobs``) and their SHA-256, and the SHA-256 of
+  (all of ``Options`` except ``jobs`` and ``encoders_per_process``) and their SHA-256, and the SHA-256 of
   each subtitle file.
 * A file whose manifest block matches and whose outputs all exist is skipped.
 * A plan whose block matches is reused, and of its tasks only those whose
@@ -42,14 +43,15 @@ from verticalize.options import DEFAULTS, Options
 from verticalize.files import remove_partials
 from verticalize.manifest import build_manifest, output_names, read_manifest, write_manifest
 from verticalize.plan import Plan, read_plan, write_plan
-from verticalize.render import (RenderTask, check_encoder, episode_tasks, existing_entry,
-                         render_episode)
+from verticalize.render import (RenderTask, check_encoder, episode_tasks, existing_entry, render_groups,
+                                render_outputs)
 from verticalize.errors import InputError, OptionsError, PlanError, VerticalizeError
 
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".mxf",
                               ".flv", ".wmv", ".mpg", ".mpeg", ".3gp"})
 HASH_BLOCK_BYTES = 1 << 20
+NOT_OUTPUT_OPTIONS = ("jobs", "encoders_per_process")  # how the work is spread, not what it makes
 
 
 # ---- inputs -----------------------------------------------------------------------------------------------
@@ -102,9 +104,14 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def output_options(opts: Options) -> dict:
+<<<<<<< HEAD
     """Every option that shapes the outputs (all but ``jobs`` and the review page's picture sizes, which
     ``--resume`` need not compare: the page is written again on every run), as JSON values."""
     return {k: v for k, v in sorted(dataclasses.asdict(opts).items()) if k != "jobs" and not k.startswith("review_")}
+=======
+    """Every option that shapes the outputs (all but ``NOT_OUTPUT_OPTIONS``), as JSON values."""
+    return {k: v for k, v in sorted(dataclasses.asdict(opts).items()) if k not in NOT_OUTPUT_OPTIONS}
+>>>>>>> h-split
 
 
 def options_sha256(opts: Options) -> str:
@@ -248,7 +255,8 @@ class _FileState:
 
 
 class LocalRunner:
-    """Analyses in spawned worker processes, renders as ffmpeg processes from threads of this one."""
+    """Analyses in spawned worker processes, renders as ffmpeg processes from threads of this one
+    (one process per group of one episode's outputs, see verticalize.render.render_groups)."""
 
     def __init__(self, slots: int, n_files: int):
         self.slots = slots
@@ -281,8 +289,9 @@ class LocalRunner:
         with _sigint_ignored():
             return self._analysis_pool().submit(prepare, *args)
 
-    def submit_render(self, plan: Plan, task: RenderTask, opts: Options, tracks) -> Future:
-        return self._threads.submit(render_episode, plan, task, opts, tracks)
+    def submit_render(self, plan: Plan, tasks: list[RenderTask], opts: Options, tracks) -> Future:
+        """Render ``tasks`` (one episode) in one ffmpeg process; the future gives their entries."""
+        return self._threads.submit(render_outputs, plan, tasks, opts, tracks)
 
     def reset_after_crash(self) -> None:
         if self._pool is not None:
@@ -380,8 +389,9 @@ class _Scheduler:
         self.slots = runner.slots
         self.states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
         self.waiting = list(self.states)     # not yet analysed, in order
-        self.renders: list[tuple[int, int, _FileState, RenderTask]] = []  # ready, earliest file first
-        self.running: dict[Future, tuple[str, _FileState, RenderTask | None]] = {}
+        # ready groups (one ffmpeg process each: task indices of one episode), earliest file first
+        self.renders: list[tuple[int, list[int], _FileState]] = []
+        self.running: dict[Future, tuple[str, _FileState, list[int] | None]] = {}
         self.interrupts = _Interrupts()
 
     def run(self) -> list[FileResult]:
@@ -423,10 +433,12 @@ class _Scheduler:
         """Start units of work until every slot is busy: renders first, then the next analysis."""
         while len(self.running) < self.slots and (self.renders or self.waiting):
             if self.renders:
-                _, k, state, task = self.renders.pop(0)
-                fut = self.runner.submit_render(state.prepared.plan, task, self.opts, state.tracks)
-                self.running[fut] = ("render", state, task)
-                state.t_task[k] = time.perf_counter()
+                _, ks, state = self.renders.pop(0)
+                fut = self.runner.submit_render(state.prepared.plan, [state.tasks[k] for k in ks], self.opts,
+                                                state.tracks)
+                self.running[fut] = ("render", state, ks)
+                for k in ks:
+                    state.t_task[k] = time.perf_counter()
             else:
                 state = self.waiting.pop(0)
                 if not state.t0:
@@ -437,7 +449,7 @@ class _Scheduler:
 
     def completed(self, fut: Future) -> bool:
         """Take a finished unit's result; True when the analysis worker pool broke."""
-        kind, state, task = self.running.pop(fut)
+        kind, state, ks = self.running.pop(fut)
         try:
             value = fut.result()
         except BrokenProcessPool as e:
@@ -449,7 +461,7 @@ class _Scheduler:
             return True
         except Exception as e:  # one bad file never stops the others
             if kind == "render":
-                state.outstanding -= 1
+                state.outstanding -= len(ks)
                 self.renders[:] = [r for r in self.renders if r[2] is not state]
             self.fail(state, e)
             return False
@@ -461,12 +473,13 @@ class _Scheduler:
                 except Exception as e:
                     self.fail(state, e)
             return False
-        k = state.tasks.index(task)
-        state.entries[k] = value
-        state.outstanding -= 1
-        state.result.rendered += 1
-        self.reporter.task(state.path, task.episode, task.lang,
-                           round(time.perf_counter() - state.t_task[k], 3), skipped=False)
+        for k, entry in zip(ks, value):
+            task = state.tasks[k]
+            state.entries[k] = entry
+            state.outstanding -= 1
+            state.result.rendered += 1
+            self.reporter.task(state.path, task.episode, task.lang,
+                               round(time.perf_counter() - state.t_task[k], 3), skipped=False)
         if state.outstanding == 0 and state.result.status != "failed":
             try:
                 with self.interrupts.atomic():
@@ -516,15 +529,19 @@ class _Scheduler:
         state.tracks = load_tracks(plan.subtitles)
         state.tasks = episode_tasks(plan, state.target)
         self.reporter.analysed(state.path, len(plan.episodes), len(state.tasks), prep.reused)
+        todo = []
         for k, task in enumerate(state.tasks):
             entry = existing_entry(plan, task, state.tracks) if prep.reused else None
             if entry is not None:
                 state.entries[k] = entry
                 self.reporter.task(state.path, task.episode, task.lang, 0.0, skipped=True)
             else:
-                self.renders.append((state.index, k, state, task))
-                state.outstanding += 1
-        self.renders.sort(key=lambda x: (x[0], x[1]))
+                todo.append(task)
+        index = {id(task): k for k, task in enumerate(state.tasks)}
+        for group in render_groups(todo, self.opts.encoders_per_process):
+            self.renders.append((state.index, [index[id(t)] for t in group], state))
+            state.outstanding += len(group)
+        self.renders.sort(key=lambda x: (x[0], x[1][0]))
         if state.outstanding == 0:
             self.finish(state)
 

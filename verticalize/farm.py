@@ -1,12 +1,15 @@
 """Render farms: the task list of a plan, and running analyses and renders on a Dask cluster.
 
-A task is one episode in one language: ``verticalize render PLAN -o OUTDIR
---episode N --lang L`` writes ``OUTDIR/epNNN.L.mp4`` (``epNNN.mp4`` without
-subtitles), and the same plan and options give the same bytes on any host
-(x264 runs with a fixed thread count; see verticalize.render.X264_THREADS).
+A task is one episode in one or more languages (``verticalize tasks``; with
+``--per-language`` one task per episode and language): ``verticalize render
+PLAN -o OUTDIR --episode N --lang L`` writes ``OUTDIR/epNNN.L.mp4``
+(``epNNN.mp4`` without subtitles), and the same plan and options give the same
+bytes on any host, whether or not the file was rendered beside other languages
+(x264 runs with a fixed thread count; see verticalize.media.encode.X264_THREADS).
 
 ``--scheduler tcp://HOST:PORT`` sends the same work to a ``dask.distributed``
-cluster: one analysis per input, then one task per episode and language.
+cluster: one analysis per input, then one task per episode (its languages in
+groups of at most ``encoders_per_process``).
 Workers read the inputs and write the outputs at the same paths as the
 client, so the cluster needs a shared filesystem (or runs on one host).
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
-from verticalize.render import RenderTask, check_encoder, episode_tasks, render_episode
+from verticalize.render import RenderTask, check_encoder, episode_tasks, render_groups, render_outputs
 from verticalize.errors import OptionsError
 
 
@@ -61,8 +64,8 @@ def _prepare_remote(*args):
     return prepare(*args)
 
 
-def _render_remote(plan: Plan, task: RenderTask, opts: Options) -> dict:
-    return render_episode(plan, task, opts)
+def _render_remote(plan: Plan, tasks: list[RenderTask], opts: Options) -> list[dict]:
+    return render_outputs(plan, tasks, opts)
 
 
 class DaskRunner:
@@ -105,9 +108,9 @@ class DaskRunner:
         return self._submit(_prepare_remote, str(Path(path).resolve()), str(Path(target).resolve()), subtitles,
                             opts, resume)
 
-    def submit_render(self, plan: Plan, task: RenderTask, opts: Options, tracks) -> Future:
-        task = RenderTask(task.episode, task.lang, Path(task.output).resolve())
-        return self._submit(_render_remote, plan, task, opts)
+    def submit_render(self, plan: Plan, tasks: list[RenderTask], opts: Options, tracks) -> Future:
+        tasks = [RenderTask(t.episode, t.lang, Path(t.output).resolve()) for t in tasks]
+        return self._submit(_render_remote, plan, tasks, opts)
 
     def release_analysis(self) -> None:
         """Nothing to free here: the cluster's workers manage their own memory."""
@@ -143,9 +146,10 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
     try:
         check_encoder_on_workers(client, opts.encoder)
         outdir.mkdir(parents=True, exist_ok=True)
-        futures = [client.submit(_render_remote, plan, t, opts, pure=False) for t in tasks]
+        groups = render_groups(tasks, opts.encoders_per_process)
+        futures = [client.submit(_render_remote, plan, g, opts, pure=False) for g in groups]
         try:
-            entries = client.gather(futures)
+            entries = [entry for got in client.gather(futures) for entry in got]
         except BaseException:
             client.cancel(futures)
             raise

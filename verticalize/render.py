@@ -1,4 +1,4 @@
-"""Rendering: one ffmpeg process per episode and language, driven only by the plan.
+"""Rendering: one ffmpeg process per episode (all its languages), driven only by the plan.
 
 This module decides what each output holds (which frames, which crop window on
 each, pad ranges, hints, subtitles, title card, manifest entry);
@@ -9,6 +9,7 @@ renamed on success.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -20,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from reframe.path import hint_x
 from subtitles import (fontconfig_file, fonts_dir, load_track, load_tracks, write_burnin_ass, write_srt,
                        write_title_card, write_vtt)
 from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
-from verticalize.media.encode import Segment, check_encoder, encode_episode
+from verticalize.media.encode import Output, Segment, check_encoder, encode_outputs
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
 
@@ -106,42 +106,77 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
     timed from the start of the file. Every file is written under a temporary
     name and renamed when complete. Returns the manifest entry.
     """
+    return render_outputs(plan, [task], opts, tracks)[0]
+
+
+def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS, tracks=None) -> list[dict]:
+    """Render ``tasks`` (one episode, one or more languages) in ONE ffmpeg process.
+
+    The episode is decoded, cropped and scaled once and split into one
+    burn-in and encoder branch per task; each encoder gets the frames
+    ``render_episode`` gives it alone (the same bytes wherever x264 repeats
+    itself: see verticalize.media.encode.X264_THREADS). Use ``render_groups`` to keep the
+    number of encoders per process within ``opts.encoders_per_process``.
+    Returns the manifest entries, in the order of ``tasks``.
+    """
     check_encoder(opts.encoder)
+    if not tasks:
+        return []
+    if len({t.episode for t in tasks}) != 1:
+        raise ValueError("render_outputs: all tasks must be of one episode")
     W, H = plan.target["width"], plan.target["height"]
     src = plan.source["path"]
+    first = Path(tasks[0].output)
     if not Path(src).is_file():
         raise RenderError("source video of the plan is missing", src)
-    out = Path(task.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    entry = _base_entry(plan, task)
-    segments = [Segment(s, e, *episode_windows(plan, s, e)) for s, e in _segments(plan, task)]
+    entries = [_base_entry(plan, task) for task in tasks]
+    segments = [Segment(s, e, *episode_windows(plan, s, e)) for s, e in _segments(plan, tasks[0])]
     work = Path(tempfile.mkdtemp(prefix="verticalize-"))
     try:
-        burn = []
-        if plan.extras.get("title_card"):
-            title = work / "title.ass"
-            write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
-            burn.append(title)
-        if task.lang:
-            ep_track = _episode_track(plan, task, tracks)
-            ass = work / "subs.ass"
-            # constant rate: cue times snapped to the frame grid; variable: already exact frame times
-            write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=None if plan.vfr else plan.fps)
-            burn.append(ass)
-            entry.update(_subtitle_entry(task, ep_track))
-            write_srt(ep_track, out.with_name(entry["subtitles"]))
-            write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
-        with atomic_path(out) as tmp:
-            encode_episode(plan, segments, tmp, opts, frames=entry["frames"],
-                           duration=Fraction(str(entry["duration_s"])), burn=burn,
-                           fonts_dir=fonts_dir() if burn else None,
-                           fontconfig_file=fontconfig_file() if burn else None, work=work,
-                           label=f"episode {task.episode}")
+        outputs = []
+        for k, (task, entry) in enumerate(zip(tasks, entries)):
+            out = Path(task.output)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            burn = []
+            if plan.extras.get("title_card"):
+                title = work / f"title{k}.ass"
+                write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
+                burn.append(title)
+            if task.lang:
+                ep_track = _episode_track(plan, task, tracks)
+                ass = work / f"subs{k}.ass"
+                # constant rate: cue times snapped to the frame grid; variable: already exact frame times
+                write_burnin_ass(ep_track, ass, W, H, platform=opts.platform, fps=None if plan.vfr else plan.fps)
+                burn.append(ass)
+                entry.update(_subtitle_entry(task, ep_track))
+                write_srt(ep_track, out.with_name(entry["subtitles"]))
+                write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
+            outputs.append((out, tuple(burn)))
+        burning = any(burn for _, burn in outputs)
+        with contextlib.ExitStack() as stack:
+            temps = [stack.enter_context(atomic_path(out)) for out, _ in outputs]  # renamed when all are done
+            encode_outputs(plan, segments, [Output(tmp, burn) for tmp, (_, burn) in zip(temps, outputs)], opts,
+                           frames=entries[0]["frames"], duration=Fraction(str(entries[0]["duration_s"])),
+                           fonts_dir=fonts_dir() if burning else None,
+                           fontconfig_file=fontconfig_file() if burning else None, work=work,
+                           label=f"episode {tasks[0].episode}")
     except RenderError as e:
-        raise RenderError(e.message, out) from None
+        raise RenderError(e.message, first) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return entry
+    return entries
+
+
+def render_groups(tasks: list[RenderTask], encoders_per_process: int) -> list[list[RenderTask]]:
+    """``tasks`` as the units one ffmpeg process renders: the tasks of one episode, at most
+    ``encoders_per_process`` of them each (7 languages, 3 per process: 3 + 3 + 1), in order."""
+    groups: list[list[RenderTask]] = []
+    for task in tasks:
+        if groups and groups[-1][0].episode == task.episode and len(groups[-1]) < max(1, encoders_per_process):
+            groups[-1].append(task)
+        else:
+            groups.append([task])
+    return groups
 
 
 def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[int, int]]]:
@@ -151,6 +186,8 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
     In pad ranges the crop branch holds its last window (it is hidden), so the
     crop size never changes inside one ffmpeg graph.
     """
+    from reframe.path import hint_x  # here: the path solver's numba import stays out of a render's start-up
+
     crop = {k: list(plan.crop[k][start:end]) for k in "xywh"}
     ax0, ay0, ax1, ay1 = active_box(plan)
     cw, ch = crop_size_for(ax1 - ax0, ay1 - ay0, plan.target["width"], plan.target["height"])
@@ -194,8 +231,9 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
            on_task=None) -> dict:
     """Render every episode (times every subtitle language) of ``plan`` into ``outdir``.
 
-    Runs ``opts.jobs`` ffmpeg processes at once (0: one per core) and writes
-    ``manifest.json`` last. ``skip_existing`` keeps outputs already in place
+    Runs ``opts.jobs`` ffmpeg processes at once (0: one per core), each
+    rendering one episode in up to ``opts.encoders_per_process`` languages, and
+    writes ``manifest.json`` last. ``skip_existing`` keeps outputs already in place
     (they are complete: every output is renamed into place when done).
     ``on_task(entry, skipped)`` is called as each task finishes.
     """
@@ -206,18 +244,32 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     tracks = load_tracks({l: plan.subtitles[l] for l in wanted})
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
 
-    def one(task: RenderTask) -> dict:
+    todo, done = [], {}
+    for k, task in enumerate(tasks):
         entry = existing_entry(plan, task, tracks) if skip_existing else None
-        skipped = entry is not None
         if entry is None:
-            entry = render_episode(plan, task, opts, tracks)
+            todo.append(task)
+        else:
+            done[k] = entry
+            if on_task:
+                on_task(entry, True)
+    groups = render_groups(todo, opts.encoders_per_process)
+
+    def one(group: list[RenderTask]) -> list[dict]:
+        got = render_outputs(plan, group, opts, tracks)
         if on_task:
-            on_task(entry, skipped)
-        return entry
+            for entry in got:
+                on_task(entry, False)
+        return got
 
     jobs = opts.jobs or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
-        entries = list(pool.map(one, tasks))
+    if groups:
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(groups)))) as pool:
+            rendered = {task: entry for group, got in zip(groups, pool.map(one, groups))
+                        for task, entry in zip(group, got)}
+    else:
+        rendered = {}
+    entries = [done[k] if k in done else rendered[task] for k, task in enumerate(tasks)]
     result = build_manifest(plan, entries, episodes)
     if manifest and (episodes is not None or langs is not None):
         return merge_manifest(plan, entries, outdir / "manifest.json")

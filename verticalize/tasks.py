@@ -1,5 +1,6 @@
-"""Render tasks for a farm: one per episode x language, each with the exact command that
-reproduces the run's bytes (``verticalize tasks PLAN``)."""
+"""Render tasks for a farm: one per episode (one ffmpeg process renders its languages), or one
+per episode x language, each with the exact command that reproduces the run's bytes
+(``verticalize tasks PLAN [--per-language]``)."""
 from __future__ import annotations
 
 import os
@@ -8,37 +9,48 @@ from pathlib import Path
 
 from verticalize.options import DEFAULTS, check_options
 from verticalize.plan import read_plan
-from verticalize.render import episode_tasks
+from verticalize.render import episode_tasks, render_groups
 
 
 RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
 
 
-def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None) -> list[dict]:
-    """One entry per episode x language: episode, lang, output, command (argv), frames.
+def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None,
+              per_language: bool = False, encoders_per_process: int | None = None) -> list[dict]:
+    """One entry per episode (its languages in groups of at most ``encoders_per_process``, default
+    ``DEFAULTS.encoders_per_process``; one ffmpeg process each) or, with ``per_language``, one per
+    episode x language as before: episode, langs, outputs, command (argv), shell, frames; a
+    per-language entry also has lang and output.
 
     The commands render with the options the plan was made with (``verticalize
-    run`` records them in the plan), so they reproduce that run's bytes;
-    ``overrides`` (non-None values) win, then the defaults.
+    run`` records them in the plan), so they reproduce that run's bytes (a file
+    has the same bytes rendered alone or beside other languages); ``overrides``
+    (non-None values) win, then the defaults.
     """
     plan_path = Path(plan_path).resolve()
     plan = read_plan(plan_path)
     recorded = plan.analysis.get("input", {}).get("options", {})
     values = {k: (overrides or {}).get(k) for k in RENDER_OPTIONS}
     values = {k: v if v is not None else recorded.get(k, getattr(DEFAULTS, k)) for k, v in values.items()}
-    opts = DEFAULTS.with_(**values)
+    opts = DEFAULTS.with_(**values, encoders_per_process=1 if per_language else encoders_per_process)
     check_options(opts)
     outdir = Path(outdir).resolve()
     out = []
-    for task in episode_tasks(plan, outdir):
-        ep = plan.episodes[task.episode - 1]
+    for group in render_groups(episode_tasks(plan, outdir), opts.encoders_per_process):
+        episode = group[0].episode
+        ep = plan.episodes[episode - 1]
         recap = ep.get("recap")
         frames = ep["end"] - ep["start"] + (recap["end"] - recap["start"] if recap else 0)
-        cmd = ["verticalize", "render", str(plan_path), "-o", str(outdir), "--episode", str(task.episode)]
-        if task.lang:
-            cmd += ["--lang", task.lang]
+        cmd = ["verticalize", "render", str(plan_path), "-o", str(outdir), "--episode", str(episode)]
+        for task in group:
+            if task.lang:
+                cmd += ["--lang", task.lang]
         cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
                 "--platform", opts.platform, "--jobs", "1"]
-        out.append({"episode": task.episode, "lang": task.lang, "output": str(task.output), "frames": frames,
-                    "command": cmd, "shell": shlex.join(cmd)})
+        if len(group) > 1:
+            cmd += ["--encoders-per-process", str(len(group))]
+        entry = {"episode": episode, "langs": [t.lang for t in group], "outputs": [str(t.output) for t in group]}
+        if per_language:
+            entry.update(lang=group[0].lang, output=str(group[0].output))
+        out.append({**entry, "frames": frames, "command": cmd, "shell": shlex.join(cmd)})
     return out

@@ -34,6 +34,7 @@ FLAGS: dict[str, str] = {
     "episode_min_s": "--episode-min", "episode_max_s": "--episode-max", "recap_s": "--recap",
     "free_episodes": "--free-episodes", "crf": "--crf", "jobs": "--jobs", "encoder": "--encoder",
     "platform": "--platform", "market": "--market", "preset": "--preset",
+    "encoders_per_process": "--encoders-per-process",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

@@ -45,7 +45,8 @@ def options_from_args(args) -> Options:
         changes["width"], changes["height"] = _size(args.size)
     for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
                         ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
-                        ("platform", "platform"), ("encoder", "encoder")):
+                        ("platform", "platform"), ("encoder", "encoder"),
+                        ("encoders_per_process", "encoders_per_process")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
@@ -68,6 +69,9 @@ def _add_render_opts(p, size: bool = True):
     p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
     p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
+    p.add_argument("--encoders-per-process", type=int, metavar="N",
+                   help="most languages one ffmpeg render encodes from one decode of an episode (default "
+                   f"{DEFAULTS.encoders_per_process}; each x264 encoder adds memory)")
     p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
                    "needs an NVIDIA GPU)")
 

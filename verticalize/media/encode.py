@@ -1,5 +1,6 @@
 """The render's ffmpeg graph: exact trim, per-frame crop through ``sendcmd``, pad
-pictures, scale, libass burn-in and the encoders, in one ffmpeg process per output.
+pictures, scale, libass burn-in and the encoders, in one ffmpeg process per episode
+(``split`` into one burn-in and encoder branch per output file).
 
 The decisions (which window on which frame, which ranges are padded, which
 subtitle files to burn) come in from the pipeline; no pixel passes through
@@ -20,7 +21,11 @@ from verticalize.options import Options
 from verticalize.plan import Plan
 
 # x264 threads, fixed so the bytes do not depend on the machine's core count
-# (same plan + options -> same file on any host of a render farm).
+# (same plan + options -> same file on any host of a render farm). Measured: at
+# 1080x1920 x264 with 4 threads gives different bytes from run to run (4 renders
+# of one 10-s episode: 4 different files; 7 encodes of the same frames: 3
+# different streams, non-deterministic=0 or not), while its input frames repeat
+# exactly; with 1 thread it repeated. Small sizes (the tests') repeat.
 X264_THREADS = 4
 
 
@@ -94,6 +99,14 @@ def check_encoder(encoder: str) -> None:
         raise RenderError(f"{encoder}: no NVIDIA GPU/driver available (ffmpeg: {_ENCODER_OK[encoder]})")
 
 
+@dataclass(frozen=True)
+class Output:
+    """One file of an episode's render: its path and the ASS files burned into it, in order."""
+
+    path: Path
+    burn: tuple[Path, ...] = ()
+
+
 def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Options, *, frames: int,
                    duration: Fraction, burn: list[Path] = (), fonts_dir: Path | None = None,
                    fontconfig_file: Path | None = None, work: Path, label: str = "episode") -> None:
@@ -104,6 +117,25 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
     ``duration`` (seconds) bound the output exactly. ``work``: a folder for the
     sendcmd scripts. Raises RenderError with ffmpeg's first error line.
     """
+    encode_outputs(plan, segments, [Output(Path(output), tuple(burn))], opts, frames=frames, duration=duration,
+                   fonts_dir=fonts_dir, fontconfig_file=fontconfig_file, work=work, label=label)
+
+
+def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], opts: Options, *, frames: int,
+                   duration: Fraction, fonts_dir: Path | None = None, fontconfig_file: Path | None = None,
+                   work: Path, label: str = "episode") -> None:
+    """Encode ``segments``, joined, to every file of ``outputs`` in ONE ffmpeg process.
+
+    The source is decoded, cropped and scaled once; the picture and the sound
+    are then ``split`` into one branch per output, each with its own burn-in
+    and its own encoders with the same options as a render of that output
+    alone: each encoder gets the same frames as in a render of its file by
+    itself, so the file has the same bytes wherever x264 is reproducible (at
+    small sizes; at 1080x1920 x264 with 4 threads varies from run to run, in
+    either kind of render).
+    ``frames`` and ``duration`` (seconds) bound every output exactly. Raises
+    RenderError with ffmpeg's first error line, naming the first output.
+    """
     W, H = plan.target["width"], plan.target["height"]
     parts = [_segment(plan, seg, work / f"crop{k}.cmd", W, H) for k, seg in enumerate(segments)]
     if len(parts) > 1:
@@ -111,24 +143,32 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
         v, a = joined[0], joined[1]
     else:
         v, a = parts[0]
+    if len(outputs) > 1:
+        vs, as_ = v.split(), a.asplit()  # one branch per output (ffmpeg-python counts them)
+        branches = [(vs[k], as_[k]) for k in range(len(outputs))]
+    else:
+        branches = [(v, a)]
     env = dict(os.environ)
-    for ass in burn:
-        v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir))
-    if burn and fontconfig_file is not None:
+    if any(o.burn for o in outputs) and fontconfig_file is not None:
         env["FONTCONFIG_FILE"] = str(fontconfig_file)
-    v = v.filter("format", "yuv420p")
     fps = plan.fps
     # constant rate: the output's own grid; variable: every source frame once, at its own time
     timing = ({"fps_mode": "passthrough"} if plan.vfr else
               {"fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}"})
-    stream = ffmpeg.output(
-        v, a, str(output), f="mp4", **video_codec_args(opts),
-        **{"pix_fmt": "yuv420p", **timing, "frames:v": frames, "t": seconds_text(duration),
-           "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, "movflags": "+faststart"})
+    streams = []
+    for out, (bv, ba) in zip(outputs, branches):
+        for ass in out.burn:
+            bv = bv.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir))
+        bv = bv.filter("format", "yuv420p")
+        streams.append(ffmpeg.output(
+            bv, ba, str(out.path), f="mp4", **video_codec_args(opts),
+            **{"pix_fmt": "yuv420p", **timing, "frames:v": frames, "t": seconds_text(duration),
+               "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, "movflags": "+faststart"}))
+    stream = streams[0] if len(streams) == 1 else ffmpeg.merge_outputs(*streams)
     proc = run(["-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream), env=env)
     if proc.returncode != 0:
         raise RenderError(f"ffmpeg failed on {label}: {first_error_line(proc.stderr, f'exit code {proc.returncode}')}",
-                          output)
+                          outputs[0].path)
 
 
 def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
