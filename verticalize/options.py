@@ -71,11 +71,11 @@ class Options:
     crf: int = 20                     # x264 constant rate factor, 0..51
     audio_bitrate_kbps: int = 128
     jobs: int = 0                     # parallel renders; 0 = number of cores
+    encoders_per_process: int = 5     # most output files (languages) one ffmpeg render encodes from one decode;
+                                      # memory: each x264 encoder at 1080x1920 adds about 300 MB (5: 1.6 GB)
     # review page
     review_thumb_width_px: int = 320      # width of the source frames on the review page, px
     review_preview_height_px: int = 480   # height of the 9:16 preview frames rendered for the review page, px
-    encoders_per_process: int = 5     # most output files (languages) one ffmpeg render encodes from one decode;
-                                      # memory: each x264 encoder at 1080x1920 adds about 300 MB (5: 1.6 GB)
 
     def with_(self, **changes: Any) -> "Options":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
