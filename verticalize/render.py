@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,7 +28,7 @@ from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
-from verticalize.media.encode import Segment, check_encoder, encode_episode
+from verticalize.media.encode import AudioTrack, Segment, check_encoder, encode_episode, measure_loudness
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
 
@@ -41,7 +42,7 @@ class RenderTask:
 
 
 def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> list[RenderTask]:
-    langs = list(plan.subtitles) if langs is None else langs
+    langs = plan.languages if langs is None else langs
     tasks = []
     for ep in plan.episodes:
         if langs:
@@ -90,7 +91,7 @@ def existing_entry(plan: Plan, task: RenderTask, tracks=None) -> dict | None:
     if not out.is_file():
         return None
     entry = _base_entry(plan, task)
-    if task.lang:
+    if task.lang in plan.subtitles:
         extra = _subtitle_entry(task, _episode_track(plan, task, tracks))
         if not all((out.parent / extra[k]).is_file() for k in ("subtitles", "subtitles_vtt")):
             return None
@@ -122,7 +123,7 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
             title = work / "title.ass"
             write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
             burn.append(title)
-        if task.lang:
+        if task.lang in plan.subtitles:
             ep_track = _episode_track(plan, task, tracks)
             ass = work / "subs.ass"
             # constant rate: cue times snapped to the frame grid; variable: already exact frame times
@@ -131,16 +132,70 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
             entry.update(_subtitle_entry(task, ep_track))
             write_srt(ep_track, out.with_name(entry["subtitles"]))
             write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
+        audio = audio_tracks(plan, task, segments, opts)
+        entry["audio"] = [audio_entry(t) for t in audio]
         with atomic_path(out) as tmp:
             encode_episode(plan, segments, tmp, opts, frames=entry["frames"],
                            duration=Fraction(str(entry["duration_s"])), burn=burn,
                            fonts_dir=fonts_dir() if burn else None,
                            fontconfig_file=fontconfig_file() if burn else None, work=work,
-                           label=f"episode {task.episode}")
+                           label=f"episode {task.episode}", audio=[t for t, _ in audio])
     except RenderError as e:
         raise RenderError(e.message, out) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return entry
+
+
+_LOUDNESS: dict[tuple, object] = {}  # (source, segments, dub, offset) -> measured Loudness, per process
+_LOUDNESS_LOCK = threading.Lock()
+
+
+def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Options) -> list[tuple[AudioTrack, object]]:
+    """The audio tracks of ``task``'s output with their gains, and each one's measured loudness
+    (None with loudness off). ``audio_tracks`` "one": the dub of the task's language, else the
+    source's; "all": the source's first, then every dub, language-tagged. Gain: the target
+    minus the measured integrated loudness; silence is left as it is (warned)."""
+    dubs = plan.dubs
+    original = AudioTrack()
+    if opts.audio_tracks == "all" and dubs:
+        wanted = [original] + [AudioTrack(path=d["path"], offset_s=Fraction(str(d.get("offset_s", "0"))), lang=lang)
+                               for lang, d in dubs.items()]
+    elif task.lang in dubs:
+        d = dubs[task.lang]
+        wanted = [AudioTrack(path=d["path"], offset_s=Fraction(str(d.get("offset_s", "0"))), lang=task.lang)]
+    else:
+        wanted = [original]
+    if not opts.normalize_loudness:
+        return [(t, None) for t in wanted]
+    out = []
+    for t in wanted:
+        key = (plan.source["path"], tuple((s.start, s.end) for s in segments), t.path, t.offset_s)
+        with _LOUDNESS_LOCK:
+            measured = _LOUDNESS.get(key)
+        if measured is None:
+            measured = measure_loudness(plan, segments, t, label=f"episode {task.episode}")
+            with _LOUDNESS_LOCK:
+                _LOUDNESS[key] = measured
+        level = measured.integrated_lufs
+        if not np.isfinite(level) or level < -70:
+            log.warning("episode %d%s: the audio is silent; left as it is, not raised to %g LUFS", task.episode,
+                        f" ({t.lang})" if t.lang else "", opts.loudness_lufs)
+            gain = None
+        else:
+            gain = opts.loudness_lufs - level
+        out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp, t.lang), measured))
+    return out
+
+
+def audio_entry(item: tuple[AudioTrack, object]) -> dict:
+    """A manifest line for one audio track: language, dub file, measured input loudness, gain."""
+    track, measured = item
+    entry = {"lang": track.lang, "dub": Path(track.path).name if track.path else None}
+    if measured is not None:
+        entry.update(input_lufs=round(measured.integrated_lufs, 2), input_true_peak_dbtp=round(measured.true_peak_dbtp, 2),
+                     gain_db=None if track.gain_db is None else round(track.gain_db, 2),
+                     ceiling_dbtp=track.ceiling_dbtp)
     return entry
 
 
@@ -202,8 +257,8 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     check_encoder(opts.encoder)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    wanted = langs if langs is not None else list(plan.subtitles)
-    tracks = load_tracks({l: plan.subtitles[l] for l in wanted})
+    wanted = langs if langs is not None else plan.languages
+    tracks = load_tracks({l: plan.subtitles[l] for l in wanted if l in plan.subtitles})
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
 
     def one(task: RenderTask) -> dict:
