@@ -11,7 +11,8 @@ from verticalize.plan import read_plan
 from verticalize.render import episode_tasks
 
 
-RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
+RENDER_OPTIONS = ("encoder", "preset", "crf", "platform", "normalize_loudness", "loudness_lufs",
+                  "audio_tracks")  # the options a render task's bytes depend on
 
 
 def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None) -> list[dict]:
@@ -38,7 +39,9 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides
         if task.lang:
             cmd += ["--lang", task.lang]
         cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
-                "--platform", opts.platform, "--jobs", "1"]
+                "--platform", opts.platform, "--jobs", "1",
+                "--loudness", f"{opts.loudness_lufs:g}" if opts.normalize_loudness else "off",
+                "--audio-tracks", opts.audio_tracks]
         out.append({"episode": task.episode, "lang": task.lang, "output": str(task.output), "frames": frames,
                     "command": cmd, "shell": shlex.join(cmd)})
     return out

@@ -33,6 +33,7 @@ FLAGS: dict[str, str] = {
     "episode_min_s": "--episode-min", "episode_max_s": "--episode-max", "recap_s": "--recap",
     "free_episodes": "--free-episodes", "crf": "--crf", "jobs": "--jobs", "encoder": "--encoder",
     "platform": "--platform", "market": "--market", "preset": "--preset",
+    "loudness_lufs": "--loudness", "audio_tracks": "--audio-tracks",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from verticalize.errors import OptionsError, SubtitleError
-from verticalize.options import DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
+from verticalize.options import AUDIO_TRACKS, DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
 
 PROG = "verticalize"
 
@@ -21,18 +21,47 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _subs(items: list[str] | None) -> dict[str, str]:
+def _subs(items: list[str] | None, flag: str = "--subs") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items or []:
         lang, sep, path = item.partition("=")
         if not sep or not lang or not path:
-            raise OptionsError(f"--subs {item!r} is not LANG=PATH, e.g. en=film.en.srt")
+            raise OptionsError(f"{flag} {item!r} is not LANG=PATH, e.g. es=film.es.{'srt' if flag == '--subs' else 'wav'}")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
-            raise OptionsError(f"--subs: {lang!r} is not a language tag like en, pt-BR or zh-Hans")
+            raise OptionsError(f"{flag}: {lang!r} is not a language tag like en, pt-BR or zh-Hans")
         if lang in out:
-            raise OptionsError(f"--subs: language {lang!r} given twice")
+            raise OptionsError(f"{flag}: language {lang!r} given twice")
         out[lang] = path
     return out
+
+
+def _loudness(text: str) -> dict:
+    """``--loudness`` LUFS or off -> option changes."""
+    if text.strip().lower() == "off":
+        return {"normalize_loudness": False}
+    try:
+        return {"normalize_loudness": True, "loudness_lufs": float(text)}
+    except ValueError:
+        raise OptionsError(f"--loudness {text!r} is not a level in LUFS like -14, or off") from None
+
+
+def _dub_offsets(items: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items or []:
+        lang, sep, value = item.partition("=")
+        try:
+            out[lang] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not lang:
+            raise OptionsError(f"--dub-offset {item!r} is not LANG=SECONDS, e.g. es=0.5")
+    return out
+
+
+def dubs_from_args(args) -> tuple[dict[str, str], dict[str, float]]:
+    """``--dub LANG=PATH`` and ``--dub-offset LANG=SECONDS`` as two dicts (languages checked)."""
+    dubs = {lang: path for lang, path in _subs(getattr(args, "dub", None), flag="--dub").items()}
+    return dubs, _dub_offsets(getattr(args, "dub_offset", None))
 
 
 def options_from_args(args) -> Options:
@@ -54,6 +83,10 @@ def options_from_args(args) -> Options:
         changes["title_card"] = True
     if getattr(args, "strict_boundaries", False):
         changes["strict_boundaries"] = True
+    if getattr(args, "loudness", None) is not None:
+        changes.update(_loudness(args.loudness))
+    if getattr(args, "audio_tracks", None) is not None:
+        changes["audio_tracks"] = args.audio_tracks
     opts = opts.with_(**changes)
     if opts.first_episode_min_s > opts.episode_max_s:  # a preset's long first episode, under an explicit max
         opts = opts.with_(first_episode_min_s=opts.episode_max_s)
@@ -70,6 +103,10 @@ def _add_render_opts(p, size: bool = True):
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
     p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
                    "needs an NVIDIA GPU)")
+    p.add_argument("--loudness", metavar="LUFS|off", help=f"integrated loudness of every output (default "
+                   f"{DEFAULTS.loudness_lufs:g} LUFS, true peak <= {DEFAULTS.true_peak_dbtp:g} dBTP); off keeps the source's")
+    p.add_argument("--audio-tracks", choices=AUDIO_TRACKS, help="one: each output carries its language's audio "
+                   "(default); all: the original first, then every dub, each tagged with its language")
 
 
 def _add_episode_opts(p):
@@ -77,6 +114,10 @@ def _add_episode_opts(p):
     p.add_argument("--episode-max", type=float, metavar="S", help=f"longest episode, s (default {DEFAULTS.episode_max_s:g})")
     p.add_argument("--no-episodes", action="store_true", help="one episode for the whole input")
     p.add_argument("--subs", action="append", metavar="LANG=PATH", help="subtitles to burn in (repeatable)")
+    p.add_argument("--dub", action="append", metavar="LANG=PATH", help="a full-length dubbed mix: that language's "
+                   "episodes carry it instead of the original audio (repeatable)")
+    p.add_argument("--dub-offset", action="append", metavar="LANG=SECONDS", help="the dub's time at the film's "
+                   "first frame, for a dub longer or shorter than the film")
     p.add_argument("--market", dest="preset_market", metavar="PRESET",
                    help=f"episode-length preset: {', '.join(PRESETS)} (explicit options win)")
     p.add_argument("--recap", type=float, metavar="S", help="open each episode after the first with the last S seconds "
@@ -129,6 +170,9 @@ def _cmd_run(args) -> int:
 
     opts = options_from_args(args)
     subs = _subs(args.subs)
+    if args.dub:
+        raise OptionsError("--dub: give it to `verticalize analyze INPUT -o plan.json --dub LANG=PATH`, then "
+                           "`verticalize render plan.json` (run does not take dubs yet)")
     for path in subs.values():
         if not Path(path).is_file():
             raise SubtitleError("no such subtitle file", path)
@@ -149,9 +193,12 @@ def _cmd_run(args) -> int:
 
 def _cmd_analyze(args) -> int:
     from verticalize import api
+    from verticalize.dub import attach_dubs
 
     opts = options_from_args(args)
+    dubs, offsets = dubs_from_args(args)
     plan = api.analyze(args.input, _subs(args.subs), opts)
+    attach_dubs(plan, dubs, offsets)
     api.write_plan(plan, args.output)
     print(f"{args.output}: {len(plan.shots)} shots, {len(plan.episodes)} episodes")
     return 0
@@ -163,8 +210,9 @@ def _cmd_render(args) -> int:
     plan = api.read_plan(args.plan)
     opts = options_from_args(args)
     for lang in args.lang or []:
-        if lang not in plan.subtitles:
-            raise OptionsError(f"--lang {lang}: the plan has subtitles for {', '.join(plan.subtitles) or 'no language'}")
+        if lang not in plan.languages:
+            raise OptionsError(f"--lang {lang}: the plan has subtitles or dubs for "
+                               f"{', '.join(plan.languages) or 'no language'}")
     for ep in args.episode or []:
         if not 1 <= ep <= len(plan.episodes):
             raise OptionsError(f"--episode {ep}: the plan has episodes 1..{len(plan.episodes)}")
