@@ -100,7 +100,7 @@ def audio_duration(path: str | os.PathLike) -> float:
     """Length of the first audio stream of ``path`` in seconds, by decoding it to the end.
     Raises InputError when it has no audio or does not decode."""
     proc = run(["-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
-                "-f", "null", "-progress", "pipe:1"])
+                "-progress", "pipe:1", "-f", "null", "-"])
     times = re.findall(r"out_time_us=(\d+)", proc.stdout)
     if proc.returncode != 0 or not times:
         raise InputError(f"no audio that ffmpeg can decode: "

@@ -237,25 +237,30 @@ def _seek_s(plan: Plan, start: int, times=None) -> Fraction:
 
 
 def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
-    """Audio of source frames [seg.start, seg.end) for ``track`` at 48 kHz stereo float, exactly
-    the segment's length. The source's audio comes from ``src`` (the segment's input, already
-    seeked) or a new input; a dub is read at the same film time plus its ``offset_s`` (silence
-    where that falls before the dub's start). No gain here: see ``audio_filters``."""
+    """Audio of source frames [seg.start, seg.end) for ``track`` at 48 kHz stereo float: from the
+    start of frame ``seg.start`` on, exactly the segment's length. The source's audio comes from
+    ``src`` (the segment's input, seeked by ``_seek_s``) or a new input; a dub is read at the same
+    film time plus its ``offset_s`` (silence where that falls before the dub's start). No gain
+    here: see ``audio_filters``."""
     times = plan.frame_times()
     n = seg.end - seg.start
-    rel_end = n / plan.fps if times is None else times[seg.end] - times[seg.start]
-    dur = seconds_text(rel_end)
-    ss = _seek_s(plan, seg.start, times)
+    dur = seconds_text(n / plan.fps if times is None else times[seg.end] - times[seg.start])
+    film_at = plan.time_of(seg.start, times)  # s from the video's first frame
     if track.path is None:
         if not plan.source.get("has_audio"):
             a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
             return a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+        ss = _seek_s(plan, seg.start, times)
         if src is None:
             src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if ss > 0 else \
                 ffmpeg.input(plan.source["path"])
+        # the seek lands half a frame early (so the picture's first frame is the right one): skip that
+        lead = Fraction(plan.source.get("video_start_s", "0")) + film_at - max(ss, Fraction(0))
         a = src.audio.filter("asetpts", "PTS-STARTPTS")
+        if lead > 0:
+            a = a.filter("atrim", start=seconds_text(lead)).filter("asetpts", "PTS-STARTPTS")
     else:
-        at = ss - Fraction(plan.source.get("video_start_s", "0")) + track.offset_s  # dub time, s
+        at = film_at + track.offset_s  # the dub's time at the segment's first frame, s
         a = ffmpeg.input(track.path, ss=seconds_text(at)).audio if at > 0 else ffmpeg.input(track.path).audio
         a = a.filter("asetpts", "PTS-STARTPTS")
         if at < 0:  # the dub starts after this point: silence first

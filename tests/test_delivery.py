@@ -1,0 +1,103 @@
+"""Delivery audio: loudness of every output (measured by ffmpeg ebur128 on the files), dubs
+cut at the same frames as the picture in every episode, and audio tracks tagged by language."""
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from media_helpers import ffmpeg, stream_lines
+from verticalize.dub import attach_dubs
+from verticalize.errors import InputError
+from verticalize.media import ffmpeg_exe, probe
+from verticalize.media.compare import audio_loudness
+from verticalize.options import DEFAULTS
+from verticalize.plan import Plan
+from verticalize.render import render
+
+OPTS = DEFAULTS.with_(preset="ultrafast", jobs=2)
+CLICKS = [10, 40, 61, 100, 130, 170]  # source frames with a click (30 fps)
+
+
+def clicks(frames, lead_s=0.0) -> str:
+    """aevalsrc expression: a 4 ms burst at each frame's start (plus ``lead_s``)."""
+    return "+".join(f"0.9*between(t,{lead_s + f / 30:.6f},{lead_s + f / 30 + 0.004:.6f})" for f in frames)
+
+
+def clip(path, audio: str, seconds: float = 6, codec: str = "aac"):
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=320x180:r=30:d={seconds}", "-f", "lavfi", "-i", audio,
+           "-c:v", "libx264", "-preset", "ultrafast", "-c:a", codec, "-shortest", str(path))
+    return path
+
+
+def plan_for(path, bounds) -> Plan:
+    n = probe(path).frame_count
+    return Plan(source={"path": str(path), "width": 320, "height": 180, "fps": "30/1", "frame_count": n,
+                        "has_audio": True},
+                target={"width": 180, "height": 320}, shots=[{"start": 0, "end": n, "mode": "track"}],
+                crop={"x": [0] * n, "y": [0] * n, "w": [100] * n, "h": [180] * n},
+                episodes=[{"index": i + 1, "start": s, "end": min(e, n), "score": 0.0, "reasons": []}
+                          for i, (s, e) in enumerate(bounds)])
+
+
+def onsets_in_frames(path, stream: int = 0) -> list[float]:
+    """Where each click starts in ``path``'s audio stream, in output frames (30 fps)."""
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", f"0:a:{stream}", "-ac", "1",
+                          "-ar", "48000", "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    x = np.abs(np.frombuffer(raw, np.float32))
+    found: list[int] = []
+    for i in np.flatnonzero(x > 0.5 * x.max()):
+        if not found or i - found[-1] > 4800:  # a new click, not the same one
+            found.append(int(i))
+    return [i / 48000 * 30 for i in found]
+
+
+@pytest.mark.parametrize("name,audio,codec", [
+    ("quiet", "sine=f=440:d=4,volume=-45dB", "aac"),                               # about -48 LUFS
+    ("loud", "anoisesrc=d=4:c=pink:a=0.9,volume=3dB", "aac"),                     # over 0 dBTP
+    ("clipped", "sine=f=220:d=4,volume=30dB,aformat=sample_fmts=s16", "pcm_s16le"),  # a square wave at full scale
+])
+def test_every_output_lands_on_the_loudness_target(tmp_path, name, audio, codec):
+    src = clip(tmp_path / f"{name}.{'mov' if codec.startswith('pcm') else 'mp4'}", audio, 4, codec)
+    before = audio_loudness(src)
+    render(plan_for(src, [(0, 60), (60, 120)]), tmp_path / "out", OPTS)
+    for ep in ("ep001.mp4", "ep002.mp4"):
+        m = audio_loudness(tmp_path / "out" / ep)
+        assert abs(m.integrated_lufs - -14.0) <= 0.5, (name, before, m)
+        assert m.true_peak_dbtp <= -1.0, (name, before, m)
+
+
+def test_loudness_target_and_off(tmp_path):
+    src = clip(tmp_path / "speechlike.mp4", "sine=f=300:d=4,volume=-20dB")
+    render(plan_for(src, [(0, 120)]), tmp_path / "t23", OPTS.with_(loudness_lufs=-23.0))
+    m = audio_loudness(tmp_path / "t23" / "ep001.mp4")
+    assert abs(m.integrated_lufs - -23.0) <= 0.5 and m.true_peak_dbtp <= -1.0, m
+    render(plan_for(src, [(0, 120)]), tmp_path / "off", OPTS.with_(normalize_loudness=False))
+    assert abs(audio_loudness(tmp_path / "off" / "ep001.mp4").integrated_lufs - audio_loudness(src).integrated_lufs) < 0.5
+
+
+def test_dub_plays_at_the_same_frames_as_the_picture_in_every_episode(tmp_path):
+    src = clip(tmp_path / "film.mp4", f"aevalsrc='{clicks(CLICKS)}':s=48000:d=6")
+    dub = tmp_path / "film.es.wav"  # the same clicks after a 0.5 s lead-in, at 44.1 kHz
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{clicks(CLICKS, 0.5)}':s=44100:d=6.5", str(dub))
+    bounds = [(0, 50), (50, 117), (117, 180)]
+    plan = plan_for(src, bounds)
+    with pytest.raises(InputError, match=r"film\.es\.wav: dub es lasts 6\.500 s but the film 6\.000 s"):
+        attach_dubs(plan_for(src, bounds), {"es": dub})
+    attach_dubs(plan, {"es": dub}, {"es": 0.5})
+    m = render(plan, tmp_path / "out", OPTS.with_(audio_tracks="all"))
+    assert [o["video"] for e in m["episodes"] for o in e["outputs"]] == ["ep001.es.mp4", "ep002.es.mp4", "ep003.es.mp4"]
+    for (s, e), name in zip(bounds, ("ep001.es.mp4", "ep002.es.mp4", "ep003.es.mp4")):
+        want = [f - s for f in CLICKS if s <= f < e]
+        for stream in (0, 1):  # the original first, then the dub
+            got = onsets_in_frames(tmp_path / "out" / name, stream)
+            assert len(got) == len(want) and all(abs(g - w) <= 1 for g, w in zip(got, want)), (name, stream, got, want)
+    info = stream_lines(tmp_path / "out" / "ep002.es.mp4")
+    assert "Audio: aac" in info and "(spa)" in info and info.count("Audio:") == 2
+    entry = m["episodes"][0]["outputs"][0]
+    assert [a["dub"] for a in entry["audio"]] == [None, "film.es.wav"] and entry["audio"][1]["lang"] == "es"
+    # one track: the dub only
+    render(plan, tmp_path / "one", OPTS, episodes=[2])
+    assert stream_lines(tmp_path / "one" / "ep002.es.mp4").count("Audio:") == 1
+    assert [round(g) for g in onsets_in_frames(tmp_path / "one" / "ep002.es.mp4")] == [11, 50]
