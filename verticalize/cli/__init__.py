@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verticalize.cli.tasks",
     "verticalize.cli.verify",
     "verticalize.cli.otio",
+    "verticalize.cli.teaser",
 )
 
 # Library option names (fields of verticalize.options.Options, and "market") -> the CLI flag.

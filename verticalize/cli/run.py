@@ -94,7 +94,7 @@ def options_from_args(args) -> Options:
     return opts
 
 
-def _add_render_opts(p, size: bool = True):
+def add_render_opts(p, size: bool = True):
     if size:
         p.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
     p.add_argument("--platform", help=f"subtitle safe zone: tiktok, reels, shorts or none (default {DEFAULTS.platform})")
@@ -135,7 +135,7 @@ def add_commands(sub) -> dict:
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders (their videos) or globs")
     r.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     _add_episode_opts(r)
-    _add_render_opts(r)
+    add_render_opts(r)
     r.add_argument("--resume", action="store_true", help="skip inputs (and episodes) already done for the same "
                    "input content and options")
     r.add_argument("--json", action="store_true", help="print progress events as JSON lines on stdout")
@@ -151,7 +151,7 @@ def add_commands(sub) -> dict:
     rd.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     rd.add_argument("--episode", type=int, action="append", help="render only this episode (repeatable)")
     rd.add_argument("--lang", action="append", help="render only this language (repeatable)")
-    _add_render_opts(rd, size=False)
+    add_render_opts(rd, size=False)
     rd.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="render on this Dask cluster (shared filesystem)")
     s = sub.add_parser("scenes", help="print the shot cuts (first frame of each new shot)")
     s.add_argument("input", metavar="INPUT")
@@ -159,7 +159,7 @@ def add_commands(sub) -> dict:
     f = sub.add_parser("reframe", help="one vertical file: no episodes, no subtitles")
     f.add_argument("input", metavar="INPUT")
     f.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
-    _add_render_opts(f)
+    add_render_opts(f)
     return {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
             "reframe": _cmd_reframe}
 
