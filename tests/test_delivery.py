@@ -101,3 +101,36 @@ def test_dub_plays_at_the_same_frames_as_the_picture_in_every_episode(tmp_path):
     render(plan, tmp_path / "one", OPTS, episodes=[2])
     assert stream_lines(tmp_path / "one" / "ep002.es.mp4").count("Audio:") == 1
     assert [round(g) for g in onsets_in_frames(tmp_path / "one" / "ep002.es.mp4")] == [11, 50]
+
+
+def test_cli_run_with_a_dub_records_it_and_a_wrong_length_fails_in_one_line(tmp_path):
+    import json
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    src = clip(tmp_path / "film.mp4", f"aevalsrc='{clicks(CLICKS)}':s=48000:d=6")
+    dub = tmp_path / "film.pt.m4a"  # the clicks over a quiet bed, as a mix has
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{clicks(CLICKS)}+0.03*sin(2*PI*200*t)':s=48000:d=6", "-c:a", "aac", str(dub))
+    short = tmp_path / "short.pt.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=300:d=5", str(short))
+    base = [sys.executable, "-m", "verticalize", "run", str(src), "--no-episodes", "--size", "180x320",
+            "--preset", "ultrafast"]
+    bad = subprocess.run(base + ["-o", str(tmp_path / "bad"), "--dub", f"pt={short}"], capture_output=True,
+                         text=True, cwd=root)
+    assert bad.returncode != 0
+    assert "short.pt.wav: dub pt lasts 5.000 s but the film 6.000 s" in bad.stderr and "Traceback" not in bad.stderr
+    ok = subprocess.run(base + ["-o", str(tmp_path / "ok"), "--dub", f"pt={dub}", "--loudness", "-16"],
+                        capture_output=True, text=True, cwd=root)
+    assert ok.returncode == 0, ok.stderr
+    folder = tmp_path / "ok" / "film"
+    plan = json.loads((folder / "plan.json").read_text())
+    assert plan["dubs"] == {"pt": {"path": str(dub.resolve()), "offset_s": "0"}}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = [o["video"] for ep in manifest["episodes"] for o in ep["outputs"]]
+    assert names == ["ep001.pt.mp4"]  # like --subs: each language its own file
+    assert manifest["episodes"][0]["outputs"][0]["audio"][0]["dub"] == "film.pt.m4a"
+    for name in names:
+        m = audio_loudness(folder / name)
+        assert abs(m.integrated_lufs + 16) <= 0.5 and m.true_peak_dbtp <= -1.0, (name, m)
+    assert [round(g) for g in onsets_in_frames(folder / "ep001.pt.mp4")] == CLICKS

@@ -28,7 +28,8 @@ from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
-from verticalize.media.encode import AudioTrack, Segment, check_encoder, encode_episode, measure_loudness
+from verticalize.media.encode import (LIMITER_HEADROOM_DB, AudioTrack, Segment, check_encoder, encode_episode,
+                                      measure_loudness)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
 
@@ -147,6 +148,7 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
     return entry
 
 
+LOUDNESS_TRIES = 3  # audio-only passes that correct the gain for what the limiter takes
 _LOUDNESS: dict[tuple, object] = {}  # (source, segments, dub, offset) -> measured Loudness, per process
 _LOUDNESS_LOCK = threading.Lock()
 
@@ -178,14 +180,43 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
             with _LOUDNESS_LOCK:
                 _LOUDNESS[key] = measured
         level = measured.integrated_lufs
+        where = f"episode {task.episode}" + (f" ({t.lang})" if t.lang else "")
         if not np.isfinite(level) or level < -70:
-            log.warning("episode %d%s: the audio is silent; left as it is, not raised to %g LUFS", task.episode,
-                        f" ({t.lang})" if t.lang else "", opts.loudness_lufs)
+            log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
             gain = None
         else:
-            gain = opts.loudness_lufs - level
+            gain = limited_gain(plan, segments, t, measured, opts, where)
         out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp, t.lang), measured))
     return out
+
+
+def limited_gain(plan: Plan, segments: list[Segment], track: AudioTrack, measured, opts: Options,
+                 where: str) -> float:
+    """The gain (dB) that brings ``track`` to ``opts.loudness_lufs`` under the true-peak limiter.
+
+    The linear gain is the target minus the measured loudness. Where it lifts peaks into the
+    limiter, the limiter takes some loudness away: the result is measured (audio only) and
+    the gain corrected, up to ``LOUDNESS_TRIES`` times; the closest is kept, and a miss of
+    more than 0.5 LU is warned (very peaky audio cannot reach the target under the ceiling).
+    """
+    target = opts.loudness_lufs
+    gain = target - measured.integrated_lufs
+    if measured.true_peak_dbtp + gain <= opts.true_peak_dbtp - LIMITER_HEADROOM_DB:
+        return gain  # the limiter stays idle: the linear gain lands on the target
+    best = None
+    for _ in range(LOUDNESS_TRIES):
+        after = measure_loudness(plan, segments, AudioTrack(track.path, track.offset_s, gain, opts.true_peak_dbtp),
+                                 label=where)
+        miss = target - after.integrated_lufs
+        if best is None or abs(miss) < abs(best[1]):
+            best = (gain, miss)
+        if abs(miss) <= 0.2:
+            break
+        gain += miss
+    if abs(best[1]) > 0.5:
+        log.warning("%s: reaches %.1f LUFS, not %g: its peaks leave no more room under %g dBTP", where,
+                    target - best[1], target, opts.true_peak_dbtp)
+    return best[0]
 
 
 def audio_entry(item: tuple[AudioTrack, object]) -> dict:

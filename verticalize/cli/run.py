@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from verticalize.errors import OptionsError, SubtitleError
+from verticalize.errors import InputError, OptionsError, SubtitleError
 from verticalize.options import AUDIO_TRACKS, DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
 
 PROG = "verticalize"
@@ -170,13 +170,20 @@ def _cmd_run(args) -> int:
 
     opts = options_from_args(args)
     subs = _subs(args.subs)
-    if args.dub:
-        raise OptionsError("--dub: give it to `verticalize analyze INPUT -o plan.json --dub LANG=PATH`, then "
-                           "`verticalize render plan.json` (run does not take dubs yet)")
     for path in subs.values():
         if not Path(path).is_file():
             raise SubtitleError("no such subtitle file", path)
     inputs = batch.expand_inputs(args.inputs)
+    dub_paths, offsets = dubs_from_args(args)
+    if dub_paths and len(inputs) > 1:
+        raise OptionsError(f"--dub: a dub belongs to one film, and {len(inputs)} inputs were given")
+    for lang in offsets:
+        if lang not in dub_paths:
+            raise OptionsError(f"--dub-offset {lang}: no --dub for that language")
+    for path in dub_paths.values():
+        if not Path(path).is_file():
+            raise InputError("no such dub file", path)
+    dubs = {lang: (p, offsets.get(lang)) for lang, p in dub_paths.items()} or None
     runner = None
     if args.scheduler:
         from verticalize.farm import DaskRunner
@@ -184,7 +191,7 @@ def _cmd_run(args) -> int:
         runner = DaskRunner(args.scheduler, opts.jobs)
     try:
         results = batch.run_batch(inputs, args.output, subs, opts, resume=args.resume,
-                                  reporter=BatchReporter(json_events=args.json, prog=PROG), runner=runner)
+                                  reporter=BatchReporter(json_events=args.json, prog=PROG), runner=runner, dubs=dubs)
     finally:
         if runner is not None:
             runner.shutdown()

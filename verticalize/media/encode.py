@@ -271,11 +271,13 @@ def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
 
 def measure_loudness(plan: Plan, segments: list[Segment], track: AudioTrack, label: str = "episode"):
     """BS.1770 loudness (``compare.Loudness``) of ``track``'s audio over ``segments`` joined, as
-    the episode will play it before any gain: one audio-only ffmpeg pass (no picture decoded)."""
+    the episode will play it, after the track's gain and limiter when it has them: one
+    audio-only ffmpeg pass (no picture decoded)."""
     from verticalize.media.compare import parse_ebur128_summary
 
     parts = [segment_audio(plan, seg, track) for seg in segments]
     a = ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
+    a = apply_filters(a, audio_filters(track.gain_db, track.ceiling_dbtp))
     a = a.filter("ebur128", peak="true", framelog="quiet")
     args = ffmpeg.get_args(ffmpeg.output(a, "-", f="null"))
     proc = run(["-hide_banner", "-nostdin", "-nostats"] + args)
