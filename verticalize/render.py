@@ -186,7 +186,9 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
             gain = None
         else:
             gain = limited_gain(plan, segments, t, measured, opts, where)
-        out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp, t.lang), measured))
+        # a limiter only where the gain lifts the true peak near the ceiling (it costs a 4x resample)
+        limit = gain is None or measured.true_peak_dbtp + gain > opts.true_peak_dbtp - LIMITER_HEADROOM_DB
+        out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if limit else None, t.lang), measured))
     return out
 
 
@@ -226,7 +228,7 @@ def audio_entry(item: tuple[AudioTrack, object]) -> dict:
     if measured is not None:
         entry.update(input_lufs=round(measured.integrated_lufs, 2), input_true_peak_dbtp=round(measured.true_peak_dbtp, 2),
                      gain_db=None if track.gain_db is None else round(track.gain_db, 2),
-                     ceiling_dbtp=track.ceiling_dbtp)
+                     limiter_ceiling_dbtp=track.ceiling_dbtp)
     return entry
 
 

@@ -40,12 +40,13 @@ class Segment:
 class AudioTrack:
     """One audio track of an output: the plan's source audio (``path`` None) or a dub file
     (``offset_s``: the dub's time at the film's first frame, s), with a gain (dB, None: as it
-    is) and a true-peak ceiling (dBTP) for the limiter, and an ISO 639 language tag or None."""
+    is) and a true-peak ceiling (dBTP) for the limiter (None: no limiter, the gain leaves the
+    peaks under the ceiling), and an ISO 639 language tag or None."""
 
     path: str | None = None
     offset_s: Fraction = Fraction(0)
     gain_db: float | None = None
-    ceiling_dbtp: float = -1.0
+    ceiling_dbtp: float | None = -1.0
     lang: str | None = None
 
 
@@ -66,14 +67,18 @@ def mp4_language(tag: str) -> str:
     return _LANG3.get(base, base if len(base) == 3 else "und")
 
 
-def audio_filters(gain_db: float | None, ceiling_dbtp: float = -1.0) -> list[tuple[str, dict]]:
+def audio_filters(gain_db: float | None, ceiling_dbtp: float | None = -1.0) -> list[tuple[str, dict]]:
     """The loudness chain as (filter, options) pairs: a linear gain (dB), then a lookahead
     limiter on 4x oversampled audio holding true peaks under ``ceiling_dbtp`` (delay
-    compensated, so the audio stays on its frames). Empty for ``gain_db`` None."""
+    compensated, so the audio stays on its frames; none for ``ceiling_dbtp`` None). Empty
+    for ``gain_db`` None."""
     if gain_db is None:
         return []
+    gain = [("volume", {"volume": f"{gain_db:.3f}dB", "precision": "double"})]
+    if ceiling_dbtp is None:
+        return gain
     limit = 10 ** ((ceiling_dbtp - LIMITER_HEADROOM_DB) / 20)
-    return [("volume", {"volume": f"{gain_db:.3f}dB", "precision": "double"}),
+    return gain + [
             ("aresample", {"out_sample_rate": LIMITER_RATE_HZ}),
             ("alimiter", {"limit": f"{limit:.6f}", "attack": 5, "release": 100, "level": 0, "latency": 1}),
             ("aresample", {"out_sample_rate": 48000})]
