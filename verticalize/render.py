@@ -153,9 +153,11 @@ _LOUDNESS: dict[tuple, object] = {}  # (source, segments, dub, offset) -> measur
 _LOUDNESS_LOCK = threading.Lock()
 
 
-def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Options) -> list[tuple[AudioTrack, object]]:
+def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Options,
+                 label: str | None = None) -> list[tuple[AudioTrack, object]]:
     """The audio tracks of ``task``'s output with their gains, and each one's measured loudness
-    (None with loudness off). ``audio_tracks`` "one": the dub of the task's language, else the
+    (None with loudness off); ``label`` names the output in messages (default "episode N").
+    ``audio_tracks`` "one": the dub of the task's language, else the
     source's; "all": the source's first, then every dub, language-tagged. Gain: the target
     minus the measured integrated loudness; silence is left as it is (warned)."""
     dubs = plan.dubs
@@ -172,15 +174,18 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
         return [(t, None) for t in wanted]
     out = []
     for t in wanted:
+        if t.path is None and not plan.source.get("has_audio"):  # a silent track is made for it: nothing to level
+            out.append((t, None))
+            continue
         key = (plan.source["path"], tuple((s.start, s.end) for s in segments), t.path, t.offset_s)
         with _LOUDNESS_LOCK:
             measured = _LOUDNESS.get(key)
         if measured is None:
-            measured = measure_loudness(plan, segments, t, label=f"episode {task.episode}")
+            measured = measure_loudness(plan, segments, t, label=label or f"episode {task.episode}")
             with _LOUDNESS_LOCK:
                 _LOUDNESS[key] = measured
         level = measured.integrated_lufs
-        where = f"episode {task.episode}" + (f" ({t.lang})" if t.lang else "")
+        where = (label or f"episode {task.episode}") + (f" ({t.lang})" if t.lang else "")
         if not np.isfinite(level) or level < -70:
             log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
             gain = None

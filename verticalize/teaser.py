@@ -136,7 +136,7 @@ def make_teaser(plan: Plan, output: str | os.PathLike, opts: Options = DEFAULTS,
             write_burnin_ass(track_for_segments(track, ranges, plan.fps, times=times), ass, W, H,
                              platform=opts.platform, fps=None if plan.vfr else plan.fps)
             burn.append(ass)
-        audio = audio_tracks(plan, task, segments, opts)
+        audio = audio_tracks(plan, task, segments, opts, label="the teaser")
         result["audio"] = [audio_entry(t) for t in audio]
         with atomic_path(output) as tmp:
             encode_episode(plan, segments, tmp, opts, frames=frames, duration=Fraction(str(round(float(duration), 6))),
