@@ -10,7 +10,10 @@ looped to the length). Each is rendered twice in one run, one after the other, a
 episodes at ``--size``: with ``--loudness off`` (today's render) and with the default
 (-14 LUFS, true peak <= -1 dBTP). Prints per output the integrated loudness and true peak
 (ffmpeg ebur128 peak=true on the file) and per input the wall and CPU seconds of both
-renders (ffmpeg's CPU: children of this process) and their ratio.
+renders (ffmpeg's CPU: children of this process) and their ratio, and the CPU of the
+audio-only passes alone (the loudness measurement before and on the file after each
+episode, timed again on their own), which does not vary with the machine's load the way
+x264's threads do.
 """
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ from verticalize.media import ffmpeg_exe, probe  # noqa: E402
 from verticalize.media.compare import audio_loudness  # noqa: E402
 from verticalize.options import DEFAULTS  # noqa: E402
 from verticalize.plan import Plan, crop_size_for  # noqa: E402
-from verticalize.render import render  # noqa: E402
+from verticalize.media.encode import AudioTrack, Segment, measure_loudness  # noqa: E402
+from verticalize.render import episode_windows, render  # noqa: E402
 
 SOUNDS = {
     "quiet": ["-f", "lavfi", "-i", "sine=f=440,volume=-45dB"],
@@ -81,7 +85,7 @@ def main(argv=None) -> int:
         sounds[mp3.stem] = ["-stream_loop", "-1", "-i", str(mp3)]
     picture = ROOT / "samples" / "drama.mp4"
     opts = DEFAULTS.with_(preset=args.preset, jobs=1)
-    totals = {"off": [0.0, 0.0], "on": [0.0, 0.0]}
+    totals = {"off": [0.0, 0.0], "on": [0.0, 0.0], "passes": [0.0, 0.0]}
     print(f"{'input':24} {'mode':4} {'wall s':>7} {'cpu s':>7}  outputs: integrated LUFS / true peak dBTP")
     for name, sound in sounds.items():
         src = build(picture, sound, work / f"{name}.mov", args.seconds)
@@ -96,9 +100,16 @@ def main(argv=None) -> int:
             print(f"{name:24} {mode:4} {wall:7.2f} {cpu:7.2f}  " +
                   "  ".join(f"{m.integrated_lufs:6.1f} / {m.true_peak_dbtp:5.1f}" for m in levels) +
                   ("" if mode == "off" else ("  ok" if ok else "  MISS")), flush=True)
+        segs = [[Segment(ep["start"], ep["end"], *episode_windows(plan, ep["start"], ep["end"]))] for ep in plan.episodes]
+        wall, cpu = timed(lambda: [measure_loudness(plan, s, AudioTrack()) for s in segs] +
+                          [audio_loudness(work / f"{name}.on" / f"ep00{k}.mp4") for k in (1, 2)])
+        totals["passes"][0] += wall
+        totals["passes"][1] += cpu
+        print(f"{name:24} audio-only passes: {cpu:.2f} s cpu", flush=True)
     (w0, c0), (w1, c1) = totals["off"], totals["on"]
     print(f"total: off {w0:.1f} s wall {c0:.1f} s cpu; on {w1:.1f} s wall {c1:.1f} s cpu; "
-          f"cost +{100 * (w1 / w0 - 1):.1f}% wall, +{100 * (c1 / c0 - 1):.1f}% cpu")
+          f"cost +{100 * (w1 / w0 - 1):.1f}% wall, +{100 * (c1 / c0 - 1):.1f}% cpu; audio-only passes "
+          f"{totals['passes'][1]:.1f} s cpu = {100 * totals['passes'][1] / c0:.1f}% of the plain renders' cpu")
     return 0
 
 

@@ -28,8 +28,9 @@ from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
+from verticalize.media.compare import audio_loudness
 from verticalize.media.encode import (LIMITER_HEADROOM_DB, AudioTrack, Segment, check_encoder, encode_episode,
-                                      measure_loudness)
+                                      measure_loudness, replace_audio)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
 
@@ -141,6 +142,8 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
                            fonts_dir=fonts_dir() if burn else None,
                            fontconfig_file=fontconfig_file() if burn else None, work=work,
                            label=f"episode {task.episode}", audio=[t for t, _ in audio])
+            settle_loudness(plan, segments, tmp, opts, audio, Fraction(str(entry["duration_s"])), work,
+                            f"episode {task.episode}", entry["audio"])
     except RenderError as e:
         raise RenderError(e.message, out) from None
     finally:
@@ -195,6 +198,49 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
         limit = gain is None or measured.true_peak_dbtp + gain > opts.true_peak_dbtp - LIMITER_HEADROOM_DB
         out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if limit else None, t.lang), measured))
     return out
+
+
+SETTLE_LU = 0.3  # an output further than this from the target gets its audio made again
+
+
+def settle_loudness(plan: Plan, segments: list[Segment], video: Path, opts: Options,
+                    audio: list[tuple[AudioTrack, object]], duration: Fraction, work: Path, label: str,
+                    entries: list[dict]) -> None:
+    """Measure each audio track of the rendered ``video`` (ffmpeg ebur128 on the file) and
+    record it in ``entries`` (``output_lufs``, ``output_true_peak_dbtp``). A track further than
+    ``SETTLE_LU`` from the target, or over the ceiling (the AAC encoder's low-pass takes
+    loudness from full-band sound such as noise), gets its gain corrected by the miss and the
+    audio made again from the source, the picture stream-copied (``replace_audio``: no second
+    pass over the pixels); one warning line if it still misses by more than 0.5 LU."""
+    if not opts.normalize_loudness or all(t.gain_db is None for t, _ in audio):
+        return
+    for attempt in range(2):
+        measured = [audio_loudness(video, k) for k in range(len(audio))]
+        for entry, m in zip(entries, measured):
+            entry.update(output_lufs=round(m.integrated_lufs, 2), output_true_peak_dbtp=round(m.true_peak_dbtp, 2))
+        fixes = []
+        for (t, inp), m in zip(audio, measured):
+            miss = opts.loudness_lufs - m.integrated_lufs
+            over = m.true_peak_dbtp > opts.true_peak_dbtp
+            if t.gain_db is None or (abs(miss) <= SETTLE_LU and not over):
+                fixes.append(None)
+                continue
+            gain = t.gain_db + miss
+            fixes.append(AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if (
+                over or m.true_peak_dbtp + miss > opts.true_peak_dbtp - LIMITER_HEADROOM_DB) else t.ceiling_dbtp, t.lang))
+        if attempt == 1 or not any(fixes):
+            break
+        audio[:] = [(f or t, inp) for f, (t, inp) in zip(fixes, audio)]
+        for entry, (t, _) in zip(entries, audio):
+            entry.update(gain_db=round(t.gain_db, 2) if t.gain_db is not None else None,
+                         limiter_ceiling_dbtp=t.ceiling_dbtp)
+        fixed = work / "loudness.mp4"
+        replace_audio(plan, segments, video, fixed, opts, duration=duration, audio=[t for t, _ in audio], label=label)
+        os.replace(fixed, video)
+    for entry in entries:
+        if abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5 or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp:
+            log.warning("%s: the output is at %.1f LUFS, %.1f dBTP (target %g LUFS, <= %g dBTP)", label,
+                        entry["output_lufs"], entry["output_true_peak_dbtp"], opts.loudness_lufs, opts.true_peak_dbtp)
 
 
 def limited_gain(plan: Plan, segments: list[Segment], track: AudioTrack, measured, opts: Options,

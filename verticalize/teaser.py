@@ -24,7 +24,7 @@ from verticalize.files import atomic_path, write_json
 from verticalize.media.encode import Segment, check_encoder, encode_episode
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
-from verticalize.render import RenderTask, audio_entry, audio_tracks, episode_windows
+from verticalize.render import RenderTask, audio_entry, audio_tracks, episode_windows, settle_loudness
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,8 @@ def make_teaser(plan: Plan, output: str | os.PathLike, opts: Options = DEFAULTS,
                            burn=burn, fonts_dir=fonts_dir() if burn else None,
                            fontconfig_file=fontconfig_file() if burn else None, work=work, label="the teaser",
                            audio=[t for t, _ in audio])
+            settle_loudness(plan, segments, tmp, opts, audio, Fraction(str(round(float(duration), 6))), work,
+                            "the teaser", result["audio"])
     except RenderError as e:
         raise RenderError(e.message, output) from None
     finally:

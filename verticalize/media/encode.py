@@ -172,7 +172,6 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
     else:
         v, tracks = parts[0]
     tracks = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(tracks, audio)]
-    tags = {f"metadata:s:a:{i}": f"language={mp4_language(t.lang)}" for i, t in enumerate(audio) if t.lang}
     env = dict(os.environ)
     for ass in burn:
         v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir))
@@ -184,13 +183,32 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
     timing = ({"fps_mode": "passthrough"} if plan.vfr else
               {"fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}"})
     stream = ffmpeg.output(
-        v, *tracks, str(output), f="mp4", **video_codec_args(opts), **tags,
-        **{"pix_fmt": "yuv420p", **timing, "frames:v": frames, "t": seconds_text(duration),
-           "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, "movflags": "+faststart"})
+        v, *tracks, str(output), f="mp4", **video_codec_args(opts), **audio_output_args(opts, audio),
+        **{"pix_fmt": "yuv420p", **timing, "frames:v": frames, "t": seconds_text(duration), "movflags": "+faststart"})
     proc = run(["-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream), env=env)
     if proc.returncode != 0:
         raise RenderError(f"ffmpeg failed on {label}: {first_error_line(proc.stderr, f'exit code {proc.returncode}')}",
                           output)
+
+
+def audio_output_args(opts: Options, audio: list[AudioTrack]) -> dict:
+    """ffmpeg output options of the audio tracks: AAC 48 kHz at ``opts.audio_bitrate_kbps``, language tags."""
+    tags = {f"metadata:s:a:{i}": f"language={mp4_language(t.lang)}" for i, t in enumerate(audio) if t.lang}
+    return {"c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, **tags}
+
+
+def replace_audio(plan: Plan, segments: list[Segment], video: Path, output: Path, opts: Options, *,
+                  duration: Fraction, audio: list[AudioTrack], label: str = "episode") -> None:
+    """``video``'s picture (stream-copied, not re-encoded) with ``audio`` made again from the
+    source over ``segments``, to ``output``: for a gain corrected after the render measured it.
+    Raises RenderError with ffmpeg's first error line."""
+    tracks = [apply_filters(joined_audio(plan, segments, t), audio_filters(t.gain_db, t.ceiling_dbtp)) for t in audio]
+    stream = ffmpeg.output(ffmpeg.input(str(video)).video, *tracks, str(output), f="mp4", **{"c:v": "copy"},
+                           **audio_output_args(opts, audio), t=seconds_text(duration), movflags="+faststart")
+    proc = run(["-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream))
+    if proc.returncode != 0:
+        raise RenderError(f"ffmpeg failed on {label}'s audio: "
+                          f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", output)
 
 
 def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: list[AudioTrack]):
@@ -274,15 +292,19 @@ def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
     return a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
 
 
+def joined_audio(plan: Plan, segments: list[Segment], track: AudioTrack):
+    """``track``'s audio over ``segments``, joined, from inputs of its own (no picture)."""
+    parts = [segment_audio(plan, seg, track) for seg in segments]
+    return ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
+
+
 def measure_loudness(plan: Plan, segments: list[Segment], track: AudioTrack, label: str = "episode"):
     """BS.1770 loudness (``compare.Loudness``) of ``track``'s audio over ``segments`` joined, as
     the episode will play it, after the track's gain and limiter when it has them: one
     audio-only ffmpeg pass (no picture decoded)."""
     from verticalize.media.compare import parse_ebur128_summary
 
-    parts = [segment_audio(plan, seg, track) for seg in segments]
-    a = ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
-    a = apply_filters(a, audio_filters(track.gain_db, track.ceiling_dbtp))
+    a = apply_filters(joined_audio(plan, segments, track), audio_filters(track.gain_db, track.ceiling_dbtp))
     a = a.filter("ebur128", peak="true", framelog="quiet")
     args = ffmpeg.get_args(ffmpeg.output(a, "-", f="null"))
     proc = run(["-hide_banner", "-nostdin", "-nostats"] + args)
