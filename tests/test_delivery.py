@@ -134,3 +134,13 @@ def test_cli_run_with_a_dub_records_it_and_a_wrong_length_fails_in_one_line(tmp_
         m = audio_loudness(folder / name)
         assert abs(m.integrated_lufs + 16) <= 0.5 and m.true_peak_dbtp <= -1.0, (name, m)
     assert [round(g) for g in onsets_in_frames(folder / "ep001.pt.mp4")] == CLICKS
+
+
+def test_silent_audio_is_left_as_it_is_and_said_once(tmp_path, caplog):
+    import json
+
+    src = clip(tmp_path / "silent.mp4", "anullsrc=r=48000:cl=stereo:d=4")
+    m = render(plan_for(src, [(0, 120)]), tmp_path / "out", OPTS)
+    json.dumps(m, allow_nan=False)  # no -inf in the manifest
+    assert m["episodes"][0]["outputs"][0]["audio"][0]["gain_db"] is None
+    assert sum("silent" in r.getMessage() for r in caplog.records) == 1

@@ -189,7 +189,7 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
                 _LOUDNESS[key] = measured
         level = measured.integrated_lufs
         where = (label or f"episode {task.episode}") + (f" ({t.lang})" if t.lang else "")
-        if not np.isfinite(level) or level < -70:
+        if not np.isfinite(level) or level <= -69.9:  # ebur128 gives -70 LUFS when every block is gated out
             log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
             gain = None
         else:
@@ -215,14 +215,15 @@ def settle_loudness(plan: Plan, segments: list[Segment], video: Path, opts: Opti
     if not opts.normalize_loudness or all(t.gain_db is None for t, _ in audio):
         return
     for attempt in range(2):
-        measured = [audio_loudness(video, k) for k in range(len(audio))]
+        measured = [audio_loudness(video, k) if t.gain_db is not None else None for k, (t, _) in enumerate(audio)]
         for entry, m in zip(entries, measured):
-            entry.update(output_lufs=round(m.integrated_lufs, 2), output_true_peak_dbtp=round(m.true_peak_dbtp, 2))
+            if m is not None and np.isfinite(m.integrated_lufs):
+                entry.update(output_lufs=round(m.integrated_lufs, 2), output_true_peak_dbtp=round(m.true_peak_dbtp, 2))
         fixes = []
         for (t, inp), m in zip(audio, measured):
-            miss = opts.loudness_lufs - m.integrated_lufs
-            over = m.true_peak_dbtp > opts.true_peak_dbtp
-            if t.gain_db is None or (abs(miss) <= SETTLE_LU and not over):
+            miss = opts.loudness_lufs - m.integrated_lufs if m is not None else 0.0
+            over = m is not None and m.true_peak_dbtp > opts.true_peak_dbtp
+            if m is None or (abs(miss) <= SETTLE_LU and not over):
                 fixes.append(None)
                 continue
             gain = t.gain_db + miss
@@ -238,7 +239,7 @@ def settle_loudness(plan: Plan, segments: list[Segment], video: Path, opts: Opti
         replace_audio(plan, segments, video, fixed, opts, duration=duration, audio=[t for t, _ in audio], label=label)
         os.replace(fixed, video)
     for entry in entries:
-        if abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5 or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp:
+        if "output_lufs" in entry and abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5 or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp:
             log.warning("%s: the output is at %.1f LUFS, %.1f dBTP (target %g LUFS, <= %g dBTP)", label,
                         entry["output_lufs"], entry["output_true_peak_dbtp"], opts.loudness_lufs, opts.true_peak_dbtp)
 
@@ -277,7 +278,8 @@ def audio_entry(item: tuple[AudioTrack, object]) -> dict:
     track, measured = item
     entry = {"lang": track.lang, "dub": Path(track.path).name if track.path else None}
     if measured is not None:
-        entry.update(input_lufs=round(measured.integrated_lufs, 2), input_true_peak_dbtp=round(measured.true_peak_dbtp, 2),
+        finite = lambda v: round(v, 2) if np.isfinite(v) else None  # silence measures -inf: JSON has no such number
+        entry.update(input_lufs=finite(measured.integrated_lufs), input_true_peak_dbtp=finite(measured.true_peak_dbtp),
                      gain_db=None if track.gain_db is None else round(track.gain_db, 2),
                      limiter_ceiling_dbtp=track.ceiling_dbtp)
     return entry
