@@ -144,3 +144,20 @@ def test_silent_audio_is_left_as_it_is_and_said_once(tmp_path, caplog):
     json.dumps(m, allow_nan=False)  # no -inf in the manifest
     assert m["episodes"][0]["outputs"][0]["audio"][0]["gain_db"] is None
     assert sum("silent" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_verify_reports_loudness_and_fails_outside_the_window(tmp_path):
+    from verticalize.plan import write_plan
+    from verticalize.verify import DEFAULT_THRESHOLDS, verify
+
+    src = clip(tmp_path / "quiet.mp4", "sine=f=440:d=2,volume=-30dB", seconds=2)  # about -52 LUFS
+    plan = plan_for(src, [(0, 60)])
+    for name, opts in (("quiet", OPTS.with_(normalize_loudness=False)), ("level", OPTS)):
+        render(plan, tmp_path / name, opts)
+        write_plan(plan, tmp_path / name / "plan.json")
+    bad = verify(tmp_path / "quiet", tmp_path / "quiet")
+    lines = [c.line() for c in bad.checks if c.name in ("loudness", "true_peak")]
+    assert not bad.ok and any(l.startswith("ep001.mp4: loudness: FAIL: -5") for l in lines), lines
+    assert verify(tmp_path / "quiet", tmp_path / "quiet", DEFAULT_THRESHOLDS.with_(no_loudness=True)).ok
+    good = verify(tmp_path / "level", tmp_path / "level")
+    assert good.ok and {c.name for c in good.checks} >= {"loudness", "true_peak"}, good.failure_lines()
