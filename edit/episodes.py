@@ -283,6 +283,20 @@ def hook_features(cut: int, sig: Signals, shot_lengths_before: list[int], median
     return {k: v for k, v in feats.items() if v > 0}
 
 
+def cut_hooks(sig: Signals) -> dict[int, dict[str, float]]:
+    """The cliffhanger features (``hook_features``) of every shot cut of ``sig``, by cut frame."""
+    bounds = [0] + sorted(c for c in set(sig.cuts) if 0 < c < sig.frame_count) + [sig.frame_count]
+    lengths = np.diff(bounds)
+    median_shot = float(np.median(lengths)) if len(lengths) else 0.0
+    return {c: hook_features(c, sig, list(lengths[max(0, k - 3):k]), median_shot)
+            for k, c in enumerate(bounds[1:-1], start=1)}
+
+
+def hook_score(feats: dict[str, float]) -> float:
+    """A moment's cliffhanger score: its features weighted by ``HOOK_WEIGHTS``."""
+    return _score(feats)
+
+
 def _score(feats: dict[str, float]) -> float:
     return float(sum(HOOK_WEIGHTS.get(k, 0.0) * v for k, v in feats.items()))
 
@@ -326,10 +340,7 @@ def plan_episodes(frame_count: int, fps: Fraction, cuts: list[int], cut_scores: 
         raise OptionsError(f"episode_max_s {max_s} s is shorter than one frame")
 
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frame_count) + [frame_count]
-    lengths = np.diff(bounds)
-    median_shot = float(np.median(lengths)) if len(lengths) else 0.0
-    feats_at = {c: hook_features(c, sig, list(lengths[max(0, k - 3):k]), median_shot)
-                for k, c in enumerate(bounds[1:-1], start=1)}
+    feats_at = cut_hooks(sig)
     covered = _covered_by_cues(cues, frame_count)
     clean = [(c, _score(feats_at[c]), _reasons(feats_at[c])) for c in bounds[1:-1]
              if not covered[c] and not inside_speech(c, sig.speech, fps)]

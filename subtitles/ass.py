@@ -191,12 +191,17 @@ def title_text(episode: int, lang: str | None) -> str:
     return TITLE_WORDS.get(base, TITLE_WORDS["en"]).format(n=episode)
 
 
-def write_title_card(path: Path, episode: int, lang: str | None, W: int, H: int, seconds: float = 2.5) -> None:
-    """An ASS file that shows "Episode N" in the upper third for the first ``seconds``, fading out."""
+def write_title_card(path: Path, episode: int, lang: str | None, W: int, H: int, seconds: float = 2.5,
+                     text: str | None = None) -> None:
+    """An ASS file that shows "Episode N" (or ``text``, in the language's font) in the upper third
+    for the first ``seconds``, fading out."""
     font = font_name_for(lang or "en")
     size = int(round(H * 0.055))
     end_cs = int(round(seconds * 100))
-    text = title_text(episode, lang)
+    if text is None:
+        text = title_text(episode, lang)
+    else:  # the user's words, shown as they are: no override tags, line breaks kept
+        text = text.replace("\\", "\u2216").replace("{", "(").replace("}", ")").replace("\n", "\\N")
     path.write_text(
         "[Script Info]\nScriptType: v4.00+\nWrapStyle: 2\nScaledBorderAndShadow: yes\n"
         f"PlayResX: {W}\nPlayResY: {H}\n\n[V4+ Styles]\n"

@@ -208,3 +208,30 @@ def test_subtitle_pixels_are_burned_in(e2e):
     for k in without:
         diff = np.abs(en[k].astype(int) - zh_frames[k].astype(int)).max(axis=2) > 80
         assert diff.sum() < 30, k
+
+
+def test_teaser_opens_on_a_planted_hook(e2e, tmp_path):
+    """``verticalize teaser``: 15-30 s, first range within the 4 s before a planted hook cut and
+    ending on it, no range inside a line or in the 10 s after an episode boundary, nothing from
+    the last episode (no episode is marked free), -14 LUFS."""
+    from verticalize.media.compare import audio_loudness
+
+    out = tmp_path / "TEASER.mp4"
+    proc = subprocess.run([sys.executable, "-m", "verticalize", "teaser", str(e2e["dir"] / "plan.json"), "-o", str(out),
+                           "--lang", "en", "--title", "Tonight", "--preset", "superfast"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    ranges = json.loads(out.with_suffix(".json").read_text())["ranges"]
+    truth, plan = e2e["truth"], e2e["plan"]
+    start, end = ranges[0]
+    assert any(h - 4 * 30 <= start < h and abs(end - h) <= 1 for h in truth["cliffhangers"]), (ranges, truth["cliffhangers"])
+    frames = sum(e - s for s, e in ranges)
+    assert 15 * 30 <= frames <= 30 * 30 and count_frames(out) == frames
+    cues = [(ms0 * 30 // 1000, ms1 * 30 // 1000) for ms0, ms1 in truth["cues_ms"]]
+    last = plan.episodes[-1]
+    for s, e in ranges:
+        assert not any(a + 1 < s < b - 1 or a + 1 < e < b - 1 for a, b in cues), (s, e)  # ±1 frame: ms -> frames
+        assert not any(ep["start"] <= s < ep["start"] + 300 for ep in plan.episodes), (s, e)
+        assert e <= last["start"]
+    m = audio_loudness(out)
+    assert abs(m.integrated_lufs + 14) <= 0.5 and m.true_peak_dbtp <= -1.0, m

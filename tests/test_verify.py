@@ -295,11 +295,11 @@ def cli(*args):
 def test_cli_verify_exit_codes_table_and_junit(runs, tmp_path):
     ok = cli("verify", runs["same"], "--against", runs["golden"])
     assert ok.returncode == 0, ok.stderr
-    assert "16 checks, 0 failed: PASS" in ok.stdout and "FAIL" not in ok.stdout
+    assert "18 checks, 0 failed: PASS" in ok.stdout and "FAIL" not in ok.stdout
     junit = tmp_path / "v.xml"
     bad = cli("verify", runs["crop5"], "--against", runs["golden"], "--junit", junit)
     assert bad.returncode == 1, bad.stderr
-    assert "16 checks, 3 failed" in bad.stdout
+    assert "18 checks, 3 failed" in bad.stdout
     row = next(l for l in bad.stdout.splitlines() if "plan.crop" in l)
     assert "FAIL" in row and "|dx| 5 px" in row
     assert ET.parse(junit).getroot().get("failures") == "3"
@@ -367,7 +367,7 @@ def test_pytest_plugin_fixture_and_update_option(runs, pytester, tmp_path):
     result.assert_outcomes(passed=2, failed=2)
     assert "During handling" not in result.stdout.str()
     result.stdout.fnmatch_lines([
-        "*3 of 16 checks failed against*",
+        "*3 of 18 checks failed against*",
         "clip/ep001.en.mp4: ssim: FAIL: min *",
         "clip/ep001.en.mp4: psnr: FAIL: min *",
         "clip/plan.json: plan.crop: FAIL: |dx| 5 px*",

@@ -5,7 +5,9 @@ The Python API in a few lines::
     import verticalize
     plan = verticalize.analyze("film.mp4", subtitles={"en": "film.en.srt"})
     verticalize.write_plan(plan, "film.plan.json")
-    verticalize.render(plan, "out/film")
+    verticalize.attach_dubs(plan, {"es": "film.es.wav"})     # optional: dubbed audio per language
+    verticalize.render(plan, "out/film")                       # -14 LUFS, true peak <= -1 dBTP
+    verticalize.make_teaser(plan, "out/film/TEASER.mp4", lang="es")
 
     # one file in Python, through moviepy 2: the plan's framing as a frozen Effect
     from moviepy import VideoFileClip
@@ -35,6 +37,8 @@ _API = {
     "write_plan": "verticalize.plan",
     "Plan": "verticalize.plan",
     "Reframe": "reframe.effect",
+    "make_teaser": "verticalize.teaser",
+    "attach_dubs": "verticalize.dub",
 }
 
 

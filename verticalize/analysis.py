@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from edit.audio import SAMPLE_RATE, speech_spans
-from edit.episodes import Line, Signals, add_recaps, clear_of_dissolves, plan_episodes
+from edit.episodes import Line, Signals, add_recaps, clear_of_dissolves, cut_hooks, hook_score, plan_episodes
 from edit.shots import ShotDetector
 from reframe.bars import scale_box
 from subtitles import load_tracks
@@ -403,6 +403,7 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                       face_share=face_share_per_frame(faces.detections, n, info.width))
     episodes = plan_episodes(n, fps, cuts, cut_scores, cue_list, opts.episode_min_s, opts.episode_max_s,
                              opts.episodes, signals, opts.first_episode_min_s, strict=opts.strict_boundaries)
+    hooks = cut_hooks(signals)  # every cut's cliffhanger features: what a teaser is cut from
     episode_dicts = [{"index": e.index, "start": e.start, "end": e.end, "score": e.score, "reasons": e.reasons}
                      for e in episodes]
     # a dissolve's midpoint is a blend of two shots: end and start on its clean edges instead
@@ -428,6 +429,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                   "persons_sampled": len(persons.spans),
                   "mouths_sampled": len(mouths),
                   "frames_with_persons": sum(1 for v in persons.spans.values() if v),
+                  "hooks": [[c, round(hook_score(f), 3), *sorted(f, key=lambda k: -f[k])]
+                            for c, f in sorted(hooks.items()) if hook_score(f) > 0],
                   "speech": [] if audio is None else [list(sp) for sp in speech_spans(audio.speech)],
                   "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]
                             for f, boxes in sorted(faces.detections.items()) if boxes},

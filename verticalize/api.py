@@ -26,9 +26,10 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, **kwargs):
 
 
 def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
-        opts: Options = DEFAULTS, resume: bool = False) -> list[dict]:
+        opts: Options = DEFAULTS, resume: bool = False, dubs: dict[str, tuple] | None = None) -> list[dict]:
     """Analyze then render each input into ``outdir/<stem>/``, one after the other; returns the manifests.
 
+    ``dubs``: language -> (dubbed mix, offset s or None), see verticalize.dub.attach_dubs.
     The first error is raised. ``resume`` skips work already done for the same
     input and options (see verticalize.batch); verticalize.batch.run_batch runs many inputs
     in parallel and reports errors per file instead.
@@ -37,7 +38,7 @@ def run(inputs: list[str | os.PathLike], outdir: str | os.PathLike, subtitles: d
 
     check_encoder(opts.encoder)
     inputs = [str(p) for p in inputs]
-    return [run_file(path, target, subtitles, opts, resume) for path, target in zip(inputs, target_dirs(inputs, outdir))]
+    return [run_file(path, target, subtitles, opts, resume, dubs) for path, target in zip(inputs, target_dirs(inputs, outdir))]
 
 
 def review(plan: Plan | str | os.PathLike, outdir: str | os.PathLike, opts: Options = DEFAULTS,

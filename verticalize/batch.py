@@ -119,8 +119,10 @@ def options_sha256(opts: Options) -> str:
     return hashlib.sha256(json.dumps(output_options(opts), sort_keys=True).encode()).hexdigest()
 
 
-def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options) -> dict:
-    """What resume compares: the input's path, size and content hash, the options' and subtitles' hashes."""
+def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options,
+                dubs: dict[str, tuple] | None = None) -> dict:
+    """What resume compares: the input's path, size and content hash, the options' and subtitles' hashes
+    (and the dubs', with their offsets, when there are any)."""
     from verticalize.media import check_path
 
     path = Path(path)
@@ -128,7 +130,9 @@ def input_block(path: str | os.PathLike, subtitles: dict[str, str] | None, opts:
     return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": file_sha256(path),
             "options_sha256": options_sha256(opts), "options": output_options(opts),
             "subtitles": {lang: {"path": str(Path(p).resolve()), "sha256": file_sha256(p)}
-                          for lang, p in sorted((subtitles or {}).items())}}
+                          for lang, p in sorted((subtitles or {}).items())},
+            **({"dubs": {lang: {"path": str(Path(p).resolve()), "sha256": file_sha256(p), "offset_s": off}
+                         for lang, (p, off) in sorted(dubs.items())}} if dubs else {})}
 
 
 # ---- one file, in a worker -------------------------------------------------------------------------------
@@ -144,12 +148,14 @@ class Prepared:
 
 
 def prepare(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None, opts: Options,
-            resume: bool) -> Prepared:
-    """Hash ``path``; with ``resume``, reuse what ``target`` holds for the same input; else analyze."""
+            resume: bool, dubs: dict[str, tuple] | None = None) -> Prepared:
+    """Hash ``path``; with ``resume``, reuse what ``target`` holds for the same input; else analyze.
+    ``dubs``: language -> (dub file, offset s or None), recorded in the plan (``verticalize.dub``)."""
     from verticalize.analysis import analyze
+    from verticalize.dub import attach_dubs
 
     target = Path(target)
-    block = input_block(path, subtitles, opts)
+    block = input_block(path, subtitles, opts, dubs)
     if resume:
         plan = _matching_plan(target / "plan.json", block)
         if plan is not None:
@@ -157,6 +163,9 @@ def prepare(path: str, target: str | os.PathLike, subtitles: dict[str, str] | No
                 return Prepared(plan, block, reused=True, done=True)
             return Prepared(plan, block, reused=True)
     plan = analyze(path, subtitles, opts)
+    if dubs:
+        attach_dubs(plan, {lang: p for lang, (p, _) in dubs.items()},
+                    {lang: off for lang, (_, off) in dubs.items() if off is not None})
     seconds = plan.analysis.pop("seconds", None)  # timings go to the manifest: the plan stays reproducible
     plan.analysis["input"] = block
     return Prepared(plan, block, analysis_seconds=seconds)
@@ -207,13 +216,13 @@ def finish_manifest(plan: Plan, entries: list[dict], prepared: Prepared) -> dict
 
 
 def run_file(path: str, target: str | os.PathLike, subtitles: dict[str, str] | None = None,
-             opts: Options = DEFAULTS, resume: bool = False) -> dict:
+             opts: Options = DEFAULTS, resume: bool = False, dubs: dict[str, tuple] | None = None) -> dict:
     """Analyze and render one input in this process (no pool); returns the manifest."""
     from verticalize.render import render
 
     target = Path(target)
     check_encoder(opts.encoder)
-    prep = prepare(path, target, subtitles, opts, resume)
+    prep = prepare(path, target, subtitles, opts, resume, dubs)
     if prep.done:
         return read_manifest(target / "manifest.json")
     if not prep.reused:
@@ -362,7 +371,8 @@ class _Interrupts:
 
 
 def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str, str] | None = None,
-              opts: Options = DEFAULTS, *, resume: bool = False, reporter=None, runner=None) -> list[FileResult]:
+              opts: Options = DEFAULTS, *, resume: bool = False, reporter=None, runner=None,
+              dubs: dict[str, tuple] | None = None) -> list[FileResult]:
     """Analyze and render every input into ``outdir/<stem>/``; returns one FileResult per input, in order.
 
     Errors of one file are caught and reported (``reporter.failed``); the
@@ -376,15 +386,15 @@ def run_batch(inputs: list[str], outdir: str | os.PathLike, subtitles: dict[str,
     targets = target_dirs(inputs, outdir)
     runner = runner or LocalRunner(opts.jobs or os.cpu_count() or 1, len(inputs))
     runner.check_encoder(opts.encoder)  # before any work: where the renders run
-    return _Scheduler(inputs, targets, subtitles, opts, resume, reporter, runner).run()
+    return _Scheduler(inputs, targets, subtitles, opts, resume, reporter, runner, dubs).run()
 
 
 class _Scheduler:
     """One batch: keeps at most ``runner.slots`` units of work running (an analysis, or one render),
     renders of earlier files first, and turns each finished unit into the file's next step."""
 
-    def __init__(self, inputs, targets, subtitles, opts: Options, resume: bool, reporter, runner):
-        self.subtitles, self.opts, self.resume = subtitles, opts, resume
+    def __init__(self, inputs, targets, subtitles, opts: Options, resume: bool, reporter, runner, dubs=None):
+        self.subtitles, self.opts, self.resume, self.dubs = subtitles, opts, resume, dubs
         self.reporter, self.runner = reporter, runner
         self.slots = runner.slots
         self.states = [_FileState(i, p, t, FileResult(p)) for i, (p, t) in enumerate(zip(inputs, targets))]
@@ -444,7 +454,8 @@ class _Scheduler:
                 if not state.t0:
                     state.t0 = time.perf_counter()
                     self.reporter.start(state.path)
-                fut = self.runner.submit_prepare(state.path, str(state.target), self.subtitles, self.opts, self.resume)
+                fut = self.runner.submit_prepare(state.path, str(state.target), self.subtitles, self.opts, self.resume,
+                                                 self.dubs)
                 self.running[fut] = ("prepare", state, None)
 
     def completed(self, fut: Future) -> bool:

@@ -102,11 +102,12 @@ class DaskRunner:
         check_encoder_on_workers(self.client, encoder)
 
     def submit_prepare(self, path: str, target: str, subtitles: dict[str, str] | None, opts: Options,
-                       resume: bool) -> Future:
+                       resume: bool, dubs: dict[str, tuple] | None = None) -> Future:
         # workers may run elsewhere: absolute paths only
         subtitles = {lang: str(Path(p).resolve()) for lang, p in (subtitles or {}).items()} or None
+        dubs = {lang: (str(Path(p).resolve()), off) for lang, (p, off) in (dubs or {}).items()} or None
         return self._submit(_prepare_remote, str(Path(path).resolve()), str(Path(target).resolve()), subtitles,
-                            opts, resume)
+                            opts, resume, dubs)
 
     def submit_render(self, plan: Plan, tasks: list[RenderTask], opts: Options, tracks) -> Future:
         tasks = [RenderTask(t.episode, t.lang, Path(t.output).resolve()) for t in tasks]
@@ -140,7 +141,7 @@ def render_on_cluster(address: str, plan: Plan, outdir: str | os.PathLike, opts:
     """``render()`` with every task on the cluster; writes manifest.json here when all are done."""
 
     outdir = Path(outdir).resolve()
-    wanted = langs if langs is not None else list(plan.subtitles)
+    wanted = langs if langs is not None else plan.languages
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
     client = connect(address)
     try:

@@ -4,7 +4,9 @@ Schema ``verticalize.manifest/1``: ``source``, ``plan`` (the plan's file name),
 ``target`` {width, height}, ``fps`` "num/den", and ``episodes``: each with its
 ``index``, ``start``/``end``/``frames`` (source frames, end exclusive), hook
 ``score``, ``free``, ``recap`` and its ``outputs`` (one entry per file written:
-``episode``, ``lang``, ``video``, ``frames``, ``duration_s``, and with subtitles
+``episode``, ``lang``, ``video``, ``frames``, ``duration_s``, ``audio`` (per audio track:
+``lang``, ``dub`` file name or None, and with loudness on ``input_lufs``,
+``input_true_peak_dbtp``, ``gain_db``, ``limiter_ceiling_dbtp``), and with subtitles
 ``subtitles``, ``subtitles_vtt``, ``cues``). ``run`` adds ``input`` (what
 ``--resume`` compares) and ``analysis_seconds``. Part of the contract.
 """

@@ -70,6 +70,11 @@ class Options:
     preset: str = "veryfast"          # x264 preset
     crf: int = 20                     # x264 constant rate factor, 0..51
     audio_bitrate_kbps: int = 128
+    # audio delivery (ITU-R BS.1770 / EBU R128)
+    normalize_loudness: bool = True   # False: every output keeps the source's level (--loudness off)
+    loudness_lufs: float = -14.0      # integrated loudness of every output, LUFS
+    true_peak_dbtp: float = -1.0      # highest true peak of every output, dBTP
+    audio_tracks: str = "one"         # one: each output carries its language's audio; all: the original and every dub
     jobs: int = 0                     # parallel renders; 0 = number of cores
     encoders_per_process: int = 5     # most output files (languages) one ffmpeg render encodes from one decode;
                                       # memory: each x264 encoder at 1080x1920 adds about 300 MB (5: 1.6 GB)
@@ -93,6 +98,7 @@ PRESETS: dict[str, dict[str, float]] = {
 }
 
 ENCODERS = ("libx264", "h264_nvenc")  # values of Options.encoder
+AUDIO_TRACKS = ("one", "all")  # values of Options.audio_tracks
 PLATFORMS = ("tiktok", "reels", "shorts", "none")  # values of Options.platform (safe zones: subtitles.layout)
 
 
@@ -127,6 +133,12 @@ def check_options(opts: Options) -> None:
         raise OptionsError(f"encoders_per_process {opts.encoders_per_process} must be at least 1")
     if opts.encoder not in ENCODERS:
         raise OptionsError(f"encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
+    if not -70.0 <= opts.loudness_lufs <= -5.0:
+        raise OptionsError(f"loudness_lufs {opts.loudness_lufs:g} is outside -70..-5 LUFS")
+    if not -9.0 <= opts.true_peak_dbtp <= 0.0:
+        raise OptionsError(f"true_peak_dbtp {opts.true_peak_dbtp:g} is outside -9..0 dBTP")
+    if opts.audio_tracks not in AUDIO_TRACKS:
+        raise OptionsError(f"audio_tracks {opts.audio_tracks!r}: choose one of {', '.join(AUDIO_TRACKS)}")
     if opts.platform not in PLATFORMS:
         raise OptionsError(f"platform {opts.platform!r}: choose one of {', '.join(PLATFORMS)}")
 

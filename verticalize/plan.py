@@ -29,6 +29,12 @@ class Plan:
     analysis: dict[str, Any] = field(default_factory=dict)   # options and timings, informative
     extras: dict[str, Any] = field(default_factory=dict)     # recap_s, free_episodes, title_card
     transitions: list[list[int]] = field(default_factory=list)  # fades and dissolves, [start, end) frames
+    dubs: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> {path, offset_s "num/den"}: dubbed audio
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language an episode is rendered in: subtitled ones, then dubbed ones without subtitles."""
+        return list(self.subtitles) + [lang for lang in self.dubs if lang not in self.subtitles]
 
     @property
     def fps(self) -> Fraction:
@@ -57,7 +63,8 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "source": self.source, "target": self.target, "shots": self.shots,
                 "crop": self.crop, "episodes": self.episodes, "subtitles": self.subtitles,
-                "transitions": self.transitions, "extras": self.extras, "analysis": self.analysis}
+                "transitions": self.transitions, "extras": self.extras, "analysis": self.analysis,
+                **({"dubs": self.dubs} if self.dubs else {})}  # plans without dubs stay as they were
 
 
 def times_from_pts(pts: list[int], time_base: Fraction, fps: Fraction) -> list[Fraction]:
@@ -104,7 +111,7 @@ def plan_from_json(data: Any, where: Any = None, label: str = "plan") -> Plan:
         plan = Plan(source=data["source"], target=data["target"], shots=data["shots"], crop=data["crop"],
                     episodes=data["episodes"], subtitles=data.get("subtitles", {}),
                     analysis=data.get("analysis", {}), extras=data.get("extras", {}),
-                    transitions=data.get("transitions", []))
+                    transitions=data.get("transitions", []), dubs=data.get("dubs", {}))
     except KeyError as e:
         raise PlanError(f"{label} is missing the {e.args[0]!r} section", where) from None
     validate_plan(plan, where)
@@ -176,3 +183,12 @@ def validate_plan(plan: Plan, path: Any = None) -> None:
             fail(f"episodes[{i}].recap must be {{start, end}} frames before the episode")
     if prev > n:
         fail(f"episodes run to frame {prev} but the source has {n}")
+    if not isinstance(plan.dubs, dict):
+        fail("dubs must map a language to {path, offset_s}")
+    for lang, dub in plan.dubs.items():
+        if not isinstance(dub, dict) or not isinstance(dub.get("path"), str):
+            fail(f"dubs.{lang}.path must be the dub's file path")
+        try:
+            Fraction(str(dub.get("offset_s", "0")))
+        except (ValueError, ZeroDivisionError):
+            fail(f"dubs.{lang}.offset_s {dub.get('offset_s')!r} is not seconds like '0' or '-3/2'")

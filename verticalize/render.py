@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,7 +28,9 @@ from subtitles.retime import shifted, track_for_segments
 from verticalize.errors import RenderError
 from verticalize.files import atomic_path
 from verticalize.manifest import build_manifest, merge_manifest, write_manifest
-from verticalize.media.encode import Output, Segment, check_encoder, encode_outputs
+from verticalize.media.compare import audio_loudness
+from verticalize.media.encode import (LIMITER_HEADROOM_DB, AudioTrack, Output, Segment, check_encoder, encode_outputs,
+                                      measure_loudness, replace_audio)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
 
@@ -41,7 +44,7 @@ class RenderTask:
 
 
 def episode_tasks(plan: Plan, outdir: Path, langs: list[str] | None = None) -> list[RenderTask]:
-    langs = list(plan.subtitles) if langs is None else langs
+    langs = plan.languages if langs is None else langs
     tasks = []
     for ep in plan.episodes:
         if langs:
@@ -90,7 +93,7 @@ def existing_entry(plan: Plan, task: RenderTask, tracks=None) -> dict | None:
     if not out.is_file():
         return None
     entry = _base_entry(plan, task)
-    if task.lang:
+    if task.lang in plan.subtitles:
         extra = _subtitle_entry(task, _episode_track(plan, task, tracks))
         if not all((out.parent / extra[k]).is_file() for k in ("subtitles", "subtitles_vtt")):
             return None
@@ -142,7 +145,7 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
                 title = work / f"title{k}.ass"
                 write_title_card(title, task.episode, task.lang, W, H, plan.extras.get("title_card_s", 2.5))
                 burn.append(title)
-            if task.lang:
+            if task.lang in plan.subtitles:
                 ep_track = _episode_track(plan, task, tracks)
                 ass = work / f"subs{k}.ass"
                 # constant rate: cue times snapped to the frame grid; variable: already exact frame times
@@ -151,15 +154,22 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
                 entry.update(_subtitle_entry(task, ep_track))
                 write_srt(ep_track, out.with_name(entry["subtitles"]))
                 write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
-            outputs.append((out, tuple(burn)))
-        burning = any(burn for _, burn in outputs)
+            audio = audio_tracks(plan, task, segments, opts)
+            entry["audio"] = [audio_entry(t) for t in audio]
+            outputs.append((out, tuple(burn), audio))
+        burning = any(burn for _, burn, _ in outputs)
+        duration = Fraction(str(entries[0]["duration_s"]))
         with contextlib.ExitStack() as stack:
-            temps = [stack.enter_context(atomic_path(out)) for out, _ in outputs]  # renamed when all are done
-            encode_outputs(plan, segments, [Output(tmp, burn) for tmp, (_, burn) in zip(temps, outputs)], opts,
-                           frames=entries[0]["frames"], duration=Fraction(str(entries[0]["duration_s"])),
+            temps = [stack.enter_context(atomic_path(out)) for out, _, _ in outputs]  # renamed when all are done
+            encode_outputs(plan, segments, [Output(tmp, burn, tuple(t for t, _ in audio))
+                                            for tmp, (_, burn, audio) in zip(temps, outputs)], opts,
+                           frames=entries[0]["frames"], duration=duration,
                            fonts_dir=fonts_dir() if burning else None,
                            fontconfig_file=fontconfig_file() if burning else None, work=work,
                            label=f"episode {tasks[0].episode}")
+            for tmp, (_, _, audio), task, entry in zip(temps, outputs, tasks, entries):
+                settle_loudness(plan, segments, tmp, opts, audio, duration, work,
+                                f"episode {task.episode}" + (f" ({task.lang})" if task.lang else ""), entry["audio"])
     except RenderError as e:
         raise RenderError(e.message, first) from None
     finally:
@@ -177,6 +187,140 @@ def render_groups(tasks: list[RenderTask], encoders_per_process: int) -> list[li
         else:
             groups.append([task])
     return groups
+
+
+LOUDNESS_TRIES = 3  # audio-only passes that correct the gain for what the limiter takes
+_LOUDNESS: dict[tuple, object] = {}  # (source, segments, dub, offset) -> measured Loudness, per process
+_LOUDNESS_LOCK = threading.Lock()
+
+
+def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Options,
+                 label: str | None = None) -> list[tuple[AudioTrack, object]]:
+    """The audio tracks of ``task``'s output with their gains, and each one's measured loudness
+    (None with loudness off); ``label`` names the output in messages (default "episode N").
+    ``audio_tracks`` "one": the dub of the task's language, else the
+    source's; "all": the source's first, then every dub, language-tagged. Gain: the target
+    minus the measured integrated loudness; silence is left as it is (warned)."""
+    dubs = plan.dubs
+    original = AudioTrack()
+    if opts.audio_tracks == "all" and dubs:
+        wanted = [original] + [AudioTrack(path=d["path"], offset_s=Fraction(str(d.get("offset_s", "0"))), lang=lang)
+                               for lang, d in dubs.items()]
+    elif task.lang in dubs:
+        d = dubs[task.lang]
+        wanted = [AudioTrack(path=d["path"], offset_s=Fraction(str(d.get("offset_s", "0"))), lang=task.lang)]
+    else:
+        wanted = [original]
+    if not opts.normalize_loudness:
+        return [(t, None) for t in wanted]
+    out = []
+    for t in wanted:
+        if t.path is None and not plan.source.get("has_audio"):  # a silent track is made for it: nothing to level
+            out.append((t, None))
+            continue
+        key = (plan.source["path"], tuple((s.start, s.end) for s in segments), t.path, t.offset_s)
+        with _LOUDNESS_LOCK:
+            measured = _LOUDNESS.get(key)
+        if measured is None:
+            measured = measure_loudness(plan, segments, t, label=label or f"episode {task.episode}")
+            with _LOUDNESS_LOCK:
+                _LOUDNESS[key] = measured
+        level = measured.integrated_lufs
+        where = (label or f"episode {task.episode}") + (f" ({t.lang})" if t.lang else "")
+        if not np.isfinite(level) or level <= -69.9:  # ebur128 gives -70 LUFS when every block is gated out
+            log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
+            gain = None
+        else:
+            gain = limited_gain(plan, segments, t, measured, opts, where)
+        # a limiter only where the gain lifts the true peak near the ceiling (it costs a 4x resample)
+        limit = gain is None or measured.true_peak_dbtp + gain > opts.true_peak_dbtp - LIMITER_HEADROOM_DB
+        out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if limit else None, t.lang), measured))
+    return out
+
+
+SETTLE_LU = 0.3  # an output further than this from the target gets its audio made again
+
+
+def settle_loudness(plan: Plan, segments: list[Segment], video: Path, opts: Options,
+                    audio: list[tuple[AudioTrack, object]], duration: Fraction, work: Path, label: str,
+                    entries: list[dict]) -> None:
+    """Measure each audio track of the rendered ``video`` (ffmpeg ebur128 on the file) and
+    record it in ``entries`` (``output_lufs``, ``output_true_peak_dbtp``). A track further than
+    ``SETTLE_LU`` from the target, or over the ceiling (the AAC encoder's low-pass takes
+    loudness from full-band sound such as noise), gets its gain corrected by the miss and the
+    audio made again from the source, the picture stream-copied (``replace_audio``: no second
+    pass over the pixels); one warning line if it still misses by more than 0.5 LU."""
+    if not opts.normalize_loudness or all(t.gain_db is None for t, _ in audio):
+        return
+    for attempt in range(2):
+        measured = [audio_loudness(video, k) if t.gain_db is not None else None for k, (t, _) in enumerate(audio)]
+        for entry, m in zip(entries, measured):
+            if m is not None and np.isfinite(m.integrated_lufs):
+                entry.update(output_lufs=round(m.integrated_lufs, 2), output_true_peak_dbtp=round(m.true_peak_dbtp, 2))
+        fixes = []
+        for (t, inp), m in zip(audio, measured):
+            miss = opts.loudness_lufs - m.integrated_lufs if m is not None else 0.0
+            over = m is not None and m.true_peak_dbtp > opts.true_peak_dbtp
+            if m is None or (abs(miss) <= SETTLE_LU and not over):
+                fixes.append(None)
+                continue
+            gain = t.gain_db + miss
+            fixes.append(AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if (
+                over or m.true_peak_dbtp + miss > opts.true_peak_dbtp - LIMITER_HEADROOM_DB) else t.ceiling_dbtp, t.lang))
+        if attempt == 1 or not any(fixes):
+            break
+        audio[:] = [(f or t, inp) for f, (t, inp) in zip(fixes, audio)]
+        for entry, (t, _) in zip(entries, audio):
+            entry.update(gain_db=round(t.gain_db, 2) if t.gain_db is not None else None,
+                         limiter_ceiling_dbtp=t.ceiling_dbtp)
+        fixed = work / "loudness.mp4"
+        replace_audio(plan, segments, video, fixed, opts, duration=duration, audio=[t for t, _ in audio], label=label)
+        os.replace(fixed, video)
+    for entry in entries:
+        if "output_lufs" in entry and abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5 or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp:
+            log.warning("%s: the output is at %.1f LUFS, %.1f dBTP (target %g LUFS, <= %g dBTP)", label,
+                        entry["output_lufs"], entry["output_true_peak_dbtp"], opts.loudness_lufs, opts.true_peak_dbtp)
+
+
+def limited_gain(plan: Plan, segments: list[Segment], track: AudioTrack, measured, opts: Options,
+                 where: str) -> float:
+    """The gain (dB) that brings ``track`` to ``opts.loudness_lufs`` under the true-peak limiter.
+
+    The linear gain is the target minus the measured loudness. Where it lifts peaks into the
+    limiter, the limiter takes some loudness away: the result is measured (audio only) and
+    the gain corrected, up to ``LOUDNESS_TRIES`` times; the closest is kept, and a miss of
+    more than 0.5 LU is warned (very peaky audio cannot reach the target under the ceiling).
+    """
+    target = opts.loudness_lufs
+    gain = target - measured.integrated_lufs
+    if measured.true_peak_dbtp + gain <= opts.true_peak_dbtp - LIMITER_HEADROOM_DB:
+        return gain  # the limiter stays idle: the linear gain lands on the target
+    best = None
+    for _ in range(LOUDNESS_TRIES):
+        after = measure_loudness(plan, segments, AudioTrack(track.path, track.offset_s, gain, opts.true_peak_dbtp),
+                                 label=where)
+        miss = target - after.integrated_lufs
+        if best is None or abs(miss) < abs(best[1]):
+            best = (gain, miss)
+        if abs(miss) <= 0.2:
+            break
+        gain += miss
+    if abs(best[1]) > 0.5:
+        log.warning("%s: reaches %.1f LUFS, not %g: its peaks leave no more room under %g dBTP", where,
+                    target - best[1], target, opts.true_peak_dbtp)
+    return best[0]
+
+
+def audio_entry(item: tuple[AudioTrack, object]) -> dict:
+    """A manifest line for one audio track: language, dub file, measured input loudness, gain."""
+    track, measured = item
+    entry = {"lang": track.lang, "dub": Path(track.path).name if track.path else None}
+    if measured is not None:
+        finite = lambda v: round(v, 2) if np.isfinite(v) else None  # silence measures -inf: JSON has no such number
+        entry.update(input_lufs=finite(measured.integrated_lufs), input_true_peak_dbtp=finite(measured.true_peak_dbtp),
+                     gain_db=None if track.gain_db is None else round(track.gain_db, 2),
+                     limiter_ceiling_dbtp=track.ceiling_dbtp)
+    return entry
 
 
 def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[int, int]]]:
@@ -240,8 +384,8 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     check_encoder(opts.encoder)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    wanted = langs if langs is not None else list(plan.subtitles)
-    tracks = load_tracks({l: plan.subtitles[l] for l in wanted})
+    wanted = langs if langs is not None else plan.languages
+    tracks = load_tracks({l: plan.subtitles[l] for l in wanted if l in plan.subtitles})
     tasks = [t for t in episode_tasks(plan, outdir, wanted) if episodes is None or t.episode in episodes]
 
     todo, done = [], {}

@@ -12,7 +12,8 @@ from verticalize.plan import read_plan
 from verticalize.render import episode_tasks, render_groups
 
 
-RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
+RENDER_OPTIONS = ("encoder", "preset", "crf", "platform", "normalize_loudness", "loudness_lufs",
+                  "audio_tracks")  # the options a render task's bytes depend on
 
 
 def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None,
@@ -46,7 +47,9 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides
             if task.lang:
                 cmd += ["--lang", task.lang]
         cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
-                "--platform", opts.platform, "--jobs", "1"]
+                "--platform", opts.platform, "--jobs", "1",
+                "--loudness", f"{opts.loudness_lufs:g}" if opts.normalize_loudness else "off",
+                "--audio-tracks", opts.audio_tracks]
         if len(group) > 1:
             cmd += ["--encoders-per-process", str(len(group))]
         entry = {"episode": episode, "langs": [t.lang for t in group], "outputs": [str(t.output) for t in group]}

@@ -7,7 +7,8 @@
 OUTDIR and GOLDEN are run output folders (plan.json, manifest.json,
 epNNN[.lang].mp4 with .srt/.vtt sidecars), or folders holding one such folder
 per input (the layout of ``verticalize run -o``). Per video: resolution, exact
-frame rate, length (frames), audio, and per-frame SSIM and PSNR from ffmpeg's
+frame rate, length (frames), audio, integrated loudness and true peak of every audio track
+(ffmpeg ``ebur128``), and per-frame SSIM and PSNR from ffmpeg's
 ``ssim`` and ``psnr`` filters in one ffmpeg process (VMAF too with
 ``Thresholds.vmaf``). Per plan: episodes, cuts, shot modes, crop path. Per
 sidecar: cue count, times and text. Missing and extra outputs fail.
@@ -50,6 +51,12 @@ class Thresholds:
         "help": "largest per-frame difference of the crop window (x, y, w, h), source px"})
     min_vmaf: float = field(default=90.0, metadata={"help": "lowest per-frame VMAF, 0..100 (with --vmaf)"})
     vmaf: bool = field(default=False, metadata={"help": "also compute VMAF (libvmaf; skipped if ffmpeg lacks it)"})
+    loudness_lufs: float = field(default=-14.0, metadata={
+        "help": "integrated loudness every output's audio must have (BS.1770, ebur128), LUFS"})
+    loudness_tolerance_lu: float = field(default=0.5, metadata={"help": "allowed distance from loudness_lufs, LU"})
+    max_true_peak_dbtp: float = field(default=-1.0, metadata={"help": "highest true peak of every output, dBTP"})
+    no_loudness: bool = field(default=False, metadata={"help": "skip the loudness and true-peak checks (outputs "
+                                                              "rendered with --loudness off)"})
 
     def with_(self, **changes: Any) -> "Thresholds":
         unknown = set(changes) - {f.name for f in fields(self)}
@@ -355,6 +362,8 @@ def _video_checks(out: Path, gold: Path, label: str, th: Thresholds, vmaf_ok: bo
                                                           f" vs {'present' if g.has_audio else 'none'}"),
               "present" if g.has_audio else "none"),
     ]
+    if o.has_audio and not th.no_loudness:
+        checks += _loudness_checks(out, label, th)
     if (o.width, o.height) != (g.width, g.height):
         note = f"not compared: {o.width}x{o.height} vs {g.width}x{g.height}"
         checks.append(Check(label, "ssim", "fail", note, f">= {th.min_ssim:g}"))
@@ -381,6 +390,33 @@ def _video_checks(out: Path, gold: Path, label: str, th: Thresholds, vmaf_ok: bo
             checks.append(Check(label, "vmaf", "skip", "libvmaf is not in this ffmpeg" if not vmaf_ok
                                 else "libvmaf wrote no scores", f">= {th.min_vmaf:g}"))
     return checks
+
+
+def _loudness_checks(out: Path, label: str, th: Thresholds) -> list[Check]:
+    """Integrated loudness and true peak of every audio track of ``out`` (ffmpeg ebur128, peak=true)."""
+    from verticalize.media.compare import audio_loudness
+
+    checks, k = [], 0
+    while True:
+        t0 = time.perf_counter()
+        try:
+            m = audio_loudness(out, k)
+        except InputError:
+            if k == 0:
+                checks.append(Check(label, "loudness", "fail", "audio does not decode", "a readable audio track"))
+            return checks
+        name = "loudness" if k == 0 else f"loudness[a:{k}]"
+        want = f"{th.loudness_lufs:g} ± {th.loudness_tolerance_lu:g} LU"
+        if not m.integrated_lufs > -69.9:  # silence (ebur128: -70, or -inf): nothing to normalize
+            checks.append(Check(label, name, "skip", "silent", want, time.perf_counter() - t0))
+        else:
+            ok = abs(m.integrated_lufs - th.loudness_lufs) <= th.loudness_tolerance_lu
+            checks.append(Check(label, name, "pass" if ok else "fail", f"{m.integrated_lufs:.1f} LUFS", want,
+                                time.perf_counter() - t0))
+            ok = m.true_peak_dbtp <= th.max_true_peak_dbtp
+            checks.append(Check(label, name.replace("loudness", "true_peak"), "pass" if ok else "fail",
+                                f"{m.true_peak_dbtp:.1f} dBTP", f"<= {th.max_true_peak_dbtp:g} dBTP"))
+        k += 1
 
 
 def _fps_text(fps: Fraction) -> str:

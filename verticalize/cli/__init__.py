@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verticalize.cli.verify",
     "verticalize.cli.otio",
     "verticalize.cli.review",
+    "verticalize.cli.teaser",
 )
 
 # Library option names (fields of verticalize.options.Options, and "market") -> the CLI flag.
@@ -35,6 +36,7 @@ FLAGS: dict[str, str] = {
     "free_episodes": "--free-episodes", "crf": "--crf", "jobs": "--jobs", "encoder": "--encoder",
     "platform": "--platform", "market": "--market", "preset": "--preset",
     "encoders_per_process": "--encoders-per-process",
+    "loudness_lufs": "--loudness", "audio_tracks": "--audio-tracks",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from verticalize.errors import OptionsError, SubtitleError
-from verticalize.options import DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
+from verticalize.errors import InputError, OptionsError, SubtitleError
+from verticalize.options import AUDIO_TRACKS, DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
 
 PROG = "verticalize"
 
@@ -21,18 +21,47 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _subs(items: list[str] | None) -> dict[str, str]:
+def _subs(items: list[str] | None, flag: str = "--subs") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items or []:
         lang, sep, path = item.partition("=")
         if not sep or not lang or not path:
-            raise OptionsError(f"--subs {item!r} is not LANG=PATH, e.g. en=film.en.srt")
+            raise OptionsError(f"{flag} {item!r} is not LANG=PATH, e.g. es=film.es.{'srt' if flag == '--subs' else 'wav'}")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
-            raise OptionsError(f"--subs: {lang!r} is not a language tag like en, pt-BR or zh-Hans")
+            raise OptionsError(f"{flag}: {lang!r} is not a language tag like en, pt-BR or zh-Hans")
         if lang in out:
-            raise OptionsError(f"--subs: language {lang!r} given twice")
+            raise OptionsError(f"{flag}: language {lang!r} given twice")
         out[lang] = path
     return out
+
+
+def _loudness(text: str) -> dict:
+    """``--loudness`` LUFS or off -> option changes."""
+    if text.strip().lower() == "off":
+        return {"normalize_loudness": False}
+    try:
+        return {"normalize_loudness": True, "loudness_lufs": float(text)}
+    except ValueError:
+        raise OptionsError(f"--loudness {text!r} is not a level in LUFS like -14, or off") from None
+
+
+def _dub_offsets(items: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items or []:
+        lang, sep, value = item.partition("=")
+        try:
+            out[lang] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not lang:
+            raise OptionsError(f"--dub-offset {item!r} is not LANG=SECONDS, e.g. es=0.5")
+    return out
+
+
+def dubs_from_args(args) -> tuple[dict[str, str], dict[str, float]]:
+    """``--dub LANG=PATH`` and ``--dub-offset LANG=SECONDS`` as two dicts (languages checked)."""
+    dubs = {lang: path for lang, path in _subs(getattr(args, "dub", None), flag="--dub").items()}
+    return dubs, _dub_offsets(getattr(args, "dub_offset", None))
 
 
 def options_from_args(args) -> Options:
@@ -55,6 +84,10 @@ def options_from_args(args) -> Options:
         changes["title_card"] = True
     if getattr(args, "strict_boundaries", False):
         changes["strict_boundaries"] = True
+    if getattr(args, "loudness", None) is not None:
+        changes.update(_loudness(args.loudness))
+    if getattr(args, "audio_tracks", None) is not None:
+        changes["audio_tracks"] = args.audio_tracks
     opts = opts.with_(**changes)
     if opts.first_episode_min_s > opts.episode_max_s:  # a preset's long first episode, under an explicit max
         opts = opts.with_(first_episode_min_s=opts.episode_max_s)
@@ -62,7 +95,7 @@ def options_from_args(args) -> Options:
     return opts
 
 
-def _add_render_opts(p, size: bool = True):
+def add_render_opts(p, size: bool = True):
     if size:
         p.add_argument("--size", help=f"output WIDTHxHEIGHT (default {DEFAULTS.width}x{DEFAULTS.height})")
     p.add_argument("--platform", help=f"subtitle safe zone: tiktok, reels, shorts or none (default {DEFAULTS.platform})")
@@ -74,6 +107,10 @@ def _add_render_opts(p, size: bool = True):
                    f"{DEFAULTS.encoders_per_process}; each x264 encoder adds memory)")
     p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
                    "needs an NVIDIA GPU)")
+    p.add_argument("--loudness", metavar="LUFS|off", help=f"integrated loudness of every output (default "
+                   f"{DEFAULTS.loudness_lufs:g} LUFS, true peak <= {DEFAULTS.true_peak_dbtp:g} dBTP); off keeps the source's")
+    p.add_argument("--audio-tracks", choices=AUDIO_TRACKS, help="one: each output carries its language's audio "
+                   "(default); all: the original first, then every dub, each tagged with its language")
 
 
 def _add_episode_opts(p):
@@ -81,6 +118,10 @@ def _add_episode_opts(p):
     p.add_argument("--episode-max", type=float, metavar="S", help=f"longest episode, s (default {DEFAULTS.episode_max_s:g})")
     p.add_argument("--no-episodes", action="store_true", help="one episode for the whole input")
     p.add_argument("--subs", action="append", metavar="LANG=PATH", help="subtitles to burn in (repeatable)")
+    p.add_argument("--dub", action="append", metavar="LANG=PATH", help="a full-length dubbed mix: that language's "
+                   "episodes carry it instead of the original audio (repeatable)")
+    p.add_argument("--dub-offset", action="append", metavar="LANG=SECONDS", help="the dub's time at the film's "
+                   "first frame, for a dub longer or shorter than the film")
     p.add_argument("--market", dest="preset_market", metavar="PRESET",
                    help=f"episode-length preset: {', '.join(PRESETS)} (explicit options win)")
     p.add_argument("--recap", type=float, metavar="S", help="open each episode after the first with the last S seconds "
@@ -98,7 +139,7 @@ def add_commands(sub) -> dict:
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders (their videos) or globs")
     r.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     _add_episode_opts(r)
-    _add_render_opts(r)
+    add_render_opts(r)
     r.add_argument("--resume", action="store_true", help="skip inputs (and episodes) already done for the same "
                    "input content and options")
     r.add_argument("--json", action="store_true", help="print progress events as JSON lines on stdout")
@@ -116,7 +157,7 @@ def add_commands(sub) -> dict:
     rd.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     rd.add_argument("--episode", type=int, action="append", help="render only this episode (repeatable)")
     rd.add_argument("--lang", action="append", help="render only this language (repeatable)")
-    _add_render_opts(rd, size=False)
+    add_render_opts(rd, size=False)
     rd.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="render on this Dask cluster (shared filesystem)")
     s = sub.add_parser("scenes", help="print the shot cuts (first frame of each new shot)")
     s.add_argument("input", metavar="INPUT")
@@ -124,7 +165,7 @@ def add_commands(sub) -> dict:
     f = sub.add_parser("reframe", help="one vertical file: no episodes, no subtitles")
     f.add_argument("input", metavar="INPUT")
     f.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
-    _add_render_opts(f)
+    add_render_opts(f)
     return {"run": _cmd_run, "analyze": _cmd_analyze, "render": _cmd_render, "scenes": _cmd_scenes,
             "reframe": _cmd_reframe}
 
@@ -139,6 +180,16 @@ def _cmd_run(args) -> int:
         if not Path(path).is_file():
             raise SubtitleError("no such subtitle file", path)
     inputs = batch.expand_inputs(args.inputs)
+    dub_paths, offsets = dubs_from_args(args)
+    if dub_paths and len(inputs) > 1:
+        raise OptionsError(f"--dub: a dub belongs to one film, and {len(inputs)} inputs were given")
+    for lang in offsets:
+        if lang not in dub_paths:
+            raise OptionsError(f"--dub-offset {lang}: no --dub for that language")
+    for path in dub_paths.values():
+        if not Path(path).is_file():
+            raise InputError("no such dub file", path)
+    dubs = {lang: (p, offsets.get(lang)) for lang, p in dub_paths.items()} or None
     runner = None
     if args.scheduler:
         from verticalize.farm import DaskRunner
@@ -146,7 +197,7 @@ def _cmd_run(args) -> int:
         runner = DaskRunner(args.scheduler, opts.jobs)
     try:
         results = batch.run_batch(inputs, args.output, subs, opts, resume=args.resume,
-                                  reporter=BatchReporter(json_events=args.json, prog=PROG), runner=runner)
+                                  reporter=BatchReporter(json_events=args.json, prog=PROG), runner=runner, dubs=dubs)
     finally:
         if runner is not None:
             runner.shutdown()
@@ -161,9 +212,12 @@ def _cmd_run(args) -> int:
 
 def _cmd_analyze(args) -> int:
     from verticalize import api
+    from verticalize.dub import attach_dubs
 
     opts = options_from_args(args)
+    dubs, offsets = dubs_from_args(args)
     plan = api.analyze(args.input, _subs(args.subs), opts)
+    attach_dubs(plan, dubs, offsets)
     api.write_plan(plan, args.output)
     print(f"{args.output}: {len(plan.shots)} shots, {len(plan.episodes)} episodes")
     return 0
@@ -175,8 +229,9 @@ def _cmd_render(args) -> int:
     plan = api.read_plan(args.plan)
     opts = options_from_args(args)
     for lang in args.lang or []:
-        if lang not in plan.subtitles:
-            raise OptionsError(f"--lang {lang}: the plan has subtitles for {', '.join(plan.subtitles) or 'no language'}")
+        if lang not in plan.languages:
+            raise OptionsError(f"--lang {lang}: the plan has subtitles or dubs for "
+                               f"{', '.join(plan.languages) or 'no language'}")
     for ep in args.episode or []:
         if not 1 <= ep <= len(plan.episodes):
             raise OptionsError(f"--episode {ep}: the plan has episodes 1..{len(plan.episodes)}")

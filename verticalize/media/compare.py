@@ -1,5 +1,6 @@
 """Per-frame picture comparison of two videos with ffmpeg's own filters: SSIM, PSNR and
-(where this build has libvmaf) VMAF, from one process that decodes both files once."""
+(where this build has libvmaf) VMAF, from one process that decodes both files once; and the
+BS.1770 loudness and true peak of an audio stream (``ebur128``)."""
 from __future__ import annotations
 
 import json
@@ -7,12 +8,13 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from verticalize.errors import InputError
 from verticalize.media.ffmpeg import first_error_line, has_filter, run
 
-__all__ = ["frame_scores", "has_filter"]
+__all__ = ["Loudness", "audio_duration", "audio_loudness", "frame_scores", "has_filter", "parse_ebur128_summary"]
 
 
 def frame_scores(main: str | os.PathLike, reference: str | os.PathLike, vmaf: bool = False) -> dict[str, list[float]]:
@@ -58,3 +60,49 @@ def _stats_values(path: Path, key: str) -> list[float]:
         if m:
             values.append(float(m.group(1)))  # float("inf") parses ffmpeg's "inf"
     return values
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """ITU-R BS.1770 / EBU R128 measurement of one audio stream: integrated loudness (LUFS,
+    -inf for silence), true peak (dBTP, 4x oversampled) and loudness range (LU)."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    range_lu: float
+
+
+def parse_ebur128_summary(stderr: str) -> Loudness:
+    """The last ``Summary:`` block ffmpeg's ``ebur128`` filter printed (peak=true)."""
+    block = stderr[stderr.rfind("Summary:"):]
+
+    def value(key: str) -> float:
+        m = re.search(rf"\b{key}:\s*(-?inf|[-+]?\d+(?:\.\d+)?)", block)
+        if not m:
+            return float("nan")
+        return float(m.group(1))  # "-inf" parses
+
+    return Loudness(value("I"), value("Peak"), value("LRA"))
+
+
+def audio_loudness(path: str | os.PathLike, stream: int = 0) -> Loudness:
+    """Loudness of audio stream ``stream`` (0-based) of ``path``, measured by ffmpeg's
+    ``ebur128`` filter with ``peak=true``. Raises InputError if ffmpeg cannot read it."""
+    proc = run(["-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", f"0:a:{stream}",
+                "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"])
+    if proc.returncode != 0 or "Summary:" not in proc.stderr:
+        raise InputError(f"ffmpeg could not measure the loudness of audio stream {stream}: "
+                         f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", path)
+    return parse_ebur128_summary(proc.stderr)
+
+
+def audio_duration(path: str | os.PathLike) -> float:
+    """Length of the first audio stream of ``path`` in seconds, by decoding it to the end.
+    Raises InputError when it has no audio or does not decode."""
+    proc = run(["-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
+                "-progress", "pipe:1", "-f", "null", "-"])
+    times = re.findall(r"out_time_us=(\d+)", proc.stdout)
+    if proc.returncode != 0 or not times:
+        raise InputError(f"no audio that ffmpeg can decode: "
+                         f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", path)
+    return int(times[-1]) / 1e6

@@ -41,6 +41,61 @@ class Segment:
     pad_ranges: list[tuple[int, int]]
 
 
+@dataclass(frozen=True)
+class AudioTrack:
+    """One audio track of an output: the plan's source audio (``path`` None) or a dub file
+    (``offset_s``: the dub's time at the film's first frame, s), with a gain (dB, None: as it
+    is) and a true-peak ceiling (dBTP) for the limiter (None: no limiter, the gain leaves the
+    peaks under the ceiling), and an ISO 639 language tag or None."""
+
+    path: str | None = None
+    offset_s: Fraction = Fraction(0)
+    gain_db: float | None = None
+    ceiling_dbtp: float | None = -1.0
+    lang: str | None = None
+
+
+# The limiter runs on audio oversampled 4x (192 kHz), so it sees the true peaks between samples;
+# its ceiling sits this far under the target (the resampler back to 48 kHz and AAC overshoot a little).
+LIMITER_RATE_HZ = 192000
+LIMITER_HEADROOM_DB = 0.5
+
+# ISO 639-1 -> ISO 639-2/T, for the MP4 language tag (which has three letters)
+_LANG3 = {"en": "eng", "es": "spa", "pt": "por", "fr": "fra", "de": "deu", "it": "ita", "zh": "zho", "ja": "jpn",
+          "ko": "kor", "ru": "rus", "ar": "ara", "hi": "hin", "id": "ind", "th": "tha", "vi": "vie", "tr": "tur",
+          "pl": "pol", "nl": "nld", "sv": "swe", "uk": "ukr", "ms": "msa", "tl": "tgl", "fil": "fil", "he": "heb"}
+
+
+def mp4_language(tag: str) -> str:
+    """The three-letter ISO 639-2 code MP4 stores for a language tag like ``pt-BR`` (``por``)."""
+    base = tag.split("-")[0].lower()
+    return _LANG3.get(base, base if len(base) == 3 else "und")
+
+
+def audio_filters(gain_db: float | None, ceiling_dbtp: float | None = -1.0) -> list[tuple[str, dict]]:
+    """The loudness chain as (filter, options) pairs: a linear gain (dB), then a lookahead
+    limiter on 4x oversampled audio holding true peaks under ``ceiling_dbtp`` (delay
+    compensated, so the audio stays on its frames; none for ``ceiling_dbtp`` None). Empty
+    for ``gain_db`` None."""
+    if gain_db is None:
+        return []
+    gain = [("volume", {"volume": f"{gain_db:.3f}dB", "precision": "double"})]
+    if ceiling_dbtp is None:
+        return gain
+    limit = 10 ** ((ceiling_dbtp - LIMITER_HEADROOM_DB) / 20)
+    return gain + [
+            ("aresample", {"out_sample_rate": LIMITER_RATE_HZ}),
+            ("alimiter", {"limit": f"{limit:.6f}", "attack": 5, "release": 100, "level": 0, "latency": 1}),
+            ("aresample", {"out_sample_rate": 48000})]
+
+
+def apply_filters(stream, chain: list[tuple[str, dict]]):
+    """``stream`` through each (filter, options) of ``chain``."""
+    for name, kwargs in chain:
+        stream = stream.filter(name, **kwargs)
+    return stream
+
+
 def seconds_text(value: Fraction) -> str:
     """Seconds as ffmpeg reads them: 6 decimals (microseconds)."""
     return f"{float(value):.6f}"
@@ -101,23 +156,30 @@ def check_encoder(encoder: str) -> None:
 
 @dataclass(frozen=True)
 class Output:
-    """One file of an episode's render: its path and the ASS files burned into it, in order."""
+    """One file of an episode's render: its path, the ASS files burned into it, in order, and
+    its audio tracks, in order (default: the source's, as it is)."""
 
     path: Path
     burn: tuple[Path, ...] = ()
+    audio: tuple[AudioTrack, ...] = (AudioTrack(),)
 
 
 def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Options, *, frames: int,
                    duration: Fraction, burn: list[Path] = (), fonts_dir: Path | None = None,
-                   fontconfig_file: Path | None = None, work: Path, label: str = "episode") -> None:
+                   fontconfig_file: Path | None = None, work: Path, label: str = "episode",
+                   audio: list[AudioTrack] = (AudioTrack(),)) -> None:
     """Encode ``segments`` of ``plan``'s source, joined, to ``output`` (MP4, H.264 + AAC 48 kHz).
+
+    ``audio``: the output's audio tracks in order (default: the source's, as it is), each cut
+    at the same frames as the picture and put through its ``audio_filters``.
 
     ``burn``: ASS files burned in, in order, with fonts from ``fonts_dir`` (and
     ``fontconfig_file`` as FONTCONFIG_FILE, for fallback). ``frames`` and
     ``duration`` (seconds) bound the output exactly. ``work``: a folder for the
     sendcmd scripts. Raises RenderError with ffmpeg's first error line.
     """
-    encode_outputs(plan, segments, [Output(Path(output), tuple(burn))], opts, frames=frames, duration=duration,
+    encode_outputs(plan, segments, [Output(Path(output), tuple(burn), tuple(audio))], opts, frames=frames,
+                   duration=duration,
                    fonts_dir=fonts_dir, fontconfig_file=fontconfig_file, work=work, label=label)
 
 
@@ -137,17 +199,31 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     RenderError with ffmpeg's first error line, naming the first output.
     """
     W, H = plan.target["width"], plan.target["height"]
-    parts = [_segment(plan, seg, work / f"crop{k}.cmd", W, H) for k, seg in enumerate(segments)]
+    wanted = [tuple(o.audio) or (AudioTrack(),) for o in outputs]
+    audio: list[AudioTrack] = []  # every distinct track once, in order of first use
+    for tracks in wanted:
+        audio += [t for t in tracks if t not in audio]
+    parts = [_segment(plan, seg, work / f"crop{k}.cmd", W, H, audio) for k, seg in enumerate(segments)]
     if len(parts) > 1:
-        joined = ffmpeg.concat(*[x for part in parts for x in part], v=1, a=1).node
-        v, a = joined[0], joined[1]
+        joined = ffmpeg.concat(*[x for v_, aa in parts for x in (v_, *aa)], v=1, a=len(audio)).node
+        v, sound = joined[0], [joined[1 + i] for i in range(len(audio))]
     else:
-        v, a = parts[0]
-    if len(outputs) > 1:
-        vs, as_ = v.split(), a.asplit()  # one branch per output (ffmpeg-python counts them)
-        branches = [(vs[k], as_[k]) for k in range(len(outputs))]
+        v, sound = parts[0]
+    sound = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(sound, audio)]
+    # one branch per output (ffmpeg-python counts them): the picture always, a track where outputs share it
+    if len(outputs) == 1:
+        pictures = [v]
     else:
-        branches = [(v, a)]
+        split = v.split()
+        pictures = [split[k] for k in range(len(outputs))]
+    pools = []
+    for a, t in zip(sound, audio):
+        uses = sum(t in tracks for tracks in wanted)
+        if uses == 1:
+            pools.append([a])
+        else:
+            split = a.asplit()
+            pools.append([split[k] for k in range(uses)])
     env = dict(os.environ)
     if any(o.burn for o in outputs) and fontconfig_file is not None:
         env["FONTCONFIG_FILE"] = str(fontconfig_file)
@@ -156,14 +232,15 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     timing = ({"fps_mode": "passthrough"} if plan.vfr else
               {"fps_mode": "cfr", "r": f"{fps.numerator}/{fps.denominator}"})
     streams = []
-    for out, (bv, ba) in zip(outputs, branches):
+    for out, bv, tracks in zip(outputs, pictures, wanted):
         for ass in out.burn:
             bv = bv.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir))
         bv = bv.filter("format", "yuv420p")
+        ba = [pools[audio.index(t)].pop(0) for t in tracks]
         streams.append(ffmpeg.output(
-            bv, ba, str(out.path), f="mp4", **video_codec_args(opts),
+            bv, *ba, str(out.path), f="mp4", **video_codec_args(opts), **audio_output_args(opts, list(tracks)),
             **{"pix_fmt": "yuv420p", **timing, "frames:v": frames, "t": seconds_text(duration),
-               "c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, "movflags": "+faststart"}))
+               "movflags": "+faststart"}))
     stream = streams[0] if len(streams) == 1 else ffmpeg.merge_outputs(*streams)
     proc = run(["-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream), env=env)
     if proc.returncode != 0:
@@ -171,8 +248,29 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
                           outputs[0].path)
 
 
-def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
-    """(video, audio) streams of source frames [start, end): exact trim, crop path or pad, scale."""
+def audio_output_args(opts: Options, audio: list[AudioTrack]) -> dict:
+    """ffmpeg output options of the audio tracks: AAC 48 kHz at ``opts.audio_bitrate_kbps``, language tags."""
+    tags = {f"metadata:s:a:{i}": f"language={mp4_language(t.lang)}" for i, t in enumerate(audio) if t.lang}
+    return {"c:a": "aac", "b:a": f"{opts.audio_bitrate_kbps}k", "ar": 48000, **tags}
+
+
+def replace_audio(plan: Plan, segments: list[Segment], video: Path, output: Path, opts: Options, *,
+                  duration: Fraction, audio: list[AudioTrack], label: str = "episode") -> None:
+    """``video``'s picture (stream-copied, not re-encoded) with ``audio`` made again from the
+    source over ``segments``, to ``output``: for a gain corrected after the render measured it.
+    Raises RenderError with ffmpeg's first error line."""
+    tracks = [apply_filters(joined_audio(plan, segments, t), audio_filters(t.gain_db, t.ceiling_dbtp)) for t in audio]
+    stream = ffmpeg.output(ffmpeg.input(str(video)).video, *tracks, str(output), f="mp4", **{"c:v": "copy"},
+                           **audio_output_args(opts, audio), t=seconds_text(duration), movflags="+faststart")
+    proc = run(["-hide_banner", "-nostdin", "-v", "error", "-y"] + ffmpeg.get_args(stream))
+    if proc.returncode != 0:
+        raise RenderError(f"ffmpeg failed on {label}'s audio: "
+                          f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", output)
+
+
+def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: list[AudioTrack]):
+    """(video, [audio per track]) streams of source frames [start, end): exact trim, crop path or
+    pad, scale; each audio track cut to the same frames."""
     fps = plan.fps
     start, end, crop, pad_ranges = seg.start, seg.end, seg.crop, seg.pad_ranges
     n = end - start
@@ -181,9 +279,7 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
     script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps, rel)
     # seek to halfway between the frame before and the first frame: that frame comes first (frame
     # times count from the video's first frame, which may start after the file's other streams)
-    offset = Fraction(plan.source.get("video_start_s", "0"))
-    before = plan.time_of(start - 1, times) if start > 0 else -1 / (2 * fps)
-    ss = offset + (before + plan.time_of(start, times)) / 2
+    ss = _seek_s(plan, start, times)
     src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if ss > 0 else ffmpeg.input(plan.source["path"])
     v = src.video
     if plan.source.get("deinterlace"):
@@ -208,13 +304,72 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int):
              .filter("setsar", 1))
     if pad_ranges and rel is not None:
         v = v.overlay(_padded(_cut_to(v_pad, active), W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
-    dur = seconds_text(n / fps if rel is None else rel[n])
-    if plan.source.get("has_audio"):
-        a = src.audio.filter("asetpts", "PTS-STARTPTS").filter("atrim", end=dur).filter("apad", whole_dur=dur)
+    return v, [segment_audio(plan, seg, track, src) for track in audio]
+
+
+def _seek_s(plan: Plan, start: int, times=None) -> Fraction:
+    """Where the render seeks the source for a segment starting at frame ``start``, s from the
+    file's start: halfway between the frame before and ``start``."""
+    fps = plan.fps
+    offset = Fraction(plan.source.get("video_start_s", "0"))
+    before = plan.time_of(start - 1, times) if start > 0 else -1 / (2 * fps)
+    return offset + (before + plan.time_of(start, times)) / 2
+
+
+def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
+    """Audio of source frames [seg.start, seg.end) for ``track`` at 48 kHz stereo float: from the
+    start of frame ``seg.start`` on, exactly the segment's length. The source's audio comes from
+    ``src`` (the segment's input, seeked by ``_seek_s``) or a new input; a dub is read at the same
+    film time plus its ``offset_s`` (silence where that falls before the dub's start). No gain
+    here: see ``audio_filters``."""
+    times = plan.frame_times()
+    n = seg.end - seg.start
+    dur = seconds_text(n / plan.fps if times is None else times[seg.end] - times[seg.start])
+    film_at = plan.time_of(seg.start, times)  # s from the video's first frame
+    if track.path is None:
+        if not plan.source.get("has_audio"):
+            a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
+            return a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+        ss = _seek_s(plan, seg.start, times)
+        if src is None:
+            src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if ss > 0 else \
+                ffmpeg.input(plan.source["path"])
+        # the seek lands half a frame early (so the picture's first frame is the right one): skip that
+        lead = Fraction(plan.source.get("video_start_s", "0")) + film_at - max(ss, Fraction(0))
+        a = src.audio.filter("asetpts", "PTS-STARTPTS")
+        if lead > 0:
+            a = a.filter("atrim", start=seconds_text(lead)).filter("asetpts", "PTS-STARTPTS")
     else:
-        a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
-    a = a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
-    return v, a
+        at = film_at + track.offset_s  # the dub's time at the segment's first frame, s
+        a = ffmpeg.input(track.path, ss=seconds_text(at)).audio if at > 0 else ffmpeg.input(track.path).audio
+        a = a.filter("asetpts", "PTS-STARTPTS")
+        if at < 0:  # the dub starts after this point: silence first
+            a = a.filter("aresample", 48000).filter("adelay", delays=f"{round(-at * 48000)}S", all=1)
+    a = a.filter("atrim", end=dur).filter("apad", whole_dur=dur)
+    return a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+
+
+def joined_audio(plan: Plan, segments: list[Segment], track: AudioTrack):
+    """``track``'s audio over ``segments``, joined, from inputs of its own (no picture)."""
+    parts = [segment_audio(plan, seg, track) for seg in segments]
+    return ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
+
+
+def measure_loudness(plan: Plan, segments: list[Segment], track: AudioTrack, label: str = "episode"):
+    """BS.1770 loudness (``compare.Loudness``) of ``track``'s audio over ``segments`` joined, as
+    the episode will play it, after the track's gain and limiter when it has them: one
+    audio-only ffmpeg pass (no picture decoded)."""
+    from verticalize.media.compare import parse_ebur128_summary
+
+    a = apply_filters(joined_audio(plan, segments, track), audio_filters(track.gain_db, track.ceiling_dbtp))
+    a = a.filter("ebur128", peak="true", framelog="quiet")
+    args = ffmpeg.get_args(ffmpeg.output(a, "-", f="null"))
+    proc = run(["-hide_banner", "-nostdin", "-nostats"] + args)
+    if proc.returncode != 0 or "Summary:" not in proc.stderr:
+        where = track.path or plan.source["path"]
+        raise RenderError(f"ffmpeg could not measure the loudness of {label}: "
+                          f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", where)
+    return parse_ebur128_summary(proc.stderr)
 
 
 def _cut_to(stream, box):
