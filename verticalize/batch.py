@@ -104,14 +104,10 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def output_options(opts: Options) -> dict:
-<<<<<<< HEAD
-    """Every option that shapes the outputs (all but ``jobs`` and the review page's picture sizes, which
-    ``--resume`` need not compare: the page is written again on every run), as JSON values."""
-    return {k: v for k, v in sorted(dataclasses.asdict(opts).items()) if k != "jobs" and not k.startswith("review_")}
-=======
-    """Every option that shapes the outputs (all but ``NOT_OUTPUT_OPTIONS``), as JSON values."""
-    return {k: v for k, v in sorted(dataclasses.asdict(opts).items()) if k not in NOT_OUTPUT_OPTIONS}
->>>>>>> h-split
+    """Every option that shapes the outputs (all but ``NOT_OUTPUT_OPTIONS`` and the review page's picture
+    sizes, which ``--resume`` need not compare: the page is written again on every run), as JSON values."""
+    return {k: v for k, v in sorted(dataclasses.asdict(opts).items())
+            if k not in NOT_OUTPUT_OPTIONS and not k.startswith("review_")}
 
 
 def options_sha256(opts: Options) -> str:
