@@ -79,7 +79,9 @@ def runs(tmp_path_factory):
 
     crop5 = copy.deepcopy(plan)
     W = plan.source["width"]  # 5 px to the right, or to the left where the window is at the right edge
-    crop5.crop["x"] = [x + 5 if x + w + 5 <= W else x - 5 for x, w in zip(plan.crop["x"], plan.crop["w"])]
+    # (pad frames show the whole width and stay: testsrc2's burned-in labels make its shot pad)
+    crop5.crop["x"] = [x if w >= W else x + 5 if x + w + 5 <= W else x - 5
+                       for x, w in zip(plan.crop["x"], plan.crop["w"])]
     _render_variant(crop5, root / "crop5")
     return {"root": root, "golden": root / "golden", "plan": plan, "cut_frame": c,
             **{name: root / name for name in ("same", "cut", "subs", "crop5")}}
