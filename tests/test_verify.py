@@ -48,11 +48,20 @@ def _render_variant(plan, folder: Path) -> Path:
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("verify")
     clip = root / "clip.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2",
+    # three moving shots with fine detail and no burned-in text (testsrc2's labels would make its
+    # shots pad): a pan over a photograph, the mandelbrot zoom, a pan over another photograph
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    for name in ("coffee", "chelsea"):
+        Image.fromarray(np.asarray(getattr(data, name)())).save(root / f"{name}.png")
+    ffmpeg("-loop", "1", "-framerate", "30", "-t", "2", "-i", str(root / "coffee.png"),
            "-f", "lavfi", "-i", "mandelbrot=s=320x180:r=30,trim=duration=2",
-           "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2,hflip,negate",
+           "-loop", "1", "-framerate", "30", "-t", "2", "-i", str(root / "chelsea.png"),
            "-f", "lavfi", "-i", "sine=f=330:d=6",
-           "-filter_complex", "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]",
+           "-filter_complex", "[0:v]crop=320:180:'40+t*30':60,setsar=1[a];[2:v]crop=320:180:'20+t*30':40,setsar=1[c];"
+                              "[a][1:v][c]concat=n=3:v=1:a=0,format=yuv420p[v]",
            "-map", "[v]", "-map", "3:a", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-c:a", "aac",
            str(clip))
     srt = root / "clip.en.srt"
@@ -79,9 +88,7 @@ def runs(tmp_path_factory):
 
     crop5 = copy.deepcopy(plan)
     W = plan.source["width"]  # 5 px to the right, or to the left where the window is at the right edge
-    # (pad frames show the whole width and stay: testsrc2's burned-in labels make its shot pad)
-    crop5.crop["x"] = [x if w >= W else x + 5 if x + w + 5 <= W else x - 5
-                       for x, w in zip(plan.crop["x"], plan.crop["w"])]
+    crop5.crop["x"] = [x + 5 if x + w + 5 <= W else x - 5 for x, w in zip(plan.crop["x"], plan.crop["w"])]
     _render_variant(crop5, root / "crop5")
     return {"root": root, "golden": root / "golden", "plan": plan, "cut_frame": c,
             **{name: root / name for name in ("same", "cut", "subs", "crop5")}}
