@@ -336,9 +336,12 @@ def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
                 ffmpeg.input(plan.source["path"])
         # the seek lands half a frame early (so the picture's first frame is the right one): skip that
         lead = Fraction(plan.source.get("video_start_s", "0")) + film_at - max(ss, Fraction(0))
-        a = src.audio.filter("asetpts", "PTS-STARTPTS")
+        # trimmed on the seek's own time line (0 = the seek point), before any reset: the first
+        # audio packet after a seek may begin after it (a late video start: about 8 ms here)
+        a = src.audio
         if lead > 0:
-            a = a.filter("atrim", start=seconds_text(lead)).filter("asetpts", "PTS-STARTPTS")
+            a = a.filter("atrim", start=seconds_text(lead))
+        a = a.filter("asetpts", "PTS-STARTPTS")
     else:
         at = film_at + track.offset_s  # the dub's time at the segment's first frame, s
         a = ffmpeg.input(track.path, ss=seconds_text(at)).audio if at > 0 else ffmpeg.input(track.path).audio
