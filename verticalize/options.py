@@ -71,6 +71,7 @@ class Options:
     crf: int = 20                     # x264 constant rate factor, 0..51
     audio_bitrate_kbps: int = 128
     jobs: int = 0                     # parallel renders; 0 = number of cores
+    watermark_id: int | None = None   # forensic watermark: recipient ID 0..2**32-1 marked in every output; None: no mark
     # review page
     review_thumb_width_px: int = 320      # width of the source frames on the review page, px
     review_preview_height_px: int = 480   # height of the 9:16 preview frames rendered for the review page, px
@@ -90,6 +91,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "latam": {"episode_min_s": 60.0, "episode_max_s": 120.0, "first_episode_min_s": 90.0},
 }
 
+WATERMARK_ID_MAX = 2 ** 32 - 1  # largest Options.watermark_id (32 bits)
 ENCODERS = ("libx264", "h264_nvenc")  # values of Options.encoder
 PLATFORMS = ("tiktok", "reels", "shorts", "none")  # values of Options.platform (safe zones: subtitles.layout)
 
@@ -121,6 +123,9 @@ def check_options(opts: Options) -> None:
         raise OptionsError(f"crf {opts.crf} is outside 0..51")
     if opts.jobs < 0:
         raise OptionsError("jobs must be >= 0")
+    if opts.watermark_id is not None and (isinstance(opts.watermark_id, bool) or not isinstance(opts.watermark_id, int)
+                                          or not 0 <= opts.watermark_id <= WATERMARK_ID_MAX):
+        raise OptionsError(f"watermark_id {opts.watermark_id!r} is not an integer 0..{WATERMARK_ID_MAX}")
     if opts.encoder not in ENCODERS:
         raise OptionsError(f"encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
     if opts.platform not in PLATFORMS:

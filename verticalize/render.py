@@ -30,6 +30,7 @@ from verticalize.manifest import build_manifest, merge_manifest, write_manifest
 from verticalize.media.encode import Segment, check_encoder, encode_episode
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
+from verticalize.watermark import write_pattern
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,16 @@ def render_episode(plan: Plan, task: RenderTask, opts: Options = DEFAULTS, track
             entry.update(_subtitle_entry(task, ep_track))
             write_srt(ep_track, out.with_name(entry["subtitles"]))
             write_vtt(ep_track, out.with_name(entry["subtitles_vtt"]))
+        mark = None
+        if opts.watermark_id is not None:
+            mark = write_pattern(opts.watermark_id, work)
+            entry["watermark_id"] = opts.watermark_id
         with atomic_path(out) as tmp:
             encode_episode(plan, segments, tmp, opts, frames=entry["frames"],
                            duration=Fraction(str(entry["duration_s"])), burn=burn,
                            fonts_dir=fonts_dir() if burn else None,
                            fontconfig_file=fontconfig_file() if burn else None, work=work,
-                           label=f"episode {task.episode}")
+                           label=f"episode {task.episode}", mark=mark)
     except RenderError as e:
         raise RenderError(e.message, out) from None
     finally:
@@ -209,6 +214,8 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     def one(task: RenderTask) -> dict:
         entry = existing_entry(plan, task, tracks) if skip_existing else None
         skipped = entry is not None
+        if skipped and opts.watermark_id is not None:  # resume kept it: same options, so the same mark
+            entry["watermark_id"] = opts.watermark_id
         if entry is None:
             entry = render_episode(plan, task, opts, tracks)
         if on_task:

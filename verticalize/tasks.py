@@ -11,7 +11,7 @@ from verticalize.plan import read_plan
 from verticalize.render import episode_tasks
 
 
-RENDER_OPTIONS = ("encoder", "preset", "crf", "platform")  # the options a render task's bytes depend on
+RENDER_OPTIONS = ("encoder", "preset", "crf", "platform", "watermark_id")  # the options a render task's bytes depend on
 
 
 def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None) -> list[dict]:
@@ -39,6 +39,8 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides
             cmd += ["--lang", task.lang]
         cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
                 "--platform", opts.platform, "--jobs", "1"]
+        if opts.watermark_id is not None:
+            cmd += ["--watermark", str(opts.watermark_id)]
         out.append({"episode": task.episode, "lang": task.lang, "output": str(task.output), "frames": frames,
                     "command": cmd, "shell": shlex.join(cmd)})
     return out

@@ -27,13 +27,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verticalize.cli.verify",
     "verticalize.cli.otio",
     "verticalize.cli.review",
+    "verticalize.cli.watermark",
 )
 
 # Library option names (fields of verticalize.options.Options, and "market") -> the CLI flag.
 FLAGS: dict[str, str] = {
     "episode_min_s": "--episode-min", "episode_max_s": "--episode-max", "recap_s": "--recap",
     "free_episodes": "--free-episodes", "crf": "--crf", "jobs": "--jobs", "encoder": "--encoder",
-    "platform": "--platform", "market": "--market", "preset": "--preset",
+    "platform": "--platform", "market": "--market", "preset": "--preset", "watermark_id": "--watermark",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from verticalize.errors import OptionsError, SubtitleError
-from verticalize.options import DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
+from verticalize.options import (DEFAULTS, ENCODERS, PRESETS, WATERMARK_ID_MAX, Options, check_options, check_size,
+                                 with_preset)
 
 PROG = "verticalize"
 
@@ -35,6 +36,13 @@ def _subs(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+def watermark_id(text: str) -> int:
+    """``--watermark ID``: an integer 0..2**32 - 1 (OptionsError in one line otherwise)."""
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) > WATERMARK_ID_MAX:
+        raise OptionsError(f"--watermark {text!r} is not an ID 0..{WATERMARK_ID_MAX}")
+    return int(text)
+
+
 def options_from_args(args) -> Options:
     """Defaults, then the market preset, then explicit flags; checked as a whole."""
     opts = DEFAULTS
@@ -45,7 +53,7 @@ def options_from_args(args) -> Options:
         changes["width"], changes["height"] = _size(args.size)
     for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
                         ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
-                        ("platform", "platform"), ("encoder", "encoder")):
+                        ("platform", "platform"), ("encoder", "encoder"), ("watermark", "watermark_id")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
@@ -68,6 +76,8 @@ def _add_render_opts(p, size: bool = True):
     p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
     p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
+    p.add_argument("--watermark", type=watermark_id, metavar="ID", help="forensic watermark: mark every output "
+                   "invisibly with this recipient ID, 0..2**32-1 (verticalize watermark detect reads it back)")
     p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
                    "needs an NVIDIA GPU)")
 

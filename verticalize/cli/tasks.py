@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from verticalize.cli.run import watermark_id
 from verticalize.options import ENCODERS
 
 
@@ -16,6 +17,8 @@ def add_commands(sub) -> dict:
     t.add_argument("--preset", help="x264 preset (default: as the plan was made)")
     t.add_argument("--crf", type=int, help="x264 CRF 0..51 (default: as the plan was made)")
     t.add_argument("--encoder", choices=ENCODERS, help="video encoder (default: as the plan was made)")
+    t.add_argument("--watermark", dest="watermark_id", type=watermark_id, metavar="ID",
+                   help="mark every output with this recipient ID (default: as the plan was made)")
     return {"tasks": _cmd_tasks}
 
 

@@ -36,6 +36,27 @@ class Segment:
     pad_ranges: list[tuple[int, int]]
 
 
+@dataclass(frozen=True)
+class MarkPattern:
+    """A watermark pattern clip: raw yuv420p pictures of ``width`` x ``height`` (one loop),
+    shown at ``rate`` pictures per second (luma 128 + offset, chroma 128)."""
+
+    path: Path
+    width: int
+    height: int
+    rate: float
+
+
+def watermark_blend(v, mark: MarkPattern, W: int, H: int):
+    """``v`` with the looped pattern clip, scaled to W x H, added to it (``blend=grainmerge``:
+    A + B - 128, so chroma 128 leaves colour alone). Applied before the subtitles: text
+    stays crisp, and one blend serves every language of a recipient."""
+    pattern = ffmpeg.input(str(mark.path), f="rawvideo", pix_fmt="yuv420p", s=f"{mark.width}x{mark.height}",
+                           framerate=f"{mark.rate:g}", stream_loop=-1)
+    pattern = pattern.video.filter("scale", W, H, flags="bicubic").filter("setsar", 1)
+    return ffmpeg.filter([v.filter("format", "yuv420p"), pattern], "blend", all_mode="grainmerge", shortest=1)
+
+
 def seconds_text(value: Fraction) -> str:
     """Seconds as ffmpeg reads them: 6 decimals (microseconds)."""
     return f"{float(value):.6f}"
@@ -96,13 +117,14 @@ def check_encoder(encoder: str) -> None:
 
 def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Options, *, frames: int,
                    duration: Fraction, burn: list[Path] = (), fonts_dir: Path | None = None,
-                   fontconfig_file: Path | None = None, work: Path, label: str = "episode") -> None:
+                   fontconfig_file: Path | None = None, work: Path, label: str = "episode",
+                   mark: MarkPattern | None = None) -> None:
     """Encode ``segments`` of ``plan``'s source, joined, to ``output`` (MP4, H.264 + AAC 48 kHz).
 
     ``burn``: ASS files burned in, in order, with fonts from ``fonts_dir`` (and
     ``fontconfig_file`` as FONTCONFIG_FILE, for fallback). ``frames`` and
     ``duration`` (seconds) bound the output exactly. ``work``: a folder for the
-    sendcmd scripts. Raises RenderError with ffmpeg's first error line.
+    sendcmd scripts. ``mark``: a watermark pattern blended in. Raises RenderError with ffmpeg's first error line.
     """
     W, H = plan.target["width"], plan.target["height"]
     parts = [_segment(plan, seg, work / f"crop{k}.cmd", W, H) for k, seg in enumerate(segments)]
@@ -112,6 +134,8 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
     else:
         v, a = parts[0]
     env = dict(os.environ)
+    if mark is not None:
+        v = watermark_blend(v, mark, W, H)
     for ass in burn:
         v = v.filter("subtitles", filename=str(ass), fontsdir=str(fonts_dir))
     if burn and fontconfig_file is not None:

@@ -1,0 +1,241 @@
+"""Forensic watermark: an invisible mark that carries a 32-bit recipient ID in every frame.
+
+Embedding (no Python in the render's pixel path): the ID's 32 bits and 32 Reed-Solomon
+parity bits (RS(8, 4) over bytes, 2 byte errors or 4 erasures corrected) each own a
+pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; with a
+fixed sync pattern they sum to one grid ``M``. The luma offset is
+``AMPLITUDE_LEVELS * sqrt(2) * sin(2 pi t / PERIOD_S) * M``: low in amplitude, low in
+spatial frequency (cells of 1/18 of the width, smoothed by the bicubic upscale), and
+slowly modulated in time. ``write_pattern`` writes one period of it as a tiny raw
+yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and adds
+it with ``blend=grainmerge`` (``verticalize.media.encode.watermark_blend``).
+
+Detection (``detect``) decodes the suspect copy at 72 x 128, fits each 1-second window
+of every pixel with a line plus the sine and cosine of the modulation (lock-in: the
+picture's own content and slow changes fall into the line; windows with a cut are
+left out), sums the sine and cosine images over the windows, searches crop boxes
+(up to 15% cut from the sides and scaled back) and the modulation's phase for the sync
+pattern, then reads the 64 bits by correlation and decodes the code. Timing comes from
+the decoded frames' seconds, so other frame rates and excerpts read the same.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import reedsolo
+
+from verticalize.errors import InputError, OptionsError
+from verticalize.media.decode import decode_frames
+from verticalize.media.encode import MarkPattern
+from verticalize.media.probe import frame_times, probe
+from verticalize.options import WATERMARK_ID_MAX
+from verticalize.watermark_kernels import correlate
+
+ID_MAX = WATERMARK_ID_MAX
+GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
+PERIOD_S = 0.5                    # period of the temporal modulation, s
+STEPS_PER_PERIOD = 12             # pattern pictures per period (the loop runs at 24 per second)
+AMPLITUDE_LEVELS = 1.6            # RMS of the luma offset over cells and time, 8-bit levels
+SYNC_SHARE = 0.25                 # share of the mark's energy in the sync pattern
+DATA_BYTES, PARITY_BYTES = 4, 4
+N_BITS = 8 * (DATA_BYTES + PARITY_BYTES)
+SEED = 0x5EC7E7                   # the patterns' random seed: changing it orphans every marked file
+DETECT_W, DETECT_H = 72, 128      # detection decodes at this size, px
+WINDOW_S = 1.0                    # lock-in window, s (two periods)
+CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
+N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
+SYNC_Z_MIN = 6.0                  # detection thresholds (bench/watermark.py: null distribution)
+CODE_Z_MIN = 6.0
+CROP_STEP = 0.025                 # crop search: fractions of width/height cut from each side
+CROP_MAX = 0.15
+
+
+def check_id(mark_id) -> int:
+    """``mark_id`` as an int, or OptionsError when it is not an integer 0..2**32 - 1."""
+    try:
+        value = int(str(mark_id), 10)
+    except ValueError:
+        raise OptionsError(f"watermark_id {mark_id!r} is not an integer 0..{ID_MAX}") from None
+    if not 0 <= value <= ID_MAX:
+        raise OptionsError(f"watermark_id {value} is outside 0..{ID_MAX}")
+    return value
+
+
+_RS = reedsolo.RSCodec(PARITY_BYTES)
+
+
+def code_bits(mark_id: int) -> np.ndarray:
+    """The 64 code bits of ``mark_id`` as +-1 (big-endian ID bytes, then RS parity)."""
+    word = bytes(_RS.encode(check_id(mark_id).to_bytes(DATA_BYTES, "big")))
+    bits = np.unpackbits(np.frombuffer(word, np.uint8))
+    return bits.astype(np.float64) * 2 - 1
+
+
+def _grids(seed: int, n: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.choice([-1.0, 1.0], size=(n, GRID_H, GRID_W))
+
+
+SYNC = _grids(SEED, 1)[0]
+BIT_GRIDS = _grids(SEED + 1, N_BITS)
+DECOYS = _grids(SEED + 2, N_DECOYS)
+
+
+def mark_grid(mark_id: int) -> np.ndarray:
+    """The mark's cell grid (GRID_H, GRID_W), RMS 1: sync plus each code bit's pattern."""
+    bits = code_bits(mark_id)
+    grid = math.sqrt(SYNC_SHARE) * SYNC + math.sqrt((1 - SYNC_SHARE) / N_BITS) * np.tensordot(bits, BIT_GRIDS, 1)
+    return grid / np.sqrt(np.mean(grid ** 2))
+
+
+def pattern_frames(mark_id: int) -> np.ndarray:
+    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8."""
+    phase = 2 * np.pi * np.arange(STEPS_PER_PERIOD) / STEPS_PER_PERIOD
+    offsets = AMPLITUDE_LEVELS * math.sqrt(2) * np.sin(phase)[:, None, None] * mark_grid(mark_id)
+    return np.clip(np.round(128 + offsets), 0, 255).astype(np.uint8)
+
+
+def write_pattern(mark_id: int, folder: str | os.PathLike) -> MarkPattern:
+    """Write ``mark_id``'s pattern clip (raw yuv420p, one period) into ``folder``."""
+    luma = pattern_frames(mark_id)
+    chroma = np.full((STEPS_PER_PERIOD, 2, GRID_H // 2 * GRID_W // 2), 128, np.uint8)
+    data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma.reshape(STEPS_PER_PERIOD, -1)], axis=1)
+    path = Path(folder) / f"watermark{mark_id}.yuv"
+    path.write_bytes(data.tobytes())
+    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What ``detect`` read: ``id`` (None: no mark), ``confidence`` (z-score of the decoded
+    codeword's correlation; pure noise gives N(0, 1)), ``sync_z`` (the sync pattern's
+    z-score at the best crop box and phase), ``box`` (x0, x1, y0, y1: the part of the marked
+    picture the copy shows), ``bit_errors`` (code bits read wrong), ``windows`` (1-second
+    windows used)."""
+
+    id: int | None
+    confidence: float
+    sync_z: float
+    box: tuple
+    bit_errors: int
+    windows: int
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "confidence": round(self.confidence, 2), "sync_z": round(self.sync_z, 2),
+                "box": [round(v, 3) for v in self.box], "bit_errors": self.bit_errors, "windows": self.windows,
+                "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN}}
+
+
+def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sine and cosine images (DETECT_H, DETECT_W) of ``frames``, pairs (luma, time in s), summed over
+    the 1-second windows without a cut, and the number of windows used."""
+    acc_i = np.zeros((DETECT_H, DETECT_W))
+    acc_q = np.zeros((DETECT_H, DETECT_W))
+    used = 0
+    window: list[np.ndarray] = []
+    wtimes: list[float] = []
+    w_index = 0
+
+    def flush():
+        nonlocal used
+        if len(window) < 6:
+            return
+        stack = np.stack(window).reshape(len(window), -1)
+        if np.max(np.mean(np.abs(np.diff(stack, axis=0)), axis=1)) > CUT_LEVEL:
+            return
+        t = np.asarray(wtimes)
+        w = 2 * np.pi / PERIOD_S
+        design = np.stack([np.ones_like(t), t - t.mean(), np.sin(w * t), np.cos(w * t)], axis=1)
+        coef = np.linalg.lstsq(design, stack, rcond=None)[0]
+        acc_i.ravel()[:] += coef[2]
+        acc_q.ravel()[:] += coef[3]
+        used += 1
+
+    for frame, t in frames:
+        k = int(t // WINDOW_S)
+        if k != w_index:
+            flush()
+            window, wtimes, w_index = [], [], k
+        window.append(frame)
+        wtimes.append(t)
+    flush()
+    return acc_i, acc_q, used
+
+
+def crop_boxes() -> np.ndarray:
+    """The crop hypotheses (x0, x1, y0, y1): every cut of 0..CROP_MAX from each side."""
+    steps = np.arange(0, CROP_MAX + 1e-9, CROP_STEP)
+    spans = [(a, 1 - b) for a in steps for b in steps if a + b <= CROP_MAX + 1e-9]
+    return np.array([(x0, x1, y0, y1) for x0, x1 in spans for y0, y1 in spans])
+
+
+def read_mark(img_i: np.ndarray, img_q: np.ndarray, windows: int = 0) -> Detection:
+    """Decode the mark from lock-in images (``lock_in``)."""
+    img_i = img_i - img_i.mean()
+    img_q = img_q - img_q.mean()
+    images = np.stack([img_i, img_q])
+    none = Detection(None, 0.0, 0.0, (0.0, 1.0, 0.0, 1.0), N_BITS, windows)
+    if windows == 0 or not np.any(images):
+        return none
+    boxes = crop_boxes()
+    noise = correlate(images, DECOYS, boxes[:1])[0]
+    sigma = math.sqrt(np.mean(noise ** 2))
+    sync = correlate(images, SYNC[None], boxes)[:, :, 0]  # (boxes, 2)
+    mag = np.hypot(sync[:, 0], sync[:, 1])
+    best = int(np.argmax(mag))
+    sync_z = float(mag[best] / sigma)
+    ci, cq = sync[best] / mag[best]
+    combined = (ci * img_i + cq * img_q)[None]
+    corr = correlate(combined, np.concatenate([BIT_GRIDS, DECOYS]), boxes[best:best + 1])[0, 0]
+    bit_sigma = math.sqrt(np.mean(corr[N_BITS:] ** 2))
+    z = corr[:N_BITS] / bit_sigma
+    box = tuple(float(v) for v in boxes[best])
+    found = _decode(z)
+    if found is None:
+        return Detection(None, 0.0, sync_z, box, N_BITS, windows)
+    bits = code_bits(found)
+    confidence = float(np.dot(bits, z) / math.sqrt(N_BITS))
+    errors = int(np.sum(np.sign(z) != bits))
+    if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN:
+        return Detection(None, confidence, sync_z, box, errors, windows)
+    return Detection(found, confidence, sync_z, box, errors, windows)
+
+
+def _decode(z: np.ndarray) -> int | None:
+    """The ID whose code the bit z-scores read, or None: hard bits, then the least sure bytes erased."""
+    word = bytearray(np.packbits(z > 0).tobytes())
+    byte_sure = np.abs(z).reshape(-1, 8).min(axis=1)
+    order = list(np.argsort(byte_sure))
+    for erase in ([], order[:2], order[:3], order[:PARITY_BYTES]):
+        try:
+            data = _RS.decode(word, erase_pos=[int(k) for k in erase] or None)[0]
+        except reedsolo.ReedSolomonError:
+            continue
+        return int.from_bytes(bytes(data), "big")
+    return None
+
+
+def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None) -> Detection:
+    """Read the mark of the video at ``path`` (frames from ``start_s`` for ``duration_s`` seconds;
+    None: to the end). Raises InputError for a file that is not a readable video."""
+    info = probe(path)
+    times = [float(t) for t in frame_times(info)] if info.vfr else None
+    end = math.inf if duration_s is None else start_s + duration_s
+
+    def luma():
+        for k, rgb in enumerate(decode_frames(info, DETECT_W, DETECT_H)):
+            t = times[k] if times is not None and k < len(times) else k / float(info.fps)
+            if t < start_s:
+                continue
+            if t >= end:
+                break
+            yield rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32), t - start_s
+
+    img_i, img_q, windows = lock_in(luma())
+    if windows == 0:
+        raise InputError("too short or all cuts: no 1-second window to read a watermark from", path)
+    return read_mark(img_i, img_q, windows)
