@@ -20,6 +20,7 @@ the decoded frames' seconds, so other frame rates and excerpts read the same.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ CUT_LEVEL = 8.0                   # mean absolute luma change between two frames
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
 SYNC_Z_MIN = 6.0                  # detection thresholds (bench/watermark.py: null distribution)
 CODE_Z_MIN = 6.0
+AGAINST_Z_MAX = 2.5               # no code bit may be read against the decoded codeword this surely
 CROP_STEP = 0.025                 # crop search: fractions of width/height cut from each side
 CROP_MAX = 0.15
 
@@ -127,21 +129,21 @@ class Detection:
     def as_json(self) -> dict:
         return {"id": self.id, "confidence": round(self.confidence, 2), "sync_z": round(self.sync_z, 2),
                 "box": [round(v, 3) for v in self.box], "bit_errors": self.bit_errors, "windows": self.windows,
-                "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN}}
+                "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN,
+                                                             "against_z": AGAINST_Z_MAX}}
 
 
-def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
-    """Sine and cosine images (DETECT_H, DETECT_W) of ``frames``, pairs (luma, time in s), summed over
-    the 1-second windows without a cut, and the number of windows used."""
-    acc_i = np.zeros((DETECT_H, DETECT_W))
-    acc_q = np.zeros((DETECT_H, DETECT_W))
-    used = 0
+def window_images(frames) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Sine and cosine images (DETECT_H, DETECT_W) of each 1-second window of ``frames``, pairs
+    (luma, time in s), keyed by the window's index: a per-pixel least-squares fit of a line plus
+    the modulation's sine and cosine (the phase counts from time 0). Windows with a cut (or
+    under 6 frames) are left out."""
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     window: list[np.ndarray] = []
     wtimes: list[float] = []
     w_index = 0
 
     def flush():
-        nonlocal used
         if len(window) < 6:
             return
         stack = np.stack(window).reshape(len(window), -1)
@@ -151,9 +153,7 @@ def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
         w = 2 * np.pi / PERIOD_S
         design = np.stack([np.ones_like(t), t - t.mean(), np.sin(w * t), np.cos(w * t)], axis=1)
         coef = np.linalg.lstsq(design, stack, rcond=None)[0]
-        acc_i.ravel()[:] += coef[2]
-        acc_q.ravel()[:] += coef[3]
-        used += 1
+        out[w_index] = (coef[2].reshape(DETECT_H, DETECT_W), coef[3].reshape(DETECT_H, DETECT_W))
 
     for frame, t in frames:
         k = int(t // WINDOW_S)
@@ -163,7 +163,32 @@ def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
         window.append(frame)
         wtimes.append(t)
     flush()
-    return acc_i, acc_q, used
+    return out
+
+
+def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sine and cosine images of ``frames`` (``window_images``) summed over the windows, and the
+    number of windows used."""
+    windows = window_images(frames)
+    img_i = sum((i for i, _ in windows.values()), np.zeros((DETECT_H, DETECT_W)))
+    img_q = sum((q for _, q in windows.values()), np.zeros((DETECT_H, DETECT_W)))
+    return img_i, img_q, len(windows)
+
+
+def luma_frames(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None):
+    """(luma at DETECT_W x DETECT_H as float32, time in s from ``start_s``) of the video's frames in
+    [start_s, start_s + duration_s). Raises InputError for a file that is not a readable video."""
+    info = probe(path)
+    times = [float(t) for t in frame_times(info)] if info.vfr else None
+    end = math.inf if duration_s is None else start_s + duration_s
+    weights = np.array([0.299, 0.587, 0.114], np.float32)
+    for k, rgb in enumerate(decode_frames(info, DETECT_W, DETECT_H)):
+        t = times[k] if times is not None and k < len(times) else k / float(info.fps)
+        if t < start_s:
+            continue
+        if t >= end:
+            break
+        yield rgb.astype(np.float32) @ weights, t - start_s
 
 
 def crop_boxes() -> np.ndarray:
@@ -199,43 +224,38 @@ def read_mark(img_i: np.ndarray, img_q: np.ndarray, windows: int = 0) -> Detecti
         return Detection(None, 0.0, sync_z, box, N_BITS, windows)
     bits = code_bits(found)
     confidence = float(np.dot(bits, z) / math.sqrt(N_BITS))
-    errors = int(np.sum(np.sign(z) != bits))
-    if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN:
+    against = np.sign(z) != bits
+    errors = int(np.sum(against))
+    # a wrong codeword differs from the true one in >= 5 bytes: some of its bits go against strong reads
+    if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN or np.max(np.abs(z[against]), initial=0) > AGAINST_Z_MAX:
         return Detection(None, confidence, sync_z, box, errors, windows)
     return Detection(found, confidence, sync_z, box, errors, windows)
 
 
 def _decode(z: np.ndarray) -> int | None:
-    """The ID whose code the bit z-scores read, or None: hard bits, then the least sure bytes erased."""
+    """The ID whose codeword best matches the bit z-scores (largest sum of bit * z), or None.
+
+    Candidates (Chase-style): the hard bits decoded as they are, and every choice of 4 of the
+    8 bytes kept with the other 4 erased (each gives exactly one codeword)."""
     word = bytearray(np.packbits(z > 0).tobytes())
-    byte_sure = np.abs(z).reshape(-1, 8).min(axis=1)
-    order = list(np.argsort(byte_sure))
-    for erase in ([], order[:2], order[:3], order[:PARITY_BYTES]):
+    n_bytes = DATA_BYTES + PARITY_BYTES
+    candidates = set()
+    for erase in [()] + list(itertools.combinations(range(n_bytes), PARITY_BYTES)):
         try:
-            data = _RS.decode(word, erase_pos=[int(k) for k in erase] or None)[0]
+            data = _RS.decode(bytearray(word), erase_pos=list(erase) or None)[0]  # it writes into its input
         except reedsolo.ReedSolomonError:
             continue
-        return int.from_bytes(bytes(data), "big")
-    return None
+        candidates.add(int.from_bytes(bytes(data), "big"))
+    if not candidates:
+        return None
+    return max(sorted(candidates), key=lambda c: float(np.dot(code_bits(c), z)))
 
 
 def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None) -> Detection:
     """Read the mark of the video at ``path`` (frames from ``start_s`` for ``duration_s`` seconds;
-    None: to the end). Raises InputError for a file that is not a readable video."""
-    info = probe(path)
-    times = [float(t) for t in frame_times(info)] if info.vfr else None
-    end = math.inf if duration_s is None else start_s + duration_s
-
-    def luma():
-        for k, rgb in enumerate(decode_frames(info, DETECT_W, DETECT_H)):
-            t = times[k] if times is not None and k < len(times) else k / float(info.fps)
-            if t < start_s:
-                continue
-            if t >= end:
-                break
-            yield rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32), t - start_s
-
-    img_i, img_q, windows = lock_in(luma())
+    None: to the end). Raises InputError for a file that is not a readable video, or one with
+    no 1-second window free of cuts."""
+    img_i, img_q, windows = lock_in(luma_frames(path, start_s, duration_s))
     if windows == 0:
         raise InputError("too short or all cuts: no 1-second window to read a watermark from", path)
     return read_mark(img_i, img_q, windows)
