@@ -134,3 +134,10 @@ def test_tasks_pass_the_id_on(renders):
     proc = cli("tasks", folder / "plan.json", "--watermark", 77)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)[0]["command"][-2:] == ["--watermark", "77"]
+
+
+def test_resume_hash_of_unmarked_runs_is_unchanged_and_marked_runs_differ():
+    from verticalize.batch import output_options
+
+    assert "watermark_id" not in output_options(DEFAULTS)
+    assert output_options(DEFAULTS.with_(watermark_id=5))["watermark_id"] == 5
