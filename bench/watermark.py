@@ -134,25 +134,28 @@ def main() -> None:
                        "ok": d.id == want, "detect_cpu_s": time.process_time() - c0, **d.as_json()}
                 results["attacks"].append(row)
     print()
-    print("| clip | copy | attack | ID read | right | confidence z | sync z | bit errors | box |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| clip | copy | attack | ID read | right | confidence z | margin | sync z | bit errors | box |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results["attacks"]:
         print(f"| {r['clip']} | {r['copy']} | {r['attack']} | {r['got']} | {'yes' if r['ok'] else 'NO'} | "
-              f"{r['confidence']:.1f} | {r['sync_z']:.1f} | {r['bit_errors']} | {r['box']} |")
+              f"{r['confidence']:.1f} | {r['margin']:.1f} | {r['sync_z']:.1f} | {r['bit_errors']} | {r['box']} |")
     if null_files:
         reads = null_reads(null_files)
         conf = np.array([d.confidence for d in reads])
         sync = np.array([d.sync_z for d in reads])
         found = [d.id for d in reads if d.id is not None]
+        margin = np.array([d.margin for d in reads])
         results["null"] = {"files": null_files, "reads": len(reads), "ids_found": len(found),
                            "confidence_max": conf.max(), "confidence_p99": np.percentile(conf, 99),
                            "sync_z_max": sync.max(), "sync_z_p99": np.percentile(sync, 99),
+                           "margin_max": margin.max(), "margin_p99": np.percentile(margin, 99),
                            "thresholds": {"sync_z": wm.SYNC_Z_MIN, "confidence": wm.CODE_Z_MIN}}
         print()
         print(f"null: {len(reads)} reads of unmarked 10-s excerpts from {len(null_files)} files: "
               f"{len(found)} gave an ID; confidence z max {conf.max():.2f} (99th pct {np.percentile(conf, 99):.2f}), "
-              f"sync z max {sync.max():.2f} (99th pct {np.percentile(sync, 99):.2f}); thresholds: sync z >= "
-              f"{wm.SYNC_Z_MIN:g} and confidence z >= {wm.CODE_Z_MIN:g}")
+              f"sync z max {sync.max():.2f} (99th pct {np.percentile(sync, 99):.2f}), margin max {margin.max():.2f} "
+              f"(99th pct {np.percentile(margin, 99):.2f}); thresholds: sync z >= {wm.SYNC_Z_MIN:g}, confidence z >= "
+              f"{wm.CODE_Z_MIN:g}, margin >= {wm.MARGIN_Z_MIN:g}")
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1, default=float))
     print(f"(work files in {work})", file=sys.stderr)

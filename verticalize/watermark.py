@@ -51,7 +51,8 @@ CUT_LEVEL = 8.0                   # mean absolute luma change between two frames
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
 SYNC_Z_MIN = 6.0                  # detection thresholds (bench/watermark.py: null distribution)
 CODE_Z_MIN = 6.0
-AGAINST_Z_MAX = 2.5               # no code bit may be read against the decoded codeword this surely
+MARGIN_Z_MIN = 2.5                # ... and beat the next codeword the list decoder finds by this much
+FLIP_BITS = 10                    # list decoding: every subset of this many least reliable bits flipped
 CROP_STEP = 0.025                 # crop search: fractions of width/height cut from each side
 CROP_MAX = 0.15
 
@@ -116,8 +117,8 @@ class Detection:
     """What ``detect`` read: ``id`` (None: no mark), ``confidence`` (z-score of the decoded
     codeword's correlation; pure noise gives N(0, 1)), ``sync_z`` (the sync pattern's
     z-score at the best crop box and phase), ``box`` (x0, x1, y0, y1: the part of the marked
-    picture the copy shows), ``bit_errors`` (code bits read wrong), ``windows`` (1-second
-    windows used)."""
+    picture the copy shows), ``bit_errors`` (code bits read against the codeword), ``windows``
+    (1-second windows used), ``margin`` (confidence over the next-best codeword's)."""
 
     id: int | None
     confidence: float
@@ -125,12 +126,13 @@ class Detection:
     box: tuple
     bit_errors: int
     windows: int
+    margin: float = 0.0
 
     def as_json(self) -> dict:
         return {"id": self.id, "confidence": round(self.confidence, 2), "sync_z": round(self.sync_z, 2),
                 "box": [round(v, 3) for v in self.box], "bit_errors": self.bit_errors, "windows": self.windows,
                 "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN,
-                                                             "against_z": AGAINST_Z_MAX}}
+                                                             "margin": MARGIN_Z_MIN}, "margin": round(self.margin, 2)}
 
 
 def window_images(frames) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -219,36 +221,45 @@ def read_mark(img_i: np.ndarray, img_q: np.ndarray, windows: int = 0) -> Detecti
     bit_sigma = math.sqrt(np.mean(corr[N_BITS:] ** 2))
     z = corr[:N_BITS] / bit_sigma
     box = tuple(float(v) for v in boxes[best])
-    found = _decode(z)
-    if found is None:
+    listed = candidates(z)
+    if not listed:
         return Detection(None, 0.0, sync_z, box, N_BITS, windows)
-    bits = code_bits(found)
-    confidence = float(np.dot(bits, z) / math.sqrt(N_BITS))
-    against = np.sign(z) != bits
-    errors = int(np.sum(against))
-    # a wrong codeword differs from the true one in >= 5 bytes: some of its bits go against strong reads
-    if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN or np.max(np.abs(z[against]), initial=0) > AGAINST_Z_MAX:
-        return Detection(None, confidence, sync_z, box, errors, windows)
-    return Detection(found, confidence, sync_z, box, errors, windows)
+    confidence, found = listed[0]
+    margin = confidence - (listed[1][0] if len(listed) > 1 else 0.0)
+    errors = int(np.sum(np.sign(z) != code_bits(found)))
+    # the list may miss the true codeword: a wrong one wins only narrowly, so the winner must stand out
+    if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN or margin < MARGIN_Z_MIN:
+        return Detection(None, confidence, sync_z, box, errors, windows, margin)
+    return Detection(found, confidence, sync_z, box, errors, windows, margin)
 
 
-def _decode(z: np.ndarray) -> int | None:
-    """The ID whose codeword best matches the bit z-scores (largest sum of bit * z), or None.
+def candidates(z: np.ndarray) -> list[tuple[float, int]]:
+    """(confidence, ID) of every codeword a list decoder finds for the bit z-scores, best first
+    (confidence: sum of bit * z / 8; pure noise gives about N(0, 1) for a fixed codeword).
 
-    Candidates (Chase-style): the hard bits decoded as they are, and every choice of 4 of the
-    8 bytes kept with the other 4 erased (each gives exactly one codeword)."""
-    word = bytearray(np.packbits(z > 0).tobytes())
-    n_bytes = DATA_BYTES + PARITY_BYTES
-    candidates = set()
-    for erase in [()] + list(itertools.combinations(range(n_bytes), PARITY_BYTES)):
+    Chase-style list: the hard bits with every subset of the ``FLIP_BITS`` least reliable bits
+    flipped, each decoded by RS (up to 2 byte errors), and every choice of 4 of the 8 bytes
+    kept with the other 4 erased (one codeword each)."""
+    hard = z > 0
+    weakest = np.argsort(np.abs(z))[:FLIP_BITS]
+    words = set()
+    for mask in range(1 << FLIP_BITS):
+        bits = hard.copy()
+        for k in range(FLIP_BITS):
+            if mask >> k & 1:
+                bits[weakest[k]] = not bits[weakest[k]]
+        words.add(np.packbits(bits).tobytes())
+    found = set()
+    attempts = [(w, None) for w in words]
+    hard_word = np.packbits(hard).tobytes()
+    attempts += [(hard_word, list(e)) for e in itertools.combinations(range(DATA_BYTES + PARITY_BYTES), PARITY_BYTES)]
+    for word, erase in attempts:
         try:
-            data = _RS.decode(bytearray(word), erase_pos=list(erase) or None)[0]  # it writes into its input
+            data = _RS.decode(bytearray(word), erase_pos=erase)[0]  # it writes into its input: a copy
         except reedsolo.ReedSolomonError:
             continue
-        candidates.add(int.from_bytes(bytes(data), "big"))
-    if not candidates:
-        return None
-    return max(sorted(candidates), key=lambda c: float(np.dot(code_bits(c), z)))
+        found.add(int.from_bytes(bytes(data), "big"))
+    return sorted(((float(np.dot(code_bits(c), z)) / math.sqrt(N_BITS), c) for c in found), reverse=True)
 
 
 def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None) -> Detection:
