@@ -51,7 +51,7 @@ CUT_LEVEL = 8.0                   # mean absolute luma change between two frames
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
 SYNC_Z_MIN = 6.0                  # detection thresholds (bench/watermark.py: null distribution)
 CODE_Z_MIN = 6.0
-MARGIN_Z_MIN = 2.5                # ... and beat the next codeword the list decoder finds by this much
+MARGIN_Z_MIN = 2.0                # ... and beat every other codeword the list decoder finds by this many sigma
 FLIP_BITS = 10                    # list decoding: every subset of this many least reliable bits flipped
 CROP_STEP = 0.025                 # crop search: fractions of width/height cut from each side
 CROP_MAX = 0.15
@@ -118,7 +118,8 @@ class Detection:
     codeword's correlation; pure noise gives N(0, 1)), ``sync_z`` (the sync pattern's
     z-score at the best crop box and phase), ``box`` (x0, x1, y0, y1: the part of the marked
     picture the copy shows), ``bit_errors`` (code bits read against the codeword), ``windows``
-    (1-second windows used), ``margin`` (confidence over the next-best codeword's)."""
+    (1-second windows used), ``margin`` (the winner's score over each other listed codeword's, in
+    standard deviations of that difference; the smallest)."""
 
     id: int | None
     confidence: float
@@ -132,7 +133,7 @@ class Detection:
         return {"id": self.id, "confidence": round(self.confidence, 2), "sync_z": round(self.sync_z, 2),
                 "box": [round(v, 3) for v in self.box], "bit_errors": self.bit_errors, "windows": self.windows,
                 "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN,
-                                                             "margin": MARGIN_Z_MIN}, "margin": round(self.margin, 2)}
+                                                             "margin": MARGIN_Z_MIN}, "margin": round(min(self.margin, 99.0), 2)}
 
 
 def window_images(frames) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -225,8 +226,12 @@ def read_mark(img_i: np.ndarray, img_q: np.ndarray, windows: int = 0) -> Detecti
     if not listed:
         return Detection(None, 0.0, sync_z, box, N_BITS, windows)
     confidence, found = listed[0]
-    margin = confidence - (listed[1][0] if len(listed) > 1 else 0.0)
-    errors = int(np.sum(np.sign(z) != code_bits(found)))
+    bits = code_bits(found)
+    # how surely the winner beats each other codeword: the score gap over its noise (2 sqrt(d) for
+    # codewords d bits apart), so a near neighbour (RS codewords can be 5 bits apart) counts fairly
+    margin = min((((confidence - c) * math.sqrt(N_BITS) / (2 * math.sqrt(np.sum(code_bits(other) != bits))))
+                  for c, other in listed[1:]), default=math.inf)
+    errors = int(np.sum(np.sign(z) != bits))
     # the list may miss the true codeword: a wrong one wins only narrowly, so the winner must stand out
     if sync_z < SYNC_Z_MIN or confidence < CODE_Z_MIN or margin < MARGIN_Z_MIN:
         return Detection(None, confidence, sync_z, box, errors, windows, margin)
