@@ -78,6 +78,7 @@ class Options:
     jobs: int = 0                     # parallel renders; 0 = number of cores
     encoders_per_process: int = 5     # most output files (languages) one ffmpeg render encodes from one decode;
                                       # memory: each x264 encoder at 1080x1920 adds about 300 MB (5: 1.6 GB)
+    watermark_id: int | None = None   # forensic watermark: recipient ID 0..2**32-1 marked in every output; None: no mark
     # review page
     review_thumb_width_px: int = 320      # width of the source frames on the review page, px
     review_preview_height_px: int = 480   # height of the 9:16 preview frames rendered for the review page, px
@@ -97,6 +98,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "latam": {"episode_min_s": 60.0, "episode_max_s": 120.0, "first_episode_min_s": 90.0},
 }
 
+WATERMARK_ID_MAX = 2 ** 32 - 1  # largest Options.watermark_id (32 bits)
 ENCODERS = ("libx264", "h264_nvenc")  # values of Options.encoder
 AUDIO_TRACKS = ("one", "all")  # values of Options.audio_tracks
 PLATFORMS = ("tiktok", "reels", "shorts", "none")  # values of Options.platform (safe zones: subtitles.layout)
@@ -131,6 +133,9 @@ def check_options(opts: Options) -> None:
         raise OptionsError("jobs must be >= 0")
     if opts.encoders_per_process < 1:
         raise OptionsError(f"encoders_per_process {opts.encoders_per_process} must be at least 1")
+    if opts.watermark_id is not None and (isinstance(opts.watermark_id, bool) or not isinstance(opts.watermark_id, int)
+                                          or not 0 <= opts.watermark_id <= WATERMARK_ID_MAX):
+        raise OptionsError(f"watermark_id {opts.watermark_id!r} is not an integer 0..{WATERMARK_ID_MAX}")
     if opts.encoder not in ENCODERS:
         raise OptionsError(f"encoder {opts.encoder!r}: choose one of {', '.join(ENCODERS)}")
     if not -70.0 <= opts.loudness_lufs <= -5.0:

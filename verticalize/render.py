@@ -33,6 +33,7 @@ from verticalize.media.encode import (LIMITER_HEADROOM_DB, AudioTrack, Output, S
                                       measure_loudness, replace_audio)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
+from verticalize.watermark import write_pattern
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,13 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
     segments = [Segment(s, e, *episode_windows(plan, s, e)) for s, e in _segments(plan, tasks[0])]
     work = Path(tempfile.mkdtemp(prefix="verticalize-"))
     try:
+        mark = None
+        if opts.watermark_id is not None:  # one pattern for the recipient, blended once for every language
+            mark = write_pattern(opts.watermark_id, work)
         outputs = []
         for k, (task, entry) in enumerate(zip(tasks, entries)):
+            if mark is not None:
+                entry["watermark_id"] = opts.watermark_id
             out = Path(task.output)
             out.parent.mkdir(parents=True, exist_ok=True)
             burn = []
@@ -166,7 +172,7 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
                            frames=entries[0]["frames"], duration=duration,
                            fonts_dir=fonts_dir() if burning else None,
                            fontconfig_file=fontconfig_file() if burning else None, work=work,
-                           label=f"episode {tasks[0].episode}")
+                           label=f"episode {tasks[0].episode}", mark=mark)
             for tmp, (_, _, audio), task, entry in zip(temps, outputs, tasks, entries):
                 settle_loudness(plan, segments, tmp, opts, audio, duration, work,
                                 f"episode {task.episode}" + (f" ({task.lang})" if task.lang else ""), entry["audio"])
@@ -391,6 +397,9 @@ def render(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     todo, done = [], {}
     for k, task in enumerate(tasks):
         entry = existing_entry(plan, task, tracks) if skip_existing else None
+        skipped = entry is not None
+        if skipped and opts.watermark_id is not None:  # resume kept it: same options, so the same mark
+            entry["watermark_id"] = opts.watermark_id
         if entry is None:
             todo.append(task)
         else:

@@ -13,7 +13,7 @@ from verticalize.render import episode_tasks, render_groups
 
 
 RENDER_OPTIONS = ("encoder", "preset", "crf", "platform", "normalize_loudness", "loudness_lufs",
-                  "audio_tracks")  # the options a render task's bytes depend on
+                  "audio_tracks", "watermark_id")  # the options a render task's bytes depend on
 
 
 def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None,
@@ -50,6 +50,8 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides
                 "--platform", opts.platform, "--jobs", "1",
                 "--loudness", f"{opts.loudness_lufs:g}" if opts.normalize_loudness else "off",
                 "--audio-tracks", opts.audio_tracks]
+        if opts.watermark_id is not None:
+            cmd += ["--watermark", str(opts.watermark_id)]
         if len(group) > 1:
             cmd += ["--encoders-per-process", str(len(group))]
         entry = {"episode": episode, "langs": [t.lang for t in group], "outputs": [str(t.output) for t in group]}

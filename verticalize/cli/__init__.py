@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verticalize.cli.otio",
     "verticalize.cli.review",
     "verticalize.cli.teaser",
+    "verticalize.cli.watermark",
 )
 
 # Library option names (fields of verticalize.options.Options, and "market") -> the CLI flag.
@@ -37,6 +38,7 @@ FLAGS: dict[str, str] = {
     "platform": "--platform", "market": "--market", "preset": "--preset",
     "encoders_per_process": "--encoders-per-process",
     "loudness_lufs": "--loudness", "audio_tracks": "--audio-tracks",
+    "watermark_id": "--watermark",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

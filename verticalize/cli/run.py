@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from verticalize.errors import InputError, OptionsError, SubtitleError
-from verticalize.options import AUDIO_TRACKS, DEFAULTS, ENCODERS, PRESETS, Options, check_options, check_size, with_preset
+from verticalize.options import (AUDIO_TRACKS, DEFAULTS, ENCODERS, PRESETS, WATERMARK_ID_MAX, Options, check_options,
+                                 check_size, with_preset)
 
 PROG = "verticalize"
 
@@ -64,6 +65,13 @@ def dubs_from_args(args) -> tuple[dict[str, str], dict[str, float]]:
     return dubs, _dub_offsets(getattr(args, "dub_offset", None))
 
 
+def watermark_id(text: str) -> int:
+    """``--watermark ID``: an integer 0..2**32 - 1 (OptionsError in one line otherwise)."""
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) > WATERMARK_ID_MAX:
+        raise OptionsError(f"--watermark {text!r} is not an ID 0..{WATERMARK_ID_MAX}")
+    return int(text)
+
+
 def options_from_args(args) -> Options:
     """Defaults, then the market preset, then explicit flags; checked as a whole."""
     opts = DEFAULTS
@@ -75,7 +83,7 @@ def options_from_args(args) -> Options:
     for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
                         ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
                         ("platform", "platform"), ("encoder", "encoder"),
-                        ("encoders_per_process", "encoders_per_process")):
+                        ("encoders_per_process", "encoders_per_process"), ("watermark", "watermark_id")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
@@ -105,6 +113,8 @@ def add_render_opts(p, size: bool = True):
     p.add_argument("--encoders-per-process", type=int, metavar="N",
                    help="most languages one ffmpeg render encodes from one decode of an episode (default "
                    f"{DEFAULTS.encoders_per_process}; each x264 encoder adds memory)")
+    p.add_argument("--watermark", type=watermark_id, metavar="ID", help="forensic watermark: mark every output "
+                   "invisibly with this recipient ID, 0..2**32-1 (verticalize watermark detect reads it back)")
     p.add_argument("--encoder", choices=ENCODERS, help=f"video encoder (default {DEFAULTS.encoder}; h264_nvenc "
                    "needs an NVIDIA GPU)")
     p.add_argument("--loudness", metavar="LUFS|off", help=f"integrated loudness of every output (default "

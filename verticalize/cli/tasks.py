@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from verticalize.cli.run import watermark_id
 from verticalize.options import DEFAULTS, ENCODERS
 
 
@@ -20,6 +21,8 @@ def add_commands(sub) -> dict:
                    help="one task per episode and language (each decodes the episode again) instead of per episode")
     t.add_argument("--encoders-per-process", type=int, metavar="N",
                    help=f"most languages one task renders (default {DEFAULTS.encoders_per_process})")
+    t.add_argument("--watermark", dest="watermark_id", type=watermark_id, metavar="ID",
+                   help="mark every output with this recipient ID (default: as the plan was made)")
     return {"tasks": _cmd_tasks}
 
 

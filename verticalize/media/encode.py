@@ -96,6 +96,27 @@ def apply_filters(stream, chain: list[tuple[str, dict]]):
     return stream
 
 
+@dataclass(frozen=True)
+class MarkPattern:
+    """A watermark pattern clip: raw yuv420p pictures of ``width`` x ``height`` (one loop),
+    shown at ``rate`` pictures per second (luma 128 + offset, chroma 128)."""
+
+    path: Path
+    width: int
+    height: int
+    rate: float
+
+
+def watermark_blend(v, mark: MarkPattern, W: int, H: int):
+    """``v`` with the looped pattern clip, scaled to W x H, added to it (``blend=grainmerge``:
+    A + B - 128, so chroma 128 leaves colour alone). Applied before the subtitles: text
+    stays crisp, and one blend serves every language of a recipient."""
+    pattern = ffmpeg.input(str(mark.path), f="rawvideo", pix_fmt="yuv420p", s=f"{mark.width}x{mark.height}",
+                           framerate=f"{mark.rate:g}", stream_loop=-1)
+    pattern = pattern.video.filter("scale", W, H, flags="bicubic").filter("setsar", 1)
+    return ffmpeg.filter([v.filter("format", "yuv420p"), pattern], "blend", all_mode="grainmerge", shortest=1)
+
+
 def seconds_text(value: Fraction) -> str:
     """Seconds as ffmpeg reads them: 6 decimals (microseconds)."""
     return f"{float(value):.6f}"
@@ -167,7 +188,7 @@ class Output:
 def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Options, *, frames: int,
                    duration: Fraction, burn: list[Path] = (), fonts_dir: Path | None = None,
                    fontconfig_file: Path | None = None, work: Path, label: str = "episode",
-                   audio: list[AudioTrack] = (AudioTrack(),)) -> None:
+                   audio: list[AudioTrack] = (AudioTrack(),), mark: MarkPattern | None = None) -> None:
     """Encode ``segments`` of ``plan``'s source, joined, to ``output`` (MP4, H.264 + AAC 48 kHz).
 
     ``audio``: the output's audio tracks in order (default: the source's, as it is), each cut
@@ -176,17 +197,20 @@ def encode_episode(plan: Plan, segments: list[Segment], output: Path, opts: Opti
     ``burn``: ASS files burned in, in order, with fonts from ``fonts_dir`` (and
     ``fontconfig_file`` as FONTCONFIG_FILE, for fallback). ``frames`` and
     ``duration`` (seconds) bound the output exactly. ``work``: a folder for the
-    sendcmd scripts. Raises RenderError with ffmpeg's first error line.
+    sendcmd scripts. ``mark``: a watermark pattern blended in. Raises RenderError with ffmpeg's first error line.
     """
     encode_outputs(plan, segments, [Output(Path(output), tuple(burn), tuple(audio))], opts, frames=frames,
                    duration=duration,
-                   fonts_dir=fonts_dir, fontconfig_file=fontconfig_file, work=work, label=label)
+                   fonts_dir=fonts_dir, fontconfig_file=fontconfig_file, work=work, label=label, mark=mark)
 
 
 def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], opts: Options, *, frames: int,
                    duration: Fraction, fonts_dir: Path | None = None, fontconfig_file: Path | None = None,
-                   work: Path, label: str = "episode") -> None:
+                   work: Path, label: str = "episode", mark: MarkPattern | None = None) -> None:
     """Encode ``segments``, joined, to every file of ``outputs`` in ONE ffmpeg process.
+
+    ``mark``: a watermark pattern blended into the picture once, before the split (every
+    language of one recipient carries the same mark), under the subtitles.
 
     The source is decoded, cropped and scaled once; the picture and the sound
     are then ``split`` into one branch per output, each with its own burn-in
@@ -211,6 +235,8 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
         v, sound = parts[0]
     sound = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(sound, audio)]
     # one branch per output (ffmpeg-python counts them): the picture always, a track where outputs share it
+    if mark is not None:
+        v = watermark_blend(v, mark, W, H)
     if len(outputs) == 1:
         pictures = [v]
     else:
