@@ -129,7 +129,8 @@ def clip_list(names) -> list[tuple[str, Path, dict]]:
     if not all((samples / f"{n}.mp4").exists() and (samples / f"{n}.truth.json").exists() for n in ("drama", "short")):
         subprocess.run([sys.executable, str(samples / "make_samples.py")], check=True)
     clips = [(n, samples / f"{n}.mp4", json.loads((samples / f"{n}.truth.json").read_text())) for n in ("drama", "short")]
-    for mp4 in make_shot_clips.make_all():
+    only = None if not names else [n for n in names if n not in ("drama", "short")]  # build only the clips named
+    for mp4 in make_shot_clips.make_all(only=only) if only != [] else []:
         clips.append((mp4.stem, mp4, json.loads(mp4.with_suffix(".truth.json").read_text())))
     return [c for c in clips if not names or c[0] in names]
 
