@@ -46,16 +46,21 @@ class ShotPath:
     turns: tuple = ()    # speaker mode: (start, end, face centre x px) per turn
 
 
-def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, opts):
+def _shot_face_tracks(start: int, end: int, faces: dict[int, list]) -> tuple[int, list]:
+    """(face samples in frames [start, end), their face tracks)."""
+    sampled = sorted(f for f in faces if start <= f < end)
+    return len(sampled), (link_tracks([(f, faces[f]) for f in sampled]) if sampled else [])
+
+
+def _subject_spans(start: int, end: int, n_sampled: int, tracks: list, crop_w: float, opts):
     """Per-frame (left, right) span to keep in frame, and whether the faces cannot all fit.
 
+    ``n_sampled`` and ``tracks``: the shot's face samples and tracks (``_shot_face_tracks``).
     Returns (left, right, conf, needs_pad, main tracks) or None when no face track is a subject.
     """
-    sampled = sorted(f for f in faces if start <= f < end)
-    if not sampled:
+    if not n_sampled:
         return None
-    tracks = link_tracks([(f, faces[f]) for f in sampled])
-    main = [t for t in tracks if len(t.frames) >= opts.main_face_presence * len(sampled)]
+    main = [t for t in tracks if len(t.frames) >= opts.main_face_presence * n_sampled]
     if not main:
         return None
     frames = np.arange(start, end)
@@ -73,19 +78,17 @@ def _subject_spans(start: int, end: int, faces: dict[int, list], crop_w: float, 
     return left, right, np.full(len(frames), SIGNAL_WEIGHTS["faces"]), needs_pad, main
 
 
-def _partial_faces(start: int, end: int, faces: dict[int, list], fps: float, opts):
+def _partial_faces(start: int, end: int, n_sampled: int, tracks: list, fps: float, opts):
     """Face centres on the frames a face is seen when no face track is a subject of the whole shot.
 
     A track whose samples span at least ``opts.face_track_min_s`` seconds counts over the
     frames it spans (first to last sample, centre interpolated between samples): a face
-    that turns to the camera late in a shot, or walks out early. Returns (centre px per
-    frame, NaN where no such face is seen) or None.
+    that turns to the camera late in a shot, or walks out early. ``n_sampled`` and ``tracks``:
+    as for ``_subject_spans``. Returns (centre px per frame, NaN where no such face is seen) or None.
     """
-    sampled = sorted(f for f in faces if start <= f < end)
-    if len(sampled) < 2:
+    if n_sampled < 2:
         return None
-    tracks = [t for t in link_tracks([(f, faces[f]) for f in sampled])
-              if len(t.frames) >= 2 and (t.frames[-1] - t.frames[0]) >= opts.face_track_min_s * fps]
+    tracks = [t for t in tracks if len(t.frames) >= 2 and (t.frames[-1] - t.frames[0]) >= opts.face_track_min_s * fps]
     if not tracks:
         return None
     centre = np.full(end - start, np.nan)
@@ -191,7 +194,8 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         whole = keep_whole(text_extent, crop_w, 0, source_width, margin)
         if whole is None:
             return ShotPath(np.zeros(n, np.int64), "pad", "text")
-    spans = _subject_spans(start, end, faces, crop_w, opts)
+    n_sampled, tracks = _shot_face_tracks(start, end, faces)
+    spans = _subject_spans(start, end, n_sampled, tracks, crop_w, opts)
     if spans is not None:
         left, right, conf, needs_pad, main = spans
         n_main = len(main)
@@ -215,7 +219,7 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
         else:  # weighted fusion: persons count more than general saliency
             wp, ws = SIGNAL_WEIGHTS["person"], SIGNAL_WEIGHTS["saliency"]
             subject, left, conf = "person", (wp * person + ws * sal) / (wp + ws), np.full(n, wp)
-        partial = _partial_faces(start, end, faces, fps, opts)
+        partial = _partial_faces(start, end, n_sampled, tracks, fps, opts)
         if partial is not None:  # a face seen on part of the shot sets the target there
             seen = ~np.isnan(partial)
             left = np.where(seen, partial, left)
