@@ -196,7 +196,7 @@ def render_groups(tasks: list[RenderTask], encoders_per_process: int) -> list[li
 
 
 LOUDNESS_TRIES = 3  # audio-only passes that correct the gain for what the limiter takes
-_LOUDNESS: dict[tuple, object] = {}  # (source, segments, dub, offset) -> measured Loudness, per process
+_LOUDNESS: dict[tuple, tuple] = {}  # (source, segments, dub, offset, target, ceiling) -> (measured Loudness, gain dB)
 _LOUDNESS_LOCK = threading.Lock()
 
 
@@ -224,20 +224,25 @@ def audio_tracks(plan: Plan, task: RenderTask, segments: list[Segment], opts: Op
         if t.path is None and not plan.source.get("has_audio"):  # a silent track is made for it: nothing to level
             out.append((t, None))
             continue
-        key = (plan.source["path"], tuple((s.start, s.end) for s in segments), t.path, t.offset_s)
+        # the same audio levelled to the same target gets the same gain whatever the output's language:
+        # measured (and corrected for the limiter) once per process
+        key = (plan.source["path"], tuple((s.start, s.end) for s in segments), t.path, t.offset_s,
+               opts.loudness_lufs, opts.true_peak_dbtp)
         with _LOUDNESS_LOCK:
-            measured = _LOUDNESS.get(key)
-        if measured is None:
+            known = _LOUDNESS.get(key)
+        if known is None:
             measured = measure_loudness(plan, segments, t, label=label or f"episode {task.episode}")
+            level = measured.integrated_lufs
+            where = (label or f"episode {task.episode}") + (f" ({t.lang})" if t.lang else "")
+            if not np.isfinite(level) or level <= -69.9:  # ebur128 gives -70 LUFS when every block is gated out
+                log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
+                gain = None
+            else:
+                gain = limited_gain(plan, segments, t, measured, opts, where)
+            known = (measured, gain)
             with _LOUDNESS_LOCK:
-                _LOUDNESS[key] = measured
-        level = measured.integrated_lufs
-        where = (label or f"episode {task.episode}") + (f" ({t.lang})" if t.lang else "")
-        if not np.isfinite(level) or level <= -69.9:  # ebur128 gives -70 LUFS when every block is gated out
-            log.warning("%s: the audio is silent; left as it is, not raised to %g LUFS", where, opts.loudness_lufs)
-            gain = None
-        else:
-            gain = limited_gain(plan, segments, t, measured, opts, where)
+                _LOUDNESS[key] = known
+        measured, gain = known
         # a limiter only where the gain lifts the true peak near the ceiling (it costs a 4x resample)
         limit = gain is None or measured.true_peak_dbtp + gain > opts.true_peak_dbtp - LIMITER_HEADROOM_DB
         out.append((AudioTrack(t.path, t.offset_s, gain, opts.true_peak_dbtp if limit else None, t.lang), measured))
@@ -283,7 +288,8 @@ def settle_loudness(plan: Plan, segments: list[Segment], video: Path, opts: Opti
         replace_audio(plan, segments, video, fixed, opts, duration=duration, audio=[t for t, _ in audio], label=label)
         os.replace(fixed, video)
     for entry in entries:
-        if "output_lufs" in entry and abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5 or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp:
+        if "output_lufs" in entry and (abs(entry["output_lufs"] - opts.loudness_lufs) > 0.5
+                                       or entry["output_true_peak_dbtp"] > opts.true_peak_dbtp):
             log.warning("%s: the output is at %.1f LUFS, %.1f dBTP (target %g LUFS, <= %g dBTP)", label,
                         entry["output_lufs"], entry["output_true_peak_dbtp"], opts.loudness_lufs, opts.true_peak_dbtp)
 
