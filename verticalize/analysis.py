@@ -429,8 +429,8 @@ def analyze(path: str | os.PathLike, subtitles: dict[str, str] | None = None, op
                   "persons_sampled": len(persons.spans),
                   "mouths_sampled": len(mouths),
                   "frames_with_persons": sum(1 for v in persons.spans.values() if v),
-                  "hooks": [[c, round(hook_score(f), 3), *sorted(f, key=lambda k: -f[k])]
-                            for c, f in sorted(hooks.items()) if hook_score(f) > 0],
+                  "hooks": [[c, round(score, 3), *sorted(f, key=lambda k: -f[k])]
+                            for c, f in sorted(hooks.items()) if (score := hook_score(f)) > 0],
                   "speech": [] if audio is None else [list(sp) for sp in speech_spans(audio.speech)],
                   "faces": {str(f): [list(b[:4]) + [round(b[4], 3)] for b in boxes]
                             for f, boxes in sorted(faces.detections.items()) if boxes},

@@ -234,9 +234,9 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     else:
         v, sound = parts[0]
     sound = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(sound, audio)]
-    # one branch per output (ffmpeg-python counts them): the picture always, a track where outputs share it
-    if mark is not None:
+    if mark is not None:  # once, before the split: every output of one recipient carries it
         v = watermark_blend(v, mark, W, H)
+    # one branch per output (ffmpeg-python counts them): the picture always, a track where outputs share it
     if len(outputs) == 1:
         pictures = [v]
     else:
