@@ -45,10 +45,19 @@ class FaceSampler:
     def wants(self, index: int) -> bool:
         return index >= self._due
 
+    def claim(self, index: int) -> None:
+        """Mark frame ``index`` as sampled: the next frame wanted is the next multiple of ``every``."""
+        self._due = (index // self.every + 1) * self.every
+
     def process_frame(self, index: int, frame: np.ndarray) -> None:
+        """Sample frame ``index`` if it is wanted (``wants``)."""
         if not self.wants(index):
             return
-        self._due = (index // self.every + 1) * self.every
+        self.claim(index)
+        self.detect(index, frame)
+
+    def detect(self, index: int, frame: np.ndarray) -> None:
+        """Detect faces on frame ``index`` (RGB, any size) and record them, wanted or not."""
         found = self._det.process(frame).detections
         if not found:  # close-ups: the short-range model, held to a stricter score (it fires on textures)
             found = [d for d in self._close.process(frame).detections or [] if d.score[0] >= CLOSE_MIN_SCORE]

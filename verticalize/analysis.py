@@ -204,13 +204,99 @@ def face_share_per_frame(detections: dict[int, list], n: int, source_width: int)
     return share
 
 
+class FaceStage:
+    """Faces, persons and mouths (mediapipe) on a worker thread beside the main thread's detectors.
+
+    mediapipe runs its graphs on threads of its own and its Python call releases the GIL while it
+    waits, as do the numba kernels of the shot, saliency, bar and text detectors: with this stage
+    the two overlap instead of taking turns. The results are the ones an inline loop gives: the
+    worker takes the frames in order, and the caller waits for a face sample's boxes (``boxes``)
+    before it decides on the next sample.
+
+    ``put(i, frame, face)`` hands every frame over (``face``: sample faces on it); the worker
+    samples mouths on frames where the last face sample found faces that cannot share the crop
+    (``crop_width`` source px apart), at most every ``mouth_every`` frames.
+    """
+
+    QUEUE_FRAMES = 16  # frames waiting for the worker at most (about 4 MB at 384x216)
+
+    def __init__(self, faces, persons, info: MediaInfo, crop_width: int, mouth_every: int):
+        import queue
+        import threading
+
+        self.faces, self.persons, self.info = faces, persons, info
+        self.crop_width, self.mouth_every = crop_width, mouth_every
+        self.mouths = None
+        self.busy_s = 0.0  # wall seconds the worker spent in mediapipe
+        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUE_FRAMES)
+        self._pending = None  # the last face sample's (frame, future) not yet read by boxes()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="faces", daemon=True)
+        self._thread.start()
+
+    def put(self, index: int, frame: np.ndarray, face: bool) -> None:
+        """Queue frame ``index`` (read-only, not reused by the caller); ``face``: sample faces on it."""
+        from concurrent.futures import Future
+
+        done = None
+        if face:
+            done = Future()
+            self._pending = (index, done)
+        self._queue.put((index, frame, done))
+
+    def boxes(self):
+        """(frame, boxes) of the last face sample queued, waiting for it; None when already read."""
+        if self._pending is None:
+            return None
+        index, done = self._pending
+        self._pending = None
+        return index, done.result()
+
+    def close(self) -> None:
+        """Wait for the queued frames, stop the worker, and raise what it raised."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.mouths is not None:
+            self.mouths.close()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        apart, boxes, mouth_due = False, [], 0
+        while (job := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain until close()
+            index, frame, done = job
+            try:
+                t = time.perf_counter()
+                if done is not None:
+                    self.faces.detect(index, frame)
+                    boxes = self.faces.detections[index]
+                    if not boxes and self.persons.wants(index):
+                        self.persons.process_frame(index, frame)
+                    apart = len(boxes) >= 2 and (max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes)
+                                                 > self.crop_width - 4)
+                    done.set_result(boxes)
+                if apart and index >= mouth_due:  # faces that cannot share the crop: who speaks?
+                    from reframe.speakers import MouthSampler
+
+                    if self.mouths is None:
+                        self.mouths = MouthSampler(self.info.width, self.info.height)
+                    self.mouths.process_frame(index, frame, boxes)
+                    mouth_due = (index // self.mouth_every + 1) * self.mouth_every
+                self.busy_s += time.perf_counter() - t
+            except BaseException as e:  # handed to boxes() and close()
+                self._error = e
+                if done is not None and not done.done():
+                    done.set_exception(e)
+
+
 def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool):
     """Decode once and feed every frame detector; returns (n, cuts, det, sal, faces, persons, audio, seconds)."""
     from edit.audio import AudioAnalyzer
     from reframe.faces import FaceSampler
     from reframe.persons import PersonSampler
     from reframe.saliency import SaliencyTracker, changed_fraction
-    from reframe.speakers import MouthSampler
     from reframe.subject import SUBJECT_WEIGHTS
     from reframe.bars import BorderDetector
     from reframe.text import TextDetector
@@ -232,7 +318,6 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         frames = enumerate(decode_frames(info, aw, ah))
     cuts: list[int] = []
     n = 0
-    t_faces = 0.0
     # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps;
     # a picture where no face was seen for face_idle_after_s at face_idle_fps, until a face or a jump
     # that may be a cut shows up (a new shot gets face_idle_after_s at the full rate)
@@ -243,9 +328,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     last_face = -still_every
     last_seen = 0  # last sampled frame with a face (or the start)
     jump = 0.0     # largest content score since the last face sample
-    mouths = None
-    mouth_every = max(1, int(round(float(fps) / opts.mouth_fps)))
-    mouth_due, apart, boxes = 0, False, []
+    stage = FaceStage(faces, persons, info, cw, max(1, int(round(float(fps) / opts.mouth_fps))))
     try:
         with _progress(info.frame_count, Path(info.path).name) as bar:
             for i, frame in frames:
@@ -255,48 +338,40 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 if text.wants(i):
                     text.process_frame(i, frame)
                 jump = max(jump, det.scores[i])
-                if faces.wants(i) and _face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after,
-                                                       jump, lambda: changed_fraction(sal.luma, ref_luma), opts):
+                sample = False
+                if faces.wants(i):
+                    if (last := stage.boxes()) is not None and last[1]:
+                        last_seen = max(last_seen, last[0])
+                    sample = _face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after,
+                                              jump, lambda: changed_fraction(sal.luma, ref_luma), opts)
+                if sample:
                     if jump >= opts.shot_min_score:
                         last_seen = i  # maybe a new shot: it gets face_idle_after_s at the full rate
                     jump = 0.0
-                    tf = time.perf_counter()
-                    faces.process_frame(i, frame)
-                    if faces.detections[i]:
-                        last_seen = i
-                    if not faces.detections[i] and persons.wants(i):
-                        persons.process_frame(i, frame)
-                    t_faces += time.perf_counter() - tf
+                    faces.claim(i)
                     ref_luma[...] = sal.luma
                     last_face = i
-                    boxes = faces.detections[i]
-                    apart = len(boxes) >= 2 and (max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes)
-                                                 > cw - 4)
-                if apart and i >= mouth_due:  # faces that cannot share the crop: who speaks?
-                    tf = time.perf_counter()
-                    if mouths is None:
-                        mouths = MouthSampler(info.width, info.height)
-                    mouths.process_frame(i, frame, boxes)
-                    mouth_due = (i // mouth_every + 1) * mouth_every
-                    t_faces += time.perf_counter() - tf
+                stage.put(i, frame, sample)
                 bar.update(i + 1 - n)
                 n = i + 1
         if audio_decode is not None:
             audio_decode.join()
     finally:
-        faces.close()
-        persons.close()
-        if mouths is not None:
-            mouths.close()
-        if audio_decode is not None:
-            audio_decode.stop()
+        try:
+            stage.close()
+        finally:
+            faces.close()
+            persons.close()
+            if audio_decode is not None:
+                audio_decode.stop()
     if fast:
         n = max(n, info.frame_count)  # trailing B-frames were skipped
         cuts += det.flush(n)
         cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n)
     else:
         cuts += det.flush()
-    return n, cuts, det, sal, faces, persons, audio, t_faces, (mouths.samples if mouths is not None else {}), bars, text
+    mouths = stage.mouths.samples if stage.mouths is not None else {}
+    return n, cuts, det, sal, faces, persons, audio, stage.busy_s, mouths, bars, text
 
 
 def _face_sample_due(i: int, last_face: int, last_seen: int, still_every: int, idle_every: int, idle_after: int,
