@@ -33,61 +33,114 @@ def test_faces_are_sampled_at_the_idle_rate_without_faces_and_found_right_after_
 
 
 class _FakeFaces:
-    """Two faces too far apart for the crop on odd samples, none on even ones; fails on ``fail_at``."""
+    """A face sampler (wants/claim/detect) that sees two faces too far apart to share the crop on
+    frames 60..119 and none elsewhere; fails on ``fail_at``."""
 
-    def __init__(self, fail_at=None):
-        self.detections, self.fail_at, self.order = {}, fail_at, []
+    def __init__(self, every=7, fail_at=None):
+        self.every, self.fail_at, self.detections, self._due = every, fail_at, {}, 0
+
+    def wants(self, index):
+        return index >= self._due
+
+    def claim(self, index):
+        self._due = (index // self.every + 1) * self.every
 
     def detect(self, index, frame):
         if index == self.fail_at:
             raise RuntimeError(f"model failed on frame {index}")
-        self.order.append(index)
-        self.detections[index] = [(0, 0, 10, 10, 0.9), (600, 0, 10, 10, 0.9)] if index % 20 == 10 else []
+        self.detections[index] = [(0, 0, 10, 10, 0.9), (600, 0, 10, 10, 0.9)] if 60 <= index < 120 else []
 
 
 class _FakePersons:
-    def __init__(self):
-        self.seen = []
+    def __init__(self, every=15):
+        self.every, self.seen, self._due = every, [], 0
 
     def wants(self, index):
-        return True
+        return index >= self._due
 
     def process_frame(self, index, frame):
+        self._due = (index // self.every + 1) * self.every
         self.seen.append(index)
 
 
+def _clip(n=200, seed=1):
+    """Frames that change (noise), stand still (frames 140..169) and jump (a cut at 170), with the
+    shot detector's score per frame."""
+    rng = np.random.default_rng(seed)
+    frames, scores = [], []
+    still = rng.integers(0, 255, (36, 64, 3), dtype=np.uint8)
+    for i in range(n):
+        f = still if 140 <= i < 170 else rng.integers(0, 255, (36, 64, 3), dtype=np.uint8)
+        frames.append(f)
+        scores.append(0.9 if i == 170 else 0.01)
+    return frames, scores
+
+
+def _inline_samples(frames, scores, opts, fps=30):
+    """The sampling an inline loop does (the reference FaceStage must match): face samples, person
+    samples, mouth samples."""
+    from reframe.saliency import changed_fraction, luma_motion
+    from verticalize.analysis import face_sample_due
+
+    faces, persons = _FakeFaces(), _FakePersons()
+    still_every = max(1, round(fps / opts.face_still_fps))
+    idle_every, idle_after = max(1, round(fps / opts.face_idle_fps)), round(fps * opts.face_idle_after_s)
+    mouth_every = max(1, round(fps / opts.mouth_fps))
+    last_face, last_seen, jump, ref = -still_every, 0, 0.0, np.zeros(frames[0].shape[:2], np.float32)
+    apart, mouth_due, mouths = False, 0, []
+    for i, (f, sc) in enumerate(zip(frames, scores)):
+        jump = max(jump, sc)
+        if faces.wants(i) and face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after, jump,
+                                               lambda: changed_fraction(luma_motion(f)[0], ref), opts):
+            if jump >= opts.shot_min_score:
+                last_seen = i
+            jump = 0.0
+            faces.claim(i)
+            faces.detect(i, f)
+            if faces.detections[i]:
+                last_seen = i
+            elif persons.wants(i):
+                persons.process_frame(i, f)
+            ref, last_face = luma_motion(f)[0], i
+            apart = len(faces.detections[i]) >= 2
+        if apart and i >= mouth_due:
+            mouths.append(i)
+            mouth_due = (i // mouth_every + 1) * mouth_every
+    return sorted(faces.detections), persons.seen, mouths
+
+
 def _stage(faces, persons):
+    from fractions import Fraction
     from types import SimpleNamespace
 
     from verticalize.analysis import FaceStage
-    return FaceStage(faces, persons, SimpleNamespace(width=640, height=360), crop_width=200, mouth_every=5)
+    return FaceStage(faces, persons, SimpleNamespace(width=640, height=360, fps=Fraction(30)), crop_width=200)
 
 
-def test_the_face_stage_keeps_frame_order_and_hands_each_samples_boxes_back():
+def test_the_face_stage_samples_what_an_inline_loop_samples():
+    frames, scores = _clip()
     faces, persons = _FakeFaces(), _FakePersons()
     stage = _stage(faces, persons)
-    frame = np.zeros((36, 64, 3), np.uint8)
-    got = []
-    for i in range(40):
-        stage.put(i, frame, face=i % 10 == 0)
-        if i % 10 == 0:
-            got.append(stage.boxes())
+    for i, (f, sc) in enumerate(zip(frames, scores)):
+        stage.put(i, f, sc)
     stage.close()
-    assert faces.order == [0, 10, 20, 30]
-    assert [(i, len(b)) for i, b in got] == [(0, 0), (10, 2), (20, 0), (30, 2)]
-    assert stage.boxes() is None  # each sample is read once
-    assert persons.seen == [0, 20]  # persons only where no face was found
-    # mouths on frames after a sample with two faces apart, every 5 frames, until the next sample
-    assert sorted(stage.mouths.samples) == [10, 15, 30, 35]
+    want_faces, want_persons, want_mouths = _inline_samples(frames, scores, DEFAULTS)
+    assert sorted(faces.detections) == want_faces
+    assert persons.seen == want_persons
+    assert sorted(stage.mouths.samples) == want_mouths
+    # and the rules show: idle rate before the faces, full rate with them, still rate while still,
+    # a sample right after the cut at 170
+    gaps = np.diff(want_faces)
+    assert max(gaps[:4]) <= 7 and 15 in gaps, want_faces
+    assert 170 in want_faces and 60 <= min(want_mouths) <= 60 + 15  # found within one idle interval
 
 
 def test_a_face_stage_failure_reaches_the_caller():
-    stage = _stage(_FakeFaces(fail_at=10), _FakePersons())
-    frame = np.zeros((36, 64, 3), np.uint8)
-    stage.put(0, frame, face=True)
-    stage.put(10, frame, face=True)
+    stage = _stage(_FakeFaces(fail_at=7), _FakePersons())
+    frames, _ = _clip()
     import pytest
-    with pytest.raises(RuntimeError, match="frame 10"):
-        stage.boxes()
-    with pytest.raises(RuntimeError, match="frame 10"):
+    with pytest.raises(RuntimeError, match="frame 7"):
+        for i, f in enumerate(frames):
+            stage.put(i, f, 0.01)
+    with pytest.raises(RuntimeError, match="frame 7"):
         stage.close()

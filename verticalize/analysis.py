@@ -209,48 +209,44 @@ class FaceStage:
 
     mediapipe runs its graphs on threads of its own and its Python call releases the GIL while it
     waits, as do the numba kernels of the shot, saliency, bar and text detectors: with this stage
-    the two overlap instead of taking turns. The results are the ones an inline loop gives: the
-    worker takes the frames in order, and the caller waits for a face sample's boxes (``boxes``)
-    before it decides on the next sample.
+    the two overlap instead of taking turns, and the caller never waits for a face (only for room
+    in the queue). The worker takes the frames in order and makes every sampling decision itself,
+    so the samples are the ones an inline loop takes:
 
-    ``put(i, frame, face)`` hands every frame over (``face``: sample faces on it); the worker
-    samples mouths on frames where the last face sample found faces that cannot share the crop
-    (``crop_width`` source px apart), at most every ``mouth_every`` frames.
+    * faces at ``opts.face_fps``; a still picture (almost no pixel changed since the last sample)
+      at ``face_still_fps``; a picture where no face was seen for ``face_idle_after_s`` at
+      ``face_idle_fps``, until a face or a jump as large as a cut's (the shot detector's content
+      score, ``put``'s ``jump``) shows up (a new shot gets ``face_idle_after_s`` at the full rate);
+    * persons (``persons``) on face samples that found no face, at their own rate;
+    * mouths where the last face sample found faces that cannot share the crop (``crop_width``
+      source px apart), at ``opts.mouth_fps``.
     """
 
-    QUEUE_FRAMES = 16  # frames waiting for the worker at most (about 4 MB at 384x216)
+    QUEUE_FRAMES = 48  # frames waiting for the worker at most (about 12 MB at 384x216)
 
-    def __init__(self, faces, persons, info: MediaInfo, crop_width: int, mouth_every: int):
+    def __init__(self, faces, persons, info: MediaInfo, crop_width: int, opts: Options = DEFAULTS):
         import queue
         import threading
 
-        self.faces, self.persons, self.info = faces, persons, info
-        self.crop_width, self.mouth_every = crop_width, mouth_every
+        fps = float(info.fps)
+        self.faces, self.persons, self.info, self.crop_width, self.opts = faces, persons, info, crop_width, opts
+        self.still_every = max(1, int(round(fps / opts.face_still_fps)))
+        self.idle_every = max(1, int(round(fps / opts.face_idle_fps)))
+        self.idle_after = int(round(fps * opts.face_idle_after_s))
+        self.mouth_every = max(1, int(round(fps / opts.mouth_fps)))
         self.mouths = None
-        self.busy_s = 0.0  # wall seconds the worker spent in mediapipe
+        self.busy_s = 0.0  # wall seconds the worker spent on its frames
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUE_FRAMES)
-        self._pending = None  # the last face sample's (frame, future) not yet read by boxes()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="faces", daemon=True)
         self._thread.start()
 
-    def put(self, index: int, frame: np.ndarray, face: bool) -> None:
-        """Queue frame ``index`` (read-only, not reused by the caller); ``face``: sample faces on it."""
-        from concurrent.futures import Future
-
-        done = None
-        if face:
-            done = Future()
-            self._pending = (index, done)
-        self._queue.put((index, frame, done))
-
-    def boxes(self):
-        """(frame, boxes) of the last face sample queued, waiting for it; None when already read."""
-        if self._pending is None:
-            return None
-        index, done = self._pending
-        self._pending = None
-        return index, done.result()
+    def put(self, index: int, frame: np.ndarray, jump: float = 0.0) -> None:
+        """Queue frame ``index`` (RGB, read-only, not reused by the caller); ``jump``: the shot
+        detector's content score (0..1) of the frame. Raises what the worker raised."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((index, frame, jump))
 
     def close(self) -> None:
         """Wait for the queued frames, stop the worker, and raise what it raised."""
@@ -262,21 +258,40 @@ class FaceStage:
             raise self._error
 
     def _run(self) -> None:
+        from reframe.saliency import changed_fraction, luma_motion
+
+        faces, opts = self.faces, self.opts
+        last_face = -self.still_every
+        last_seen = 0  # last sampled frame with a face (or the start)
+        jump = 0.0     # largest content score since the last face sample
+        ref_luma = None
         apart, boxes, mouth_due = False, [], 0
         while (job := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain until close()
-            index, frame, done = job
+            index, frame, score = job
             try:
                 t = time.perf_counter()
-                if done is not None:
-                    self.faces.detect(index, frame)
-                    boxes = self.faces.detections[index]
-                    if not boxes and self.persons.wants(index):
+                if ref_luma is None:
+                    ref_luma = np.zeros(frame.shape[:2], np.float32)  # the first frame is compared with black
+                jump = max(jump, score)
+                changed = lambda: changed_fraction(luma_motion(frame)[0], ref_luma)
+                if faces.wants(index) and face_sample_due(index, last_face, last_seen, self.still_every,
+                                                           self.idle_every, self.idle_after, jump, changed, opts):
+                    if jump >= opts.shot_min_score:
+                        last_seen = index  # maybe a new shot: it gets face_idle_after_s at the full rate
+                    jump = 0.0
+                    faces.claim(index)
+                    faces.detect(index, frame)
+                    boxes = faces.detections[index]
+                    if boxes:
+                        last_seen = index
+                    elif self.persons.wants(index):
                         self.persons.process_frame(index, frame)
+                    ref_luma = luma_motion(frame)[0]
+                    last_face = index
                     apart = len(boxes) >= 2 and (max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes)
                                                  > self.crop_width - 4)
-                    done.set_result(boxes)
                 if apart and index >= mouth_due:  # faces that cannot share the crop: who speaks?
                     from reframe.speakers import MouthSampler
 
@@ -285,10 +300,8 @@ class FaceStage:
                     self.mouths.process_frame(index, frame, boxes)
                     mouth_due = (index // self.mouth_every + 1) * self.mouth_every
                 self.busy_s += time.perf_counter() - t
-            except BaseException as e:  # handed to boxes() and close()
+            except BaseException as e:  # handed to put() and close()
                 self._error = e
-                if done is not None and not done.done():
-                    done.set_exception(e)
 
 
 def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool):
@@ -296,7 +309,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     from edit.audio import AudioAnalyzer
     from reframe.faces import FaceSampler
     from reframe.persons import PersonSampler
-    from reframe.saliency import SaliencyTracker, changed_fraction
+    from reframe.saliency import SaliencyTracker
     from reframe.subject import SUBJECT_WEIGHTS
     from reframe.bars import BorderDetector
     from reframe.text import TextDetector
@@ -318,17 +331,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         frames = enumerate(decode_frames(info, aw, ah))
     cuts: list[int] = []
     n = 0
-    # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps;
-    # a picture where no face was seen for face_idle_after_s at face_idle_fps, until a face or a jump
-    # that may be a cut shows up (a new shot gets face_idle_after_s at the full rate)
-    still_every = max(1, int(round(float(fps) / opts.face_still_fps)))
-    idle_every = max(1, int(round(float(fps) / opts.face_idle_fps)))
-    idle_after = int(round(float(fps) * opts.face_idle_after_s))
-    ref_luma = np.zeros((ah, aw), np.float32)
-    last_face = -still_every
-    last_seen = 0  # last sampled frame with a face (or the start)
-    jump = 0.0     # largest content score since the last face sample
-    stage = FaceStage(faces, persons, info, cw, max(1, int(round(float(fps) / opts.mouth_fps))))
+    stage = FaceStage(faces, persons, info, cw, opts)
     try:
         with _progress(info.frame_count, Path(info.path).name) as bar:
             for i, frame in frames:
@@ -337,21 +340,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 bars.process_frame(i, frame)
                 if text.wants(i):
                     text.process_frame(i, frame)
-                jump = max(jump, det.scores[i])
-                sample = False
-                if faces.wants(i):
-                    if (last := stage.boxes()) is not None and last[1]:
-                        last_seen = max(last_seen, last[0])
-                    sample = _face_sample_due(i, last_face, last_seen, still_every, idle_every, idle_after,
-                                              jump, lambda: changed_fraction(sal.luma, ref_luma), opts)
-                if sample:
-                    if jump >= opts.shot_min_score:
-                        last_seen = i  # maybe a new shot: it gets face_idle_after_s at the full rate
-                    jump = 0.0
-                    faces.claim(i)
-                    ref_luma[...] = sal.luma
-                    last_face = i
-                stage.put(i, frame, sample)
+                stage.put(i, frame, det.scores[i])
                 bar.update(i + 1 - n)
                 n = i + 1
         if audio_decode is not None:
@@ -374,7 +363,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     return n, cuts, det, sal, faces, persons, audio, stage.busy_s, mouths, bars, text
 
 
-def _face_sample_due(i: int, last_face: int, last_seen: int, still_every: int, idle_every: int, idle_after: int,
+def face_sample_due(i: int, last_face: int, last_seen: int, still_every: int, idle_every: int, idle_after: int,
                      jump: float, changed, opts: Options) -> bool:
     """Whether frame ``i`` (due at the face rate) gets a face sample.
 
