@@ -246,25 +246,45 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     bounds = list(zip(starts, starts[1:] + [n]))
     quarter_frame = 0.25 / float(info.fps)
 
-    def chunk(first: int, end: int) -> list[tuple[int, np.ndarray]]:
+    def chunk(first: int, end: int, out: "queue.SimpleQueue") -> None:
+        # frames go to ``out`` as they are decoded (the consumer starts on the first one), then None;
         # a target just after the chunk's keyframe lands on it
-        for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
-            got = list(decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
-                                      seek_margin_s=margin, threads=1))
-            if got and got[0][0] == first or first == 0:
-                return got
-        raise InputError(f"decoding failed (cannot reach frame {first})", info.path)
+        try:
+            for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
+                sent = 0
+                for idx, frame in decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
+                                                 seek_margin_s=margin, threads=1):
+                    if sent == 0 and idx != first and first != 0:
+                        break  # the seek missed the chunk's keyframe: a wider margin
+                    out.put((idx, frame))
+                    sent += 1
+                if sent:
+                    return
+            if first != 0:
+                raise InputError(f"decoding failed (cannot reach frame {first})", info.path)
+        except BaseException as e:  # handed to the consumer
+            out.put(e)
+        finally:
+            out.put(None)
+
+    import queue
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = []
         it = iter(bounds)
         for b in it:
-            pending.append(pool.submit(chunk, *b))
+            q: queue.SimpleQueue = queue.SimpleQueue()
+            pending.append((pool.submit(chunk, *b, q), q))
             if len(pending) > workers:
                 break
         while pending:
-            frames = pending.pop(0).result()
+            done, q = pending.pop(0)
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(chunk, *nxt))
-            yield from frames
+                q2: queue.SimpleQueue = queue.SimpleQueue()
+                pending.append((pool.submit(chunk, *nxt, q2), q2))
+            while (item := q.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+            done.result()
