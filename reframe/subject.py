@@ -44,8 +44,8 @@ def grid_block(width: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _box_mean(ch, radius):
-    """Mean of the (2 radius + 1)^2 box around each cell (clipped at the edges)."""
+def _integral(ch):
+    """Summed-area table of ``ch`` with a zero first row and column, (gh + 1, gw + 1)."""
     gh, gw = ch.shape
     ii = np.zeros((gh + 1, gw + 1), np.float64)
     for y in range(gh):
@@ -53,26 +53,44 @@ def _box_mean(ch, radius):
         for x in range(gw):
             row += ch[y, x]
             ii[y + 1, x + 1] = ii[y, x + 1] + row
+    return ii
+
+
+@numba.njit(cache=True, nogil=True)
+def _box_at(ii, y, x, radius):
+    """Mean of the (2 radius + 1)^2 box around cell (y, x) from the summed-area table ``ii``."""
+    gh = ii.shape[0] - 1
+    gw = ii.shape[1] - 1
+    y0 = max(0, y - radius)
+    y1 = min(gh, y + radius + 1)
+    x0 = max(0, x - radius)
+    x1 = min(gw, x + radius + 1)
+    return (ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]) / ((y1 - y0) * (x1 - x0))
+
+
+@numba.njit(cache=True, nogil=True)
+def _box_mean(ch, radius):
+    """Mean of the (2 radius + 1)^2 box around each cell (clipped at the edges)."""
+    gh, gw = ch.shape
+    ii = _integral(ch)
     out = np.empty((gh, gw), np.float64)
     for y in range(gh):
-        y0 = max(0, y - radius)
-        y1 = min(gh, y + radius + 1)
         for x in range(gw):
-            x0 = max(0, x - radius)
-            x1 = min(gw, x + radius + 1)
-            out[y, x] = (ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0]) / ((y1 - y0) * (x1 - x0))
+            out[y, x] = _box_at(ii, y, x, radius)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
 def _centre_surround(ch, out, weight):
     """out += weight * sum over surround radii 4, 8, 16 of |3x3 mean - surround mean|: blobs, not edges."""
-    c = _box_mean(ch, 1)
-    for radius in (4, 8, 16):
-        s = _box_mean(ch, radius)
-        for y in range(ch.shape[0]):
-            for x in range(ch.shape[1]):
-                out[y, x] += weight * abs(c[y, x] - s[y, x])
+    ii = _integral(ch)
+    for y in range(ch.shape[0]):
+        for x in range(ch.shape[1]):
+            c = _box_at(ii, y, x, 1)
+            acc = out[y, x]
+            for radius in (4, 8, 16):
+                acc += weight * abs(c - _box_at(ii, y, x, radius))
+            out[y, x] = acc
 
 
 @numba.njit(cache=True, nogil=True)
@@ -108,19 +126,19 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     ca = np.empty((gh, gw), np.float64)
     cb = np.empty((gh, gw), np.float64)
     inv = 1.0 / (block * block)
+    sums = np.zeros((gh, gw, 3), np.int64)  # cell sums, pixels read in memory order
+    for y in range(gh * block):
+        gy = y // block
+        for x in range(gw * block):
+            gx = x // block
+            sums[gy, gx, 0] += frame[y, x, 0]
+            sums[gy, gx, 1] += frame[y, x, 1]
+            sums[gy, gx, 2] += frame[y, x, 2]
     for gy in range(gh):
         for gx in range(gw):
-            r = 0.0
-            g = 0.0
-            b = 0.0
-            for y in range(gy * block, gy * block + block):
-                for x in range(gx * block, gx * block + block):
-                    r += frame[y, x, 0]
-                    g += frame[y, x, 1]
-                    b += frame[y, x, 2]
-            r *= inv
-            g *= inv
-            b *= inv
+            r = sums[gy, gx, 0] * inv
+            g = sums[gy, gx, 1] * inv
+            b = sums[gy, gx, 2] * inv
             lum[gy, gx] = 0.299 * r + 0.587 * g + 0.114 * b
             ca[gy, gx] = r - g
             cb[gy, gx] = 0.5 * (r + g) - b
