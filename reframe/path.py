@@ -269,13 +269,23 @@ def solve_path(shots: list[tuple[int, int]], faces: dict[int, list], saliency_ce
     what set each shot's framing ("faces", "person", "saliency", "hint", and for a pad shot
     also "text" or "bars").
     """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     total = shots[-1][1] if shots else 0
     x = np.zeros(total, np.int64)
     modes = []
-    for k, (s, e) in enumerate(shots):
-        p = solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons,
-                       mouths, saliency_widths, x_ranges[k] if x_ranges else None,
-                       text_extents[k] if text_extents else None)
+
+    def one(k: int):
+        s, e = shots[k]
+        return solve_shot(s, e, faces, saliency_centres, source_width, crop_w, fps, opts, (hints or {}).get(k), persons,
+                          mouths, saliency_widths, x_ranges[k] if x_ranges else None,
+                          text_extents[k] if text_extents else None)
+
+    # shots are independent and the solver's kernels release the GIL: one thread per core
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        paths = list(pool.map(one, range(len(shots))))
+    for (s, e), p in zip(shots, paths):
         x[s:e] = p.x
         modes.append(p.mode)
         if turns is not None:
