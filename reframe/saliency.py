@@ -13,18 +13,20 @@ import numpy as np
 
 @numba.njit(cache=True, nogil=True)
 def _luma_motion_kernel(frame, prev_luma, luma_out):
-    """Writes the luma (0..255) of an RGB frame to ``luma_out``; returns the mean
-    |luma - previous luma| (0..255; 0 when prev_luma[0, 0] < 0, no previous frame)."""
+    """Writes the luma (0..255) of an RGB frame to ``luma_out``; returns (the mean |luma - previous
+    luma| (0..255; 0 when prev_luma[0, 0] < 0, no previous frame), the mean luma (0..255))."""
     h, w, _ = frame.shape
     has_prev = prev_luma[0, 0] >= 0.0
     motion = 0.0
+    total = 0.0
     for y in range(h):
         for x in range(w):
             lum = 0.299 * float(frame[y, x, 0]) + 0.587 * float(frame[y, x, 1]) + 0.114 * float(frame[y, x, 2])
             if has_prev:
                 motion += abs(lum - prev_luma[y, x])
             luma_out[y, x] = lum
-    return motion / float(h * w)
+            total += luma_out[y, x]
+    return motion / float(h * w), total / float(h * w)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -117,11 +119,11 @@ class SaliencyTracker:
         if index <= last:
             raise ValueError("frames must arrive in increasing order")
         gap = index - last if last >= 0 else 1
-        m = _luma_motion_kernel(frame, self._prev, self._cur)
+        m, mean_luma = _luma_motion_kernel(frame, self._prev, self._cur)
         self._prev, self._cur = self._cur, self._prev
         lo, hi, _ = self.subject.process(frame)
         cx, _ = _best_window_kernel(self.subject.columns, self.window)
-        self.brightness.append(float(self._prev.mean()))
+        self.brightness.append(mean_luma)
         self.indices.append(index)
         self.motion.append(m / gap)
         self.centres.append((cx + 0.5) * self._cell_px)
@@ -177,7 +179,7 @@ def luma_motion(frame: np.ndarray, prev_luma: np.ndarray | None = None) -> tuple
         raise ValueError("prev_luma must be (h, w)")
     prev = np.full((h, w), -1.0, np.float32) if prev_luma is None else prev_luma.astype(np.float32)
     luma = np.empty((h, w), np.float32)
-    m = _luma_motion_kernel(np.ascontiguousarray(frame), prev, luma)
+    m, _ = _luma_motion_kernel(np.ascontiguousarray(frame), prev, luma)
     return luma, float(m)
 
 

@@ -130,9 +130,9 @@ def test_the_face_stage_samples_what_an_inline_loop_samples():
     assert sorted(stage.mouths.samples) == want_mouths
     # and the rules show: idle rate before the faces, full rate with them, still rate while still,
     # a sample right after the cut at 170
-    gaps = np.diff(want_faces)
-    assert max(gaps[:4]) <= 7 and 15 in gaps, want_faces
-    assert 170 in want_faces and 60 <= min(want_mouths) <= 60 + 15  # found within one idle interval
+    gaps, idle = np.diff(want_faces), round(30 / DEFAULTS.face_idle_fps)
+    assert max(gaps[:4]) <= 7 and idle in gaps, want_faces
+    assert 170 in want_faces and 60 <= min(want_mouths) <= 60 + idle  # found within one idle interval
 
 
 def test_a_face_stage_failure_reaches_the_caller():

@@ -30,7 +30,7 @@ class Options:
     face_fps: float = 4.0             # face detection rate, frames per second of source time (6 gave the same framing)
     face_still_fps: float = 2.0       # face detection rate while the picture stands still, per second
     face_still_change: float = 0.005  # "still": at most this share of pixels changed by > 12 luma levels since the last sample
-    face_idle_fps: float = 2.0        # face detection rate once no face was seen for face_idle_after_s, per second
+    face_idle_fps: float = 1.0        # face detection rate once no face was seen for face_idle_after_s, per second (2 gave the same framing)
     face_idle_after_s: float = 1.0    # ... seconds without a face before the idle rate (left at once after a cut)
     face_min_confidence: float = 0.5  # mediapipe detection threshold, 0..1
     person_fps: float = 2.0           # person segmentation rate on frames without faces, per second
