@@ -678,6 +678,9 @@ class ShotDetector:
         rho, kappa = self.gradual_residual, self.gradual_outside
         passing = []
         loose = self.gradual_residual_motion
+        # most centres have no window with a change large enough at a mix-like position: one numpy test
+        if not ((out[:, 0] >= self.gradual_min_delta) & (out[:, 1] >= 0.2) & (out[:, 1] <= 0.8)).any():
+            return None
         for k in range(len(self._hs)):
             delta, t, r, t1, r1, t3, r3, far, corr, dip, dip1, dip3 = out[k]
             if delta < self.gradual_min_delta or not 0.2 <= t <= 0.8:
