@@ -8,7 +8,8 @@ bench/.delivery/, ignored): a quiet tone (-45 dBFS), loud pink noise over 0 dBTP
 hard-clipped square wave, and, from the media folder, every ``speech_*.mp3`` (real speech;
 looped to the length). Each is rendered twice in one run, one after the other, as two
 episodes at ``--size``: with ``--loudness off`` (today's render) and with the default
-(-14 LUFS, true peak <= -1 dBTP). Prints per output the integrated loudness and true peak
+(-14 LUFS, true peak <= -1 dBTP), and a third time as a dub (``dubs`` of the plan: the
+same sound from its own file as language ``es``, rendered with ``langs=["es"]``). Prints per output the integrated loudness and true peak
 (ffmpeg ebur128 peak=true on the file) and per input the wall and CPU seconds of both
 renders (ffmpeg's CPU: children of this process) and their ratio, and the CPU of the
 audio-only passes alone (the loudness measurement before and on the file after each
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -76,6 +78,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--size", default="1080x1920")
     ap.add_argument("--preset", default=DEFAULTS.preset)
+    ap.add_argument("--no-dub", action="store_true", help="skip the dub rows")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.lower().split("x"))
     work = HERE / ".delivery"
@@ -85,17 +88,22 @@ def main(argv=None) -> int:
         sounds[mp3.stem] = ["-stream_loop", "-1", "-i", str(mp3)]
     picture = ROOT / "samples" / "drama.mp4"
     opts = DEFAULTS.with_(preset=args.preset, jobs=1)
-    totals = {"off": [0.0, 0.0], "on": [0.0, 0.0], "passes": [0.0, 0.0]}
+    totals = {"off": [0.0, 0.0], "on": [0.0, 0.0], "dub": [0.0, 0.0], "passes": [0.0, 0.0]}
     print(f"{'input':24} {'mode':4} {'wall s':>7} {'cpu s':>7}  outputs: integrated LUFS / true peak dBTP")
     for name, sound in sounds.items():
         src = build(picture, sound, work / f"{name}.mov", args.seconds)
         plan = plan_for(src, w, h)
-        for mode, o in (("off", opts.with_(normalize_loudness=False)), ("on", opts)):
+        # dub: the same sound as a dubbed mix (a second input file, cut and normalized as a dub)
+        dubbed = replace(plan, dubs={"es": {"path": str(src), "offset_s": "0"}})
+        modes = [("off", opts.with_(normalize_loudness=False), plan, None), ("on", opts, plan, None)]
+        if not args.no_dub:
+            modes.append(("dub", opts, dubbed, ["es"]))
+        for mode, o, p, langs in modes:
             out = work / f"{name}.{mode}"
-            wall, cpu = timed(lambda: render(plan, out, o))
+            wall, cpu = timed(lambda: render(p, out, o, langs=langs))
             totals[mode][0] += wall
             totals[mode][1] += cpu
-            levels = [audio_loudness(out / f"ep00{k}.mp4") for k in (1, 2)]
+            levels = [audio_loudness(out / (f"ep00{k}.es.mp4" if langs else f"ep00{k}.mp4")) for k in (1, 2)]
             ok = all(abs(m.integrated_lufs + 14) <= 0.5 and m.true_peak_dbtp <= -1.0 for m in levels)
             print(f"{name:24} {mode:4} {wall:7.2f} {cpu:7.2f}  " +
                   "  ".join(f"{m.integrated_lufs:6.1f} / {m.true_peak_dbtp:5.1f}" for m in levels) +
@@ -110,6 +118,10 @@ def main(argv=None) -> int:
     print(f"total: off {w0:.1f} s wall {c0:.1f} s cpu; on {w1:.1f} s wall {c1:.1f} s cpu; "
           f"cost +{100 * (w1 / w0 - 1):.1f}% wall, +{100 * (c1 / c0 - 1):.1f}% cpu; audio-only passes "
           f"{totals['passes'][1]:.1f} s cpu = {100 * totals['passes'][1] / c0:.1f}% of the plain renders' cpu")
+    if not args.no_dub:
+        w2, c2 = totals["dub"]
+        print(f"dub (loudness on, the sound as a dub file): {w2:.1f} s wall {c2:.1f} s cpu; "
+              f"against off +{100 * (w2 / w0 - 1):.1f}% wall, +{100 * (c2 / c0 - 1):.1f}% cpu")
     return 0
 
 
