@@ -186,3 +186,13 @@ def test_parallel_chunks_match_one_sequential_decode(tmp_path):
         assert [i for i, _ in many] == [i for i, _ in one], path
         assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(one, many)), path
         assert detect_scenes(path)[1] == [50, 90, 140], path
+
+
+def test_cut_gap_names_the_skipped_frames_around_a_cut():
+    from verticalize.analysis import cut_gap
+
+    decoded = [0, 3, 4, 8, 9, 12]
+    assert cut_gap(decoded, 4, 14) is None        # 3 and 4 both decoded: exact already
+    assert cut_gap(decoded, 8, 14) == (4, 8)      # somewhere in 5..8
+    assert cut_gap(decoded, 12, 14) == (9, 12)
+    assert cut_gap(decoded[:4], 8, 14) == (4, 8)  # the same gap while the scan is still at frame 8

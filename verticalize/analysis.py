@@ -139,52 +139,66 @@ def detect_scenes(path: str | os.PathLike, opts: Options = DEFAULTS, *, details:
     return SceneScan(info.fps, n, cuts, list(det.transitions), list(det.flashes), strength, info.vfr, times)
 
 
+def cut_gap(decoded: list[int], c: int, n: int) -> tuple[int, int] | None:
+    """The decoded frames (lo, hi) around a cut reported at ``c`` on a frame-skipping scan, or None
+    when both sides of the cut were decoded (``decoded``: sorted; ``n``: frames in all)."""
+    import bisect
+
+    j = bisect.bisect_left(decoded, c)
+    if j < len(decoded) and decoded[j] == c and j > 0 and decoded[j - 1] == c - 1:
+        return None  # both sides of the cut were decoded: exact
+    lo = decoded[j - 1] if j > 0 else 0
+    hi = decoded[j] if j < len(decoded) else n - 1
+    return lo, hi
+
+
+def exact_cut(info: MediaInfo, width: int, height: int, lo: int, hi: int) -> int | None:
+    """The frame in ``lo + 1..hi`` after the largest content change, decoding ``lo..hi`` in full
+    at ``width`` x ``height``; None when those frames cannot all be decoded."""
+    from edit.shots import content_score, frame_features
+
+    exact: list = []
+    for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
+        try:
+            exact = [(i, frame_features(f)) for i, f in decode_indexed(info, width, height, first=lo, last=hi,
+                                                                      seek_margin_s=margin, threads=1)]
+        except InputError:
+            exact = []
+        if [i for i, _ in exact] == list(range(lo, hi + 1)):
+            break
+    if [i for i, _ in exact] != list(range(lo, hi + 1)) or len(exact) < 2:
+        return None
+    best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))
+    return exact[best][0]
+
+
 def refine_cuts(info: MediaInfo, width: int, height: int, cuts: list[int], decoded: list[int],
-                transitions, strength: dict[int, float], n: int, workers: int = 2) -> list[int]:
+                transitions, strength: dict[int, float], n: int, workers: int = 2,
+                known: dict | None = None) -> list[int]:
     """Make cuts found on a frame-skipping scan frame-exact.
 
     A hard cut reported at decoded frame ``c`` whose previous decoded frame is
     not ``c - 1`` may lie anywhere in the skipped gap: the gap is decoded in
-    full (``workers`` ffmpeg processes at once) and the cut moved to the largest
+    full (``workers`` ffmpeg processes at once; ``exact_cut``) and the cut moved to the largest
     content change in it. Cuts inside gradual ``transitions`` are left alone.
     ``strength`` (cut -> score) is re-keyed in place. ``decoded`` is sorted.
+    ``known``: (lo, hi) gap -> a future of ``exact_cut``'s answer, started during the scan.
     """
-    import bisect
     from concurrent.futures import ThreadPoolExecutor
-
-    from edit.shots import content_score, frame_features
 
     inside = {c for s, e in transitions for c in range(s, e + 1)}
     todo = []
     for k, c in enumerate(cuts):
-        if c in inside:
+        if c in inside or (gap := cut_gap(decoded, c, n)) is None:
             continue
-        j = bisect.bisect_left(decoded, c)
-        if j < len(decoded) and decoded[j] == c and j > 0 and decoded[j - 1] == c - 1:
-            continue  # both sides of the cut were decoded: exact
-        lo = decoded[j - 1] if j > 0 else 0
-        hi = decoded[j] if j < len(decoded) else n - 1
-        todo.append((k, lo, hi))
-
-    def exact_cut(lo: int, hi: int) -> int | None:
-        exact: list = []
-        for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
-            try:
-                exact = [(i, frame_features(f)) for i, f in decode_indexed(info, width, height, first=lo, last=hi,
-                                                                          seek_margin_s=margin, threads=1)]
-            except InputError:
-                exact = []
-            if [i for i, _ in exact] == list(range(lo, hi + 1)):
-                break
-        if [i for i, _ in exact] != list(range(lo, hi + 1)) or len(exact) < 2:
-            return None
-        best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))
-        return exact[best][0]
-
+        todo.append((k, *gap))
+    known = known or {}
     cuts = list(cuts)
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            found = list(pool.map(lambda t: exact_cut(t[1], t[2]), todo))
+            futures = [known.get((lo, hi)) or pool.submit(exact_cut, info, width, height, lo, hi)
+                       for _, lo, hi in todo]
+            found = [f.result() for f in futures]
         for (k, _, _), new in zip(todo, found):
             c = cuts[k]
             if new is not None and new != c and new not in strength:
@@ -332,11 +346,20 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     cuts: list[int] = []
     n = 0
     stage = FaceStage(faces, persons, info, cw, opts)
+    from concurrent.futures import ThreadPoolExecutor
+
+    refiner = ThreadPoolExecutor(max_workers=1)
+    gaps: dict = {}  # (lo, hi) -> future of exact_cut, for refine_cuts
     try:
         with _progress(info.frame_count, Path(info.path).name) as bar:
             for i, frame in frames:
-                cuts += det.process_frame(i, frame)
+                found = det.process_frame(i, frame)
+                cuts += found
                 sal.process_frame(i, frame)
+                if fast:  # a cut in a skipped gap: decode the gap now, beside the scan, not after it
+                    for c in found:
+                        if (gap := cut_gap(sal.indices, c, info.frame_count)) is not None and gap not in gaps:
+                            gaps[gap] = refiner.submit(exact_cut, info, aw, ah, *gap)
                 bars.process_frame(i, frame)
                 if text.wants(i):
                     text.process_frame(i, frame)
@@ -345,6 +368,9 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 n = i + 1
         if audio_decode is not None:
             audio_decode.join()
+    except BaseException:
+        refiner.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         try:
             stage.close()
@@ -356,9 +382,10 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     if fast:
         n = max(n, info.frame_count)  # trailing B-frames were skipped
         cuts += det.flush(n)
-        cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n)
+        cuts = refine_cuts(info, aw, ah, cuts, sal.indices, det.transitions, det.cut_strength, n, known=gaps)
     else:
         cuts += det.flush()
+    refiner.shutdown()
     mouths = stage.mouths.samples if stage.mouths is not None else {}
     return n, cuts, det, sal, faces, persons, audio, stage.busy_s, mouths, bars, text
 
