@@ -122,10 +122,10 @@ def test_page_parses_and_every_image_it_names_exists(page_dir):
 def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
     keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
     assert keyframes_of_shot_1 == [150, 210, 270]
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 211
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 210          # the keyframe nearest the middle
     on_cue = np.zeros(N, bool)
     on_cue[0:160] = True
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 151  # a cue on screen wins
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 150  # a cue on screen wins
     assert pick_preview(100, 110, [0, 60, 120], on_cue) == 104                 # no keyframe inside: the middle
     for f in keyframes_of_shot_1:
         img = picture(page_dir / "img" / f"f{f:07d}.jpg")
@@ -142,14 +142,14 @@ def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_p
     plan = short_plan(subs=False)
     page = tmp_path / "nosubs"
     review(plan, page, OPTS)
-    preview = picture(page / "img" / "p00001.jpg")  # shot 1: the frame after its keyframe nearest the middle, 211
+    preview = picture(page / "img" / "p00001.jpg")  # shot 1: its keyframe nearest the middle, 210
     assert preview.shape == (320, 180, 3)
     one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
                   "target": {"width": 180, "height": 320}})
     out = tmp_path / "ep.mp4"
     render_episode(one, RenderTask(1, None, out), DEFAULTS.with_(preset="ultrafast", crf=14))
     from verticalize.media.thumbs import read_video
-    rendered = read_video(out, 180, 320)[1].astype(int)  # frame 211
+    rendered = read_video(out, 180, 320)[0].astype(int)  # frame 210
     inner = (slice(40, 250), slice(20, 150))  # inside the safe-zone outline
     assert np.abs(preview[inner] - rendered[inner]).mean() < 4
     green = np.abs(preview - np.array([0, 255, 0])).max(axis=2) < 70
