@@ -67,10 +67,10 @@ def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, 
     # drop = 1 for every packet but the wanted keyframes; if() only evaluates the sum on keyframes
     # (commas escaped: the bitstream filter list splits on them)
     expr = "if(key\\,not(" + _any_of([f"eq(pts\\,{times[f]})" for f in wanted]) + ")\\,1)"
-    seek = []
-    if wanted[0] > 0:  # just after the first keyframe's time: the demuxer starts on it; -copyts keeps pts
+    seek = ["-copyts"]  # the container's timestamps, in the filters (select) as in the bitstream filter
+    if wanted[0] > 0:  # just after the first keyframe's time: the demuxer starts on it
         start = float((times[wanted[0]] - times[0]) * tb) + 0.25 / float(info.fps)
-        seek = ["-copyts", "-noaccurate_seek", "-ss", f"{start:.6f}"]
+        seek += ["-noaccurate_seek", "-ss", f"{start:.6f}"]
     thumb = f"{picture_filters(info)}scale={width}:{height}:flags=area"
     if keep:
         fps = info.fps
@@ -146,9 +146,31 @@ def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
         yield from pictures
 
 
+def _selected_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray | None:
+    """Source ``frame`` by a seek to the keyframe before it, every frame decoded up to it and only it
+    scaled (selected by its timestamp); None when no frame carries that timestamp."""
+    tb, _, _, times = packet_index(info)
+    seek = ["-copyts"]  # the container's timestamps, as packet_index has them
+    if frame > 0:  # a quarter frame before it: the demuxer starts on the keyframe before
+        start = float((times[frame] - times[0]) * tb) - 0.25 / float(info.fps)
+        seek += ["-noaccurate_seek", "-ss", f"{max(0.0, start):.6f}"]
+    args = ["-v", "error", "-nostdin", "-threads", "1", *seek, "-i", info.path, "-map", "0:v:0", "-an", "-sn",
+            "-vf", f"{picture_filters(info)}select=eq(pts\\,{times[frame]}),scale={width}:{height}:flags=area",
+            "-fps_mode", "passthrough", "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
+    got = _read_rgb(args, width, height, info.path)
+    return got[0] if got else None
+
+
 def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
     """RGB ``(height, width, 3)`` picture of source frame ``frame`` (display index), exact: a seek to
-    the keyframe before it, then every frame decoded up to it."""
+    the keyframe before it, then every frame decoded up to it (only it scaled); by frame count
+    (``decode_indexed``) where timestamps do not find it."""
+    try:
+        picture = _selected_frame(info, frame, width, height)
+    except (InputError, NoTimestamps):
+        picture = None
+    if picture is not None:
+        return picture
     quarter_frame = 0.25 / float(info.fps)
     for margin in (-quarter_frame, 10.0, None):
         for idx, picture in decode_indexed(info, width, height, first=frame, last=frame, seek_margin_s=margin,
