@@ -99,6 +99,16 @@ def column_colour(img: np.ndarray, x_src: float, rgb, width_px: int = 320) -> fl
     return float(near.any(axis=1).mean())
 
 
+@pytest.fixture(scope="module", autouse=True)
+def keyframe_store(tmp_path_factory):
+    """A keyframe store of this module's own (analyses elsewhere must not decide what a page decodes)."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("cache")
+    mp.setenv("VERTICALIZE_CACHE", str(root))
+    yield root / "keyframes"
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
 def page_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("review") / "page"
@@ -252,3 +262,46 @@ def test_run_with_review_writes_the_page_beside_the_outputs(tmp_path):
     page = parse(out / "tiny" / "review" / "index.html")
     assert (out / "tiny" / "ep001.mp4").is_file()
     assert page.images and all((out / "tiny" / "review" / src).is_file() for src in page.images)
+
+
+def test_exact_grabs_match_a_decode_of_every_frame():
+    """grab_frame (reference frames only, then every frame where the target is not one) gives the same
+    pixels as decoding every frame from the keyframe before, on keyframes, P- and B-frames alike."""
+    from verticalize.media import probe
+    from verticalize.media.decode import decode_indexed
+    from verticalize.media.thumbs import grab_frame, keyframes
+
+    info = probe(SHORT)
+    k = keyframes(info)[3]
+    for f in (k - 1, k, k + 1, k + 2, k + 3, N - 1):
+        exact = next(p for i, p in decode_indexed(info, 160, 90, first=f, last=f, seek_margin_s=10.0, threads=1)
+                     if i == f)
+        assert np.array_equal(grab_frame(info, f, 160, 90), exact), f
+
+
+def test_the_page_reads_the_keyframes_the_analysis_kept(vfr_clip, keyframe_store, tmp_path):
+    """analyze keeps the keyframes it decoded; the review shows those (a picture painted in the store
+    shows up on the page) and decodes again once the source changed (another store folder)."""
+    import os
+
+    from verticalize.analysis import analyze
+    from verticalize.media import probe
+    from verticalize.media.thumbs import keyframes, store_folder
+
+    path, srt, _ = vfr_clip
+    plan = analyze(path, {"en": str(srt)}, DEFAULTS.with_(episode_min_s=1.0, episode_max_s=3.0))
+    folder = store_folder(path)
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == keyframes(probe(path))
+    review(plan, tmp_path / "a", OPTS)
+    shown = sorted(int(p.stem[1:]) for p in (tmp_path / "a" / "img").glob("f*.jpg"))
+    f = next(f for f in shown if (folder / f"{f:07d}.jpg").is_file())
+    Image.new("RGB", (VFR_W, VFR_H), (255, 0, 0)).save(folder / f"{f:07d}.jpg")
+    review(plan, tmp_path / "b", OPTS)
+    red = picture(tmp_path / "b" / "img" / f"f{f:07d}.jpg")
+    assert np.abs(red - np.array([255, 0, 0])).max(axis=2).mean() < 40       # read from the store
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))              # the source changed
+    assert store_folder(path) != folder
+    review(plan, tmp_path / "c", OPTS)
+    again = picture(tmp_path / "c" / "img" / f"f{f:07d}.jpg")
+    assert np.abs(again - np.array([255, 0, 0])).max(axis=2).mean() > 100    # decoded, not the store's

@@ -18,6 +18,7 @@ from subtitles import load_tracks
 from verticalize.errors import InputError, NoTimestamps
 from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed, decode_indexed_parallel
 from verticalize.media.probe import MediaInfo, analysis_size, frame_pts, frame_times, probe
+from verticalize.media.thumbs import KeyframeStore
 from verticalize.options import DEFAULTS, Options, check_options
 from verticalize.plan import Plan, crop_size_for, times_from_pts
 
@@ -233,6 +234,8 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     cuts: list[int] = []
     n = 0
     t_faces = 0.0
+    store = KeyframeStore(info)  # the keyframes decoded here, kept for the review page
+    scanned = False
     # a still picture (almost no pixel changed since the last face sample) is sampled at face_still_fps;
     # a picture where no face was seen for face_idle_after_s at face_idle_fps, until a face or a jump
     # that may be a cut shows up (a new shot gets face_idle_after_s at the full rate)
@@ -250,6 +253,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         with _progress(info.frame_count, Path(info.path).name) as bar:
             for i, frame in frames:
                 cuts += det.process_frame(i, frame)
+                store.add(i, frame)
                 sal.process_frame(i, frame)
                 bars.process_frame(i, frame)
                 if text.wants(i):
@@ -283,7 +287,9 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 n = i + 1
         if audio_decode is not None:
             audio_decode.join()
+        scanned = True
     finally:
+        store.close(scanned)
         faces.close()
         persons.close()
         if mouths is not None:

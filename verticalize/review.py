@@ -39,7 +39,8 @@ from verticalize.errors import NoTimestamps, OptionsError, RenderError
 from verticalize.files import write_text
 from verticalize.media import probe
 from verticalize.media.encode import Segment, encode_episode
-from verticalize.media.thumbs import grab_frame, keyframe_passes, keyframes, read_video
+from verticalize.media.thumbs import (grab_frame, keyframe_passes, keyframes, read_stored, read_video,
+                                      stored_keyframes)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.render import active_box, episode_windows
@@ -329,7 +330,7 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
             for k, (pictures, kept, path) in enumerate(keyframe_passes(info, frames, tw, th, keep=kept_previews,
                                                                        folder=work)):
                 for f, picture in pictures:
-                    if f in shown:
+                    if f in shown and f not in stored:
                         save_source(f, picture)
                     done.add(f)
                 if kept:
@@ -339,7 +340,7 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
         except NoTimestamps:
             for f in frames:
                 if f not in done:
-                    if f in shown:
+                    if f in shown and f not in stored:
                         save_source(f, grab_frame(info, f, tw, th))
                     if f in kept_previews:
                         renders.append(pool.submit(previews, [f], work / f"seek{f}"))
@@ -352,9 +353,13 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
         with ThreadPoolExecutor(max_workers=jobs + 1) as pool:  # + 1: the keyframe passes hand out renders
             # keyframes (shown, and previews) in one pass per KEYFRAMES_PER_PASS; other frames (episode ends,
             # shots without a keyframe) a seek each; other previews PREVIEWS_PER_FFMPEG to an ffmpeg process
-            passes = pool.submit(keyframe_thumbs, sorted({f for f in wanted if f in keyset} | kept_previews), pool)
-            done = [pool.submit(lambda f: save_source(f, grab_frame(info, f, tw, th)), f)
-                    for f in wanted if f not in keyset]
+            # keyframes the analysis kept (KeyframeStore) are read, not decoded again
+            stored = {f: path for f, path in stored_keyframes(info).items() if f in shown}
+            passes = pool.submit(keyframe_thumbs, sorted({f for f in wanted if f in keyset and f not in stored}
+                                                         | kept_previews), pool)
+            done = [pool.submit(lambda f: save_source(f, read_stored(stored[f], tw, th)), f) for f in stored]
+            done += [pool.submit(lambda f: save_source(f, grab_frame(info, f, tw, th)), f)
+                     for f in wanted if f not in keyset]
             done += [pool.submit(previews, other_previews[k:k + PREVIEWS_PER_FFMPEG], work / f"previews{k}")
                      for k in range(0, len(other_previews), PREVIEWS_PER_FFMPEG)]
             for job in [passes, *done, *passes.result()]:

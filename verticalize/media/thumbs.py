@@ -7,10 +7,19 @@ filter's ``drop`` expression) and is stopped after its last, so a keyframe
 costs one intra decode whatever the film's length. ``grab_frame`` gets any
 other frame exactly, by a seek from the keyframe before it (``decode_indexed``).
 ``read_video`` reads every frame of a small video (the review's 9:16 previews).
+
+``KeyframeStore`` keeps the keyframes the analysis decodes anyway (at its own
+low resolution, JPEG) in a cache folder named after the source file (path,
+size, modification time), so the review page decodes only what is not there:
+``stored_keyframes`` lists them, ``read_stored`` reads one.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from typing import Collection, Iterator
 
@@ -146,16 +155,20 @@ def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
         yield from pictures
 
 
-def _selected_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray | None:
+def _selected_frame(info: MediaInfo, frame: int, width: int, height: int, skip_nonref: bool) -> np.ndarray | None:
     """Source ``frame`` by a seek to the keyframe before it, every frame decoded up to it and only it
-    scaled (selected by its timestamp); None when no frame carries that timestamp."""
+    scaled (selected by its timestamp); None when no frame carries that timestamp. ``skip_nonref``:
+    frames no other frame refers to are not decoded (the others decode exactly as without; ``frame``
+    itself may be one of them, and then is not found)."""
     tb, _, _, times = packet_index(info)
     seek = ["-copyts"]  # the container's timestamps, as packet_index has them
     if frame > 0:  # a quarter frame before it: the demuxer starts on the keyframe before
         start = float((times[frame] - times[0]) * tb) - 0.25 / float(info.fps)
         seek += ["-noaccurate_seek", "-ss", f"{max(0.0, start):.6f}"]
-    args = ["-v", "error", "-nostdin", "-threads", "1", *seek, "-i", info.path, "-map", "0:v:0", "-an", "-sn",
-            "-vf", f"{picture_filters(info)}select=eq(pts\\,{times[frame]}),scale={width}:{height}:flags=area",
+    skip = ["-skip_frame", "noref"] if skip_nonref else []
+    args = ["-v", "error", "-nostdin", "-threads", "1", *skip, *seek, "-i", info.path, "-map", "0:v:0", "-an",
+            "-sn", "-vf", f"{picture_filters(info)}trim=end_pts={times[frame] + 1},select=eq(pts\\,{times[frame]}),"
+            f"scale={width}:{height}:flags=area",  # trim: the stream ends after it, found or not
             "-fps_mode", "passthrough", "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
     got = _read_rgb(args, width, height, info.path)
     return got[0] if got else None
@@ -163,14 +176,15 @@ def _selected_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.
 
 def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
     """RGB ``(height, width, 3)`` picture of source frame ``frame`` (display index), exact: a seek to
-    the keyframe before it, then every frame decoded up to it (only it scaled); by frame count
-    (``decode_indexed``) where timestamps do not find it."""
-    try:
-        picture = _selected_frame(info, frame, width, height)
-    except (InputError, NoTimestamps):
-        picture = None
-    if picture is not None:
-        return picture
+    the keyframe before it, then the reference frames decoded up to it (only it scaled), or every
+    frame where it is not one; by frame count (``decode_indexed``) where timestamps do not find it."""
+    for skip_nonref in ((True, False) if not info.interlaced else (False,)):  # bwdif wants every field
+        try:
+            picture = _selected_frame(info, frame, width, height, skip_nonref)
+        except (InputError, NoTimestamps):
+            picture = None
+        if picture is not None:
+            return picture
     quarter_frame = 0.25 / float(info.fps)
     for margin in (-quarter_frame, 10.0, None):
         for idx, picture in decode_indexed(info, width, height, first=frame, last=frame, seek_margin_s=margin,
@@ -178,6 +192,93 @@ def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarr
             if idx == frame:
                 return picture
     raise InputError(f"decoding failed (cannot reach frame {frame})", info.path)
+
+
+STORE_FILMS = 8            # films whose keyframes the store keeps (the least recently written go first)
+STORE_JPEG_QUALITY = 95    # JPEG quality of a stored keyframe, 4:4:4
+
+
+def store_root() -> Path:
+    """The keyframe store: ``$VERTICALIZE_CACHE/keyframes`` (default ``~/.cache/verticalize/keyframes``)."""
+    env = os.environ.get("VERTICALIZE_CACHE")
+    return (Path(env).expanduser() if env else Path.home() / ".cache" / "verticalize") / "keyframes"
+
+
+def store_folder(path: str | os.PathLike) -> Path:
+    """The store's folder for the source ``path`` as it is now (resolved path, size, modification time)."""
+    path = Path(path).resolve()
+    st = path.stat()
+    return store_root() / hashlib.sha256(f"{path}\t{st.st_size}\t{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+class KeyframeStore:
+    """Keeps the keyframes of ``info`` handed to ``add`` (RGB arrays, any size; other frames are ignored)
+    as ``NNNNNNN.jpg`` in a folder built aside and renamed into the store by ``close(True)`` (an older
+    one of the same file replaced; the store then keeps the ``STORE_FILMS`` newest). ``close(False)``
+    leaves nothing. A file without packet timestamps keeps nothing."""
+
+    def __init__(self, info: MediaInfo):
+        try:
+            self.keys = set(keyframes(info))
+        except NoTimestamps:
+            self.keys = set()
+        self.path = info.path
+        self.building: Path | None = None
+
+    def add(self, frame: int, picture: np.ndarray) -> None:
+        if frame not in self.keys:
+            return
+        from PIL import Image
+
+        if self.building is None:
+            store_root().mkdir(parents=True, exist_ok=True)
+            self.building = Path(tempfile.mkdtemp(prefix=".building-", dir=store_root()))
+        Image.fromarray(np.ascontiguousarray(picture)).save(self.building / f"{frame:07d}.jpg",
+                                                           quality=STORE_JPEG_QUALITY, subsampling=0)
+
+    def close(self, ok: bool) -> None:
+        building, self.building = self.building, None
+        if building is None:
+            return
+        try:
+            if not ok:
+                return
+            folder = store_folder(self.path)
+            if folder.exists():
+                os.replace(folder, building.with_name(building.name + ".old"))
+            os.replace(building, folder)
+            films = sorted((p for p in store_root().iterdir() if not p.name.startswith(".")),
+                           key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in films[STORE_FILMS:]:
+                shutil.rmtree(old, ignore_errors=True)
+            for left in store_root().glob(".building-*"):  # of a killed analysis, a day ago or more
+                if time.time() - left.stat().st_mtime > 86400:
+                    shutil.rmtree(left, ignore_errors=True)
+        except OSError:
+            pass  # a store is a saving, never a failure
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+            shutil.rmtree(building.with_name(building.name + ".old"), ignore_errors=True)
+
+
+def stored_keyframes(info: MediaInfo) -> dict[int, Path]:
+    """Frame -> picture file of the keyframes the store holds for ``info``'s file as it is now."""
+    try:
+        folder = store_folder(info.path)
+        return {int(p.stem): p for p in folder.iterdir() if p.suffix == ".jpg" and p.stem.isdigit()}
+    except (OSError, ValueError):
+        return {}
+
+
+def read_stored(path: Path, width: int, height: int) -> np.ndarray:
+    """RGB ``(height, width, 3)`` uint8 of a stored keyframe (averaged down, or up, to that size)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        img = img.convert("RGB")
+        if img.size != (width, height):
+            img = img.resize((width, height), Image.Resampling.BOX)
+        return np.asarray(img)
 
 
 def read_video(path: str | os.PathLike, width: int, height: int) -> list[np.ndarray]:
