@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Collection, Iterator
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -64,14 +64,14 @@ def _any_of(terms: list[str]) -> str:
     return "+".join(terms)
 
 
-def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, keep: list[int] = (),
-                   keep_to: Path | None = None) -> list[np.ndarray]:
+def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, keep: list[list[int]] = (),
+                   keep_to: list[Path] = ()) -> list[np.ndarray]:
     """Pictures of the keyframes ``wanted`` (ascending), in order: one ffmpeg process that starts at
     the first (a seek), drops every other packet before the decoder and is stopped after the last.
 
-    ``keep`` (some of ``wanted``): also written whole, as decoded (before ``picture_filters``), in
-    order, to ``keep_to`` (Matroska, raw video, one frame per 1/fps s, colour tags kept); the
-    deblocking filter then runs (these are the render's pictures, exactly)."""
+    ``keep``: groups of ``wanted`` (none empty), each also written whole, as decoded (before
+    ``picture_filters``), in order, to its ``keep_to`` file (Matroska, raw video, one frame per 1/fps s,
+    colour tags kept); the deblocking filter then runs (these are the render's pictures, exactly)."""
     tb, _, _, times = packet_index(info)
     # drop = 1 for every packet but the wanted keyframes; if() only evaluates the sum on keyframes
     # (commas escaped: the bitstream filter list splits on them)
@@ -81,21 +81,24 @@ def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, 
         start = float((times[wanted[0]] - times[0]) * tb) + 0.25 / float(info.fps)
         seek += ["-noaccurate_seek", "-ss", f"{start:.6f}"]
     thumb = f"{picture_filters(info)}scale={width}:{height}:flags=area"
+    kept: list[str] = []
     if keep:
-        fps = info.fps
-        chosen = _any_of([f"eq(pts\\,{times[f]})" for f in keep])
-        graph = (f"[0:v:0]split[t][k];[t]{thumb},format=rgb24[thumb];"
-                 f"[k]select={chosen},setpts=N/({fps.numerator}/{fps.denominator})/TB[kept]")
+        fps = f"{info.fps.numerator}/{info.fps.denominator}"
+        graph = f"[0:v:0]split={1 + len(keep)}[t]" + "".join(f"[k{g}]" for g in range(len(keep)))
+        graph += f";[t]{thumb},format=rgb24[thumb]"
+        for g, (group, path) in enumerate(zip(keep, keep_to)):
+            chosen = _any_of([f"eq(pts\\,{times[f]})" for f in group])
+            graph += f";[k{g}]select={chosen},setpts=N/({fps})/TB[kept{g}]"
+            kept += ["-map", f"[kept{g}]", "-frames:v", str(len(group)), "-fps_mode", "cfr", "-r", fps,
+                     "-c:v", "rawvideo", "-f", "matroska", "-y", str(path)]
         pictures = ["-filter_complex", graph, "-map", "[thumb]"]
-        kept = ["-map", "[kept]", "-frames:v", str(len(keep)), "-fps_mode", "cfr",
-                "-r", f"{fps.numerator}/{fps.denominator}", "-c:v", "rawvideo", "-f", "matroska", "-y", str(keep_to)]
     else:
-        pictures, kept = ["-map", "0:v:0", "-vf", thumb], []
+        pictures = ["-map", "0:v:0", "-vf", thumb]
     deblock = [] if keep else ["-skip_loop_filter", "all"]
     args = ["-v", "error", "-nostdin", "-threads", "1", *deblock, *seek,
             "-bsf:v", f"noise=drop={expr}", "-i", info.path, *pictures, "-an", "-sn",
             "-fps_mode", "passthrough", "-frames:v", str(len(wanted)), "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
-            *kept]  # both outputs bounded: ffmpeg stops after the last frame asked for
+            *kept]  # every output bounded: ffmpeg stops after the last frame asked for
     size = width * height * 3
     proc = Stream(args, bufsize=size * 4)
     got: list[np.ndarray] = []
@@ -117,41 +120,44 @@ def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, 
     return got
 
 
-def keyframe_passes(info: MediaInfo, frames: list[int], width: int, height: int, *, keep: Collection[int] = (),
-                    folder: Path | None = None, per_pass: int = KEYFRAMES_PER_PASS
-                    ) -> Iterator[tuple[list[tuple[int, np.ndarray]], list[int], Path | None]]:
-    """Per pass: ``([(frame, RGB (height, width, 3) picture)], kept frames, kept file)`` of the keyframes
-    ``frames`` (display indices), ascending.
+def keyframe_passes(info: MediaInfo, frames: list[int], width: int, height: int, *,
+                    keep: Sequence[Collection[int]] = (), folder: Path | None = None,
+                    per_pass: int = KEYFRAMES_PER_PASS
+                    ) -> Iterator[tuple[list[tuple[int, np.ndarray]], list[tuple[list[int], Path]]]]:
+    """Per pass: ``([(frame, RGB (height, width, 3) picture)], [(kept frames, kept file)])`` of the
+    keyframes ``frames`` (display indices), ascending.
 
     Packets other than these keyframes are dropped before the decoder, so a
     pass costs one intra decode per frame asked for (deblocking skipped, the
     pictures are small, unless the pass keeps frames) plus reading the file
     from the pass's first frame to its last; ``per_pass`` frames per ffmpeg
-    process bound the memory. ``keep`` (keyframes among ``frames``): written
-    whole as well, a Matroska raw-video file per pass in ``folder`` (``_keyframe_pass``),
-    None for a pass that keeps none. Raises NoTimestamps when a pass gives
-    fewer pictures than asked (a keyframe that does not decode on its own):
-    ``grab_frame`` those instead.
+    process bound the memory. ``keep``: groups of keyframes among ``frames``,
+    written whole as well, a Matroska raw-video file per group and pass in
+    ``folder`` (``_keyframe_pass``; a group with no frame in a pass has no
+    file). Raises NoTimestamps when a pass gives fewer pictures than asked (a
+    keyframe that does not decode on its own): ``grab_frame`` those instead.
     """
     wanted = sorted(set(frames))
     keyset = set(keyframes(info))
     if any(f not in keyset for f in wanted):
         raise ValueError("keyframe_passes: every frame must be a keyframe")
-    keep = set(keep)
-    if not keep <= set(wanted) or keep and folder is None:
+    groups = [set(g) for g in keep]
+    if any(not g <= set(wanted) for g in groups) or groups and folder is None:
         raise ValueError("keyframe_passes: kept frames must be among the frames, with a folder to keep them in")
     for k in range(0, len(wanted), per_pass):
         part = wanted[k:k + per_pass]
-        kept = [f for f in part if f in keep]
-        path = Path(folder) / f"kept{k // per_pass:05d}.mkv" if kept else None
-        yield list(zip(part, _keyframe_pass(info, part, width, height, kept, path))), kept, path
+        kept = [([f for f in part if f in g], Path(folder) / f"kept{k // per_pass:05d}-{i}.mkv")
+                for i, g in enumerate(groups)]
+        kept = [(fs, path) for fs, path in kept if fs]
+        pictures = _keyframe_pass(info, part, width, height, [fs for fs, _ in kept], [path for _, path in kept])
+        yield list(zip(part, pictures)), kept
 
 
 def iter_keyframes(info: MediaInfo, frames: list[int], width: int, height: int,
                    per_pass: int = KEYFRAMES_PER_PASS) -> Iterator[tuple[int, np.ndarray]]:
     """``(frame, RGB (height, width, 3) picture)`` of the keyframes ``frames`` (display indices), ascending:
     ``keyframe_passes`` keeping none."""
-    for pictures, _, _ in keyframe_passes(info, frames, width, height, per_pass=per_pass):
+    for pictures, _ in keyframe_passes(info, frames, width, height, per_pass=per_pass):
         yield from pictures
 
 
