@@ -305,3 +305,29 @@ def test_the_page_reads_the_keyframes_the_analysis_kept(vfr_clip, keyframe_store
     review(plan, tmp_path / "c", OPTS)
     again = picture(tmp_path / "c" / "img" / f"f{f:07d}.jpg")
     assert np.abs(again - np.array([255, 0, 0])).max(axis=2).mean() > 100    # decoded, not the store's
+
+
+def test_previews_of_padded_and_cropped_shots_in_turn(tmp_path):
+    """Pad and crop shots alternating (each preview a keyframe of the pass): every shot gets its 9:16
+    frame, a pad shot's the whole picture over a dimmed fill, a cropped one's the render's frame."""
+    plan = short_plan(subs=False)
+    for k, shot in enumerate(plan.shots):
+        if k % 2 == 0:
+            shot["mode"] = "pad"
+            plan.crop["x"][shot["start"]:shot["end"]] = [0] * (shot["end"] - shot["start"])
+            plan.crop["w"][shot["start"]:shot["end"]] = [W] * (shot["end"] - shot["start"])
+    out = tmp_path / "alternating"
+    review(plan, out, OPTS)
+    previews = [picture(out / "img" / f"p{k:05d}.jpg") for k in range(len(plan.shots))]
+    assert all(p.shape == (320, 180, 3) for p in previews)
+    for k, p in enumerate(previews):
+        fill, middle = p[20:60, 20:160].mean(), p[140:180, 20:160].mean()
+        if k % 2 == 0:  # the picture is 180 x 101 in the middle; above it the blurred fill, dimmed
+            assert fill < middle - 5, k
+    one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
+                  "target": {"width": 180, "height": 320}})
+    rendered_path = tmp_path / "ep.mp4"
+    render_episode(one, RenderTask(1, None, rendered_path), DEFAULTS.with_(preset="ultrafast", crf=14))
+    rendered = read_video(rendered_path, 180, 320)[0].astype(int)  # frame 210, shot 1's preview
+    inner = (slice(40, 250), slice(20, 150))
+    assert np.abs(previews[1][inner] - rendered[inner]).mean() < 4
