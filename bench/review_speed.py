@@ -73,7 +73,8 @@ def main() -> None:
     aw, ac, rw, rc = (statistics.median(r[i] for r in rows) for i in range(4))
     print(f"{'median':<8} {aw:15.2f} {ac:8.2f} {rw:13.2f} {rc:8.2f} {rw / aw:20.3f} {rc / ac:6.3f}")
     images = list((work / "review" / "img").iterdir())
-    print(f"review: {len(images)} images, {sum(f.stat().st_size for f in images) / 1e6:.1f} MB; plan and page in {work}")
+    print(f"review: {len(images)} images, {sum(f.stat().st_size for f in images) / 1e6:.1f} MB; "
+          f"plan and page in {work}")
 
 
 if __name__ == "__main__":
