@@ -1,11 +1,15 @@
 """The review page's cost next to the analysis it reviews: wall and CPU seconds, side by side.
 
     python bench/review_speed.py samples/drama.mp4 --subs en=samples/subs/drama.en.srt [--repeat 2]
+    python bench/review_speed.py film.mp4 --plan film.json --analysis 860 1210   # analysis timed elsewhere
 
 Each step is a fresh ``python -m verticalize`` process (analyze, then review
 of that plan), so both pay the same start-up; CPU seconds are the user +
-system time of the process and its ffmpeg children. Prints one row per step
-and repeat and the review / analysis ratios of the medians, with the load average.
+system time of the process and its ffmpeg children. Prints a table, one row
+per repeat: analysis wall and CPU, review wall and CPU, review / analysis for
+both, then the ratios of the medians, with the load average. ``--plan`` with
+``--analysis CPU_S WALL_S``: review that plan, against an analysis measured
+elsewhere (a 2-hour film is analysed once, not per repeat).
 """
 from __future__ import annotations
 
@@ -38,27 +42,39 @@ def main() -> None:
     p.add_argument("video")
     p.add_argument("--subs", action="append", default=[], metavar="LANG=PATH")
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--no-warmup", action="store_true", help="no first analysis to warm the caches")
+    p.add_argument("--plan", help="review this plan (no analysis here); needs --analysis")
+    p.add_argument("--analysis", type=float, nargs=2, metavar=("CPU_S", "WALL_S"),
+                   help="the plan's analysis, measured elsewhere: CPU and wall seconds")
     args = p.parse_args()
+    if (args.plan is None) != (args.analysis is None):
+        p.error("--plan and --analysis go together")
     work = Path(tempfile.mkdtemp(prefix="review-speed-"))
-    plan = work / "plan.json"
+    plan = Path(args.plan) if args.plan else work / "plan.json"
     subs = [a for s in args.subs for a in ("--subs", s)]
-    timed(["analyze", args.video, "-o", str(plan), *subs])  # warm-up: numba cache, page cache
-    rows = {"analyze": [], "review": []}
+    if args.plan is None and not args.no_warmup:
+        timed(["analyze", args.video, "-o", str(plan), *subs])  # warm-up: numba cache, page cache
+    rows = []  # (analysis wall, CPU, review wall, CPU)
     load0 = os.getloadavg()
-    for k in range(args.repeat):
-        rows["analyze"].append(timed(["analyze", args.video, "-o", str(plan), *subs]))
-        rows["review"].append(timed(["review", str(plan), "-o", str(work / "review")]))
+    for _ in range(args.repeat):
+        if args.plan is None:
+            a_wall, a_cpu = timed(["analyze", args.video, "-o", str(plan), *subs])
+        else:
+            a_cpu, a_wall = args.analysis
+        r_wall, r_cpu = timed(["review", str(plan), "-o", str(work / "review")])
+        rows.append((a_wall, a_cpu, r_wall, r_cpu))
     load1 = os.getloadavg()
-    print(f"{args.video}: load {load0[0]:.1f} -> {load1[0]:.1f}")
-    print(f"{'step':<10} {'wall s':>8} {'CPU s':>8}")
-    for step, values in rows.items():
-        for wall, cpu in values:
-            print(f"{step:<10} {wall:8.2f} {cpu:8.2f}")
-    med = {s: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for s, v in rows.items()}
-    print(f"review / analysis (medians): wall {med['review'][0] / med['analyze'][0]:.3f}, "
-          f"CPU {med['review'][1] / med['analyze'][1]:.3f}")
+    print(f"{args.video}: load {load0[0]:.1f} -> {load1[0]:.1f}"
+          + (" (analysis measured elsewhere)" if args.plan else ""))
+    print(f"{'':<8} {'analysis wall s':>15} {'CPU s':>8} {'review wall s':>13} {'CPU s':>8} "
+          f"{'review/analysis wall':>20} {'CPU':>6}")
+    for k, (aw, ac, rw, rc) in enumerate(rows):
+        print(f"{'run ' + str(k + 1):<8} {aw:15.2f} {ac:8.2f} {rw:13.2f} {rc:8.2f} {rw / aw:20.3f} {rc / ac:6.3f}")
+    aw, ac, rw, rc = (statistics.median(r[i] for r in rows) for i in range(4))
+    print(f"{'median':<8} {aw:15.2f} {ac:8.2f} {rw:13.2f} {rc:8.2f} {rw / aw:20.3f} {rc / ac:6.3f}")
     images = list((work / "review" / "img").iterdir())
-    print(f"review: {len(images)} images, {sum(f.stat().st_size for f in images) / 1e6:.1f} MB")
+    print(f"review: {len(images)} images, {sum(f.stat().st_size for f in images) / 1e6:.1f} MB; "
+          f"plan and page in {work}")
 
 
 if __name__ == "__main__":

@@ -99,6 +99,16 @@ def column_colour(img: np.ndarray, x_src: float, rgb, width_px: int = 320) -> fl
     return float(near.any(axis=1).mean())
 
 
+@pytest.fixture(scope="module", autouse=True)
+def keyframe_store(tmp_path_factory):
+    """A keyframe store of this module's own (analyses elsewhere must not decide what a page decodes)."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("cache")
+    mp.setenv("VERTICALIZE_CACHE", str(root))
+    yield root / "keyframes"
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
 def page_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("review") / "page"
@@ -122,10 +132,10 @@ def test_page_parses_and_every_image_it_names_exists(page_dir):
 def test_thumbnails_show_the_crop_where_the_plan_puts_it(page_dir):
     keyframes_of_shot_1 = pick_frames(150, 300, [0, 60, 120, 150, 210, 270])
     assert keyframes_of_shot_1 == [150, 210, 270]
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 211
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270]) == 210          # the keyframe nearest the middle
     on_cue = np.zeros(N, bool)
     on_cue[0:160] = True
-    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 151  # a cue on screen wins
+    assert pick_preview(150, 300, [0, 60, 120, 150, 210, 270], on_cue) == 150  # a cue on screen wins
     assert pick_preview(100, 110, [0, 60, 120], on_cue) == 104                 # no keyframe inside: the middle
     for f in keyframes_of_shot_1:
         img = picture(page_dir / "img" / f"f{f:07d}.jpg")
@@ -142,14 +152,14 @@ def test_preview_is_the_render_frame_with_the_safe_zone_outlined(page_dir, tmp_p
     plan = short_plan(subs=False)
     page = tmp_path / "nosubs"
     review(plan, page, OPTS)
-    preview = picture(page / "img" / "p00001.jpg")  # shot 1: the frame after its keyframe nearest the middle, 211
+    preview = picture(page / "img" / "p00001.jpg")  # shot 1: its keyframe nearest the middle, 210
     assert preview.shape == (320, 180, 3)
     one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
                   "target": {"width": 180, "height": 320}})
     out = tmp_path / "ep.mp4"
     render_episode(one, RenderTask(1, None, out), DEFAULTS.with_(preset="ultrafast", crf=14))
     from verticalize.media.thumbs import read_video
-    rendered = read_video(out, 180, 320)[1].astype(int)  # frame 211
+    rendered = read_video(out, 180, 320)[0].astype(int)  # frame 210
     inner = (slice(40, 250), slice(20, 150))  # inside the safe-zone outline
     assert np.abs(preview[inner] - rendered[inner]).mean() < 4
     green = np.abs(preview - np.array([0, 255, 0])).max(axis=2) < 70
@@ -252,3 +262,72 @@ def test_run_with_review_writes_the_page_beside_the_outputs(tmp_path):
     page = parse(out / "tiny" / "review" / "index.html")
     assert (out / "tiny" / "ep001.mp4").is_file()
     assert page.images and all((out / "tiny" / "review" / src).is_file() for src in page.images)
+
+
+def test_exact_grabs_match_a_decode_of_every_frame():
+    """grab_frame (reference frames only, then every frame where the target is not one) gives the same
+    pixels as decoding every frame from the keyframe before, on keyframes, P- and B-frames alike."""
+    from verticalize.media import probe
+    from verticalize.media.decode import decode_indexed
+    from verticalize.media.thumbs import grab_frame, keyframes
+
+    info = probe(SHORT)
+    k = keyframes(info)[3]
+    for f in (k - 1, k, k + 1, k + 2, k + 3, N - 1):
+        exact = next(p for i, p in decode_indexed(info, 160, 90, first=f, last=f, seek_margin_s=10.0, threads=1)
+                     if i == f)
+        assert np.array_equal(grab_frame(info, f, 160, 90), exact), f
+
+
+def test_the_page_reads_the_keyframes_the_analysis_kept(vfr_clip, keyframe_store, tmp_path):
+    """analyze keeps the keyframes it decoded; the review shows those (a picture painted in the store
+    shows up on the page) and decodes again once the source changed (another store folder)."""
+    import os
+
+    from verticalize.analysis import analyze
+    from verticalize.media import probe
+    from verticalize.media.thumbs import keyframes, store_folder
+
+    path, srt, _ = vfr_clip
+    plan = analyze(path, {"en": str(srt)}, DEFAULTS.with_(episode_min_s=1.0, episode_max_s=3.0))
+    folder = store_folder(path)
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == keyframes(probe(path))
+    review(plan, tmp_path / "a", OPTS)
+    shown = sorted(int(p.stem[1:]) for p in (tmp_path / "a" / "img").glob("f*.jpg"))
+    f = next(f for f in shown if (folder / f"{f:07d}.jpg").is_file())
+    Image.new("RGB", (VFR_W, VFR_H), (255, 0, 0)).save(folder / f"{f:07d}.jpg")
+    review(plan, tmp_path / "b", OPTS)
+    red = picture(tmp_path / "b" / "img" / f"f{f:07d}.jpg")
+    assert np.abs(red - np.array([255, 0, 0])).max(axis=2).mean() < 40       # read from the store
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))              # the source changed
+    assert store_folder(path) != folder
+    review(plan, tmp_path / "c", OPTS)
+    again = picture(tmp_path / "c" / "img" / f"f{f:07d}.jpg")
+    assert np.abs(again - np.array([255, 0, 0])).max(axis=2).mean() > 100    # decoded, not the store's
+
+
+def test_previews_of_padded_and_cropped_shots_in_turn(tmp_path):
+    """Pad and crop shots alternating (each preview a keyframe of the pass): every shot gets its 9:16
+    frame, a pad shot's the whole picture over a dimmed fill, a cropped one's the render's frame."""
+    plan = short_plan(subs=False)
+    for k, shot in enumerate(plan.shots):
+        if k % 2 == 0:
+            shot["mode"] = "pad"
+            plan.crop["x"][shot["start"]:shot["end"]] = [0] * (shot["end"] - shot["start"])
+            plan.crop["w"][shot["start"]:shot["end"]] = [W] * (shot["end"] - shot["start"])
+    out = tmp_path / "alternating"
+    review(plan, out, OPTS)
+    previews = [picture(out / "img" / f"p{k:05d}.jpg") for k in range(len(plan.shots))]
+    assert all(p.shape == (320, 180, 3) for p in previews)
+    for k, p in enumerate(previews):
+        fill, middle = p[20:60, 20:160].mean(), p[140:180, 20:160].mean()
+        if k % 2 == 0:  # the picture is 180 x 101 in the middle; above it the blurred fill, dimmed
+            assert fill < middle - 5, k
+    one = Plan(**{**plan.__dict__, "episodes": [{"index": 1, "start": 210, "end": 213, "score": 0, "reasons": []}],
+                  "target": {"width": 180, "height": 320}})
+    rendered_path = tmp_path / "ep.mp4"
+    render_episode(one, RenderTask(1, None, rendered_path), DEFAULTS.with_(preset="ultrafast", crf=14))
+    rendered = read_video(rendered_path, 180, 320)[0].astype(int)  # frame 210, shot 1's preview
+    inner = (slice(40, 250), slice(20, 150))
+    assert np.abs(previews[1][inner] - rendered[inner]).mean() < 4

@@ -18,6 +18,7 @@ from subtitles import load_tracks
 from verticalize.errors import InputError, NoTimestamps
 from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed, decode_indexed_parallel
 from verticalize.media.probe import MediaInfo, analysis_size, frame_pts, frame_times, probe
+from verticalize.media.thumbs import KeyframeStore
 from verticalize.options import DEFAULTS, Options, check_options
 from verticalize.plan import Plan, crop_size_for, times_from_pts
 
@@ -346,6 +347,8 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     cuts: list[int] = []
     n = 0
     stage = FaceStage(faces, persons, info, cw, opts)
+    store = KeyframeStore(info)  # the keyframes decoded here, kept for the review page
+    scanned = False
     from concurrent.futures import ThreadPoolExecutor
 
     refiner = ThreadPoolExecutor(max_workers=1)
@@ -355,6 +358,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
             for i, frame in frames:
                 found = det.process_frame(i, frame)
                 cuts += found
+                store.add(i, frame)
                 sal.process_frame(i, frame)
                 if fast:  # a cut in a skipped gap: decode the gap now, beside the scan, not after it
                     for c in found:
@@ -368,6 +372,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
                 n = i + 1
         if audio_decode is not None:
             audio_decode.join()
+        scanned = True
     except BaseException:
         refiner.shutdown(wait=False, cancel_futures=True)
         raise
@@ -375,6 +380,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
         try:
             stage.close()
         finally:
+            store.close(scanned)
             faces.close()
             persons.close()
             if audio_decode is not None:

@@ -33,7 +33,6 @@ from verticalize.media.encode import (LIMITER_HEADROOM_DB, AudioTrack, Output, S
                                       measure_loudness, replace_audio)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan, crop_size_for
-from verticalize.watermark import write_pattern
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +138,8 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
     try:
         mark = None
         if opts.watermark_id is not None:  # one pattern for the recipient, blended once for every language
+            from verticalize.watermark import write_pattern  # here: its numba kernels stay out of other start-ups
+
             mark = write_pattern(opts.watermark_id, work)
         outputs = []
         for k, (task, entry) in enumerate(zip(tasks, entries)):
@@ -342,8 +343,6 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
     In pad ranges the crop branch holds its last window (it is hidden), so the
     crop size never changes inside one ffmpeg graph.
     """
-    from reframe.path import hint_x  # here: the path solver's numba import stays out of a render's start-up
-
     crop = {k: list(plan.crop[k][start:end]) for k in "xywh"}
     ax0, ay0, ax1, ay1 = active_box(plan)
     cw, ch = crop_size_for(ax1 - ax0, ay1 - ay0, plan.target["width"], plan.target["height"])
@@ -355,6 +354,8 @@ def episode_windows(plan: Plan, start: int, end: int) -> tuple[dict, list[tuple[
             continue
         hint = shot.get("hint")
         if hint is not None:  # within the shot's active picture (bars left out)
+            from reframe.path import hint_x  # here: the path solver's numba import stays out of other start-ups
+
             sx0, _, sx1, _ = shot.get("active") or (ax0, ay0, ax1, ay1)
             x = sx0 + hint_x(hint, sx1 - sx0 - cw)
             for k in range(s, e):

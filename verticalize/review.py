@@ -39,7 +39,8 @@ from verticalize.errors import NoTimestamps, OptionsError, RenderError
 from verticalize.files import write_text
 from verticalize.media import probe
 from verticalize.media.encode import Segment, encode_episode
-from verticalize.media.thumbs import grab_frame, iter_keyframes, keyframes, read_video
+from verticalize.media.thumbs import (grab_frame, keyframe_passes, keyframes, read_stored, read_video,
+                                      stored_keyframes)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.render import active_box, episode_windows
@@ -110,13 +111,13 @@ def pick_frames(start: int, end: int, keys: list[int]) -> list[int]:
 
 
 def pick_preview(start: int, end: int, keys: list[int], on_cue: np.ndarray | None = None) -> int:
-    """The preview frame of shot [start, end): the frame after a keyframe (the render seeks to halfway
-    before its first frame, so that seek lands on the keyframe: two decodes), one with a cue on screen
-    nearest the middle if any, else the one nearest the middle; a shot without such a frame gets a cue
-    frame or its middle (a seek from the keyframe before it). ``on_cue``: per source frame, a cue shows."""
+    """The preview frame of shot [start, end): a keyframe inside it (decoded once, by the keyframe pass
+    that makes the thumbnails), one with a cue on screen nearest the middle if any, else the one nearest
+    the middle; a shot without a keyframe gets a cue frame or its middle (the render's own seek decodes
+    it). ``on_cue``: per source frame, a cue shows."""
     mid = (start + end - 1) // 2
     lo, hi = bisect_left(keys, start), bisect_left(keys, end)
-    candidates = [k + 1 for k in keys[lo:hi] if k + 1 < end] or list(range(start, end))
+    candidates = keys[lo:hi] or list(range(start, end))
     in_cue = [f for f in candidates if on_cue is not None and on_cue[f]]
     return min(in_cue or candidates, key=lambda f: (abs(f - mid), f))
 
@@ -196,6 +197,39 @@ def _render_previews(plan: Plan, frames: list[int], track, opts: Options, size: 
     return dict(zip(frames, got))
 
 
+def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts: Options,
+                          size: tuple[int, int], work: Path) -> dict[int, np.ndarray]:
+    """9:16 pictures of source ``frames`` (constant frame rate), made by the render's graph from
+    ``kept``: those source frames as decoded, one after another (``keyframe_passes``), all padded or
+    none (the render's graph loses frames joining one-frame pad and crop runs). The graph sees them as a
+    film of their own, one segment: each frame with its own window (``sendcmd`` moves the crop from frame
+    to frame), or the pad picture; subtitles as for one-frame segments of the source."""
+    pw, ph = size
+    n = len(frames)
+    windows = [episode_windows(plan, f, f + 1) for f in frames]
+    crop = {c: [w[c][0] for w, _ in windows] for c in "xywh"}
+    padded = [bool(pads) for _, pads in windows]
+    if any(padded) and not all(padded):
+        raise ValueError("_render_kept_previews: frames all padded or none")
+    source = {**plan.source, "path": str(kept), "frame_count": n, "video_start_s": "0", "has_audio": False}
+    film = replace(plan, source=source, target={"width": pw, "height": ph})
+    burn = []
+    if track is not None:
+        part = track_for_segments(track, [(f, f + 1) for f in frames], plan.fps, split_text=False)
+        ass = work / "subs.ass"
+        write_burnin_ass(part, ass, pw, ph, platform=opts.platform, fps=plan.fps)
+        burn.append(ass)
+    out = work / "previews.mp4"
+    encode_episode(film, [Segment(0, n, crop, [(0, n)] if padded[0] else [])], out,
+                   opts.with_(encoder="libx264", preset="ultrafast", crf=14),
+                   frames=n, duration=Fraction(n) / plan.fps, burn=burn, fonts_dir=fonts_dir() if burn else None,
+                   fontconfig_file=fontconfig_file() if burn else None, work=work, label="review previews")
+    got = read_video(out, pw, ph)
+    if len(got) != n:
+        raise RenderError(f"review previews: {len(got)} frames rendered, {n} expected", out)
+    return dict(zip(frames, got))
+
+
 def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang: str | None = None) -> Path:
     """Write the review page of ``plan`` into ``outdir`` (``index.html`` and ``img/``); returns index.html.
 
@@ -259,42 +293,77 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
             draw_box(img, (x, y, x + w, y + h), sx, sy, HINT_RGB if v.hint is not None else CROP_RGB)
         save_jpeg(img, tmp / "img" / f"f{f:07d}.jpg")
 
-    def keyframe_thumbs(frames: list[int]) -> None:
-        """Keyframes in passes that decode nothing else; exactly by seeks if a pass fails."""
-        done = set()
+    keyset = set(keys)
+    shown = set(wanted)
+    previews_of: dict[int, list[int]] = {}
+    for v in shots:
+        previews_of.setdefault(v.preview, []).append(v.index)
+    # previews on keyframes come from the keyframe pass's own decodes (constant frame rate: the kept
+    # frames play at 1/fps each); the others are one-frame segments of the source, the render's seek
+    kept_previews = set() if plan.vfr else {f for f in previews_of if f in keyset}
+    padded_at = {f: shots[previews_of[f][0]].padded for f in kept_previews}
+    left, top, right, bottom = safe_zone(opts.platform, pw, ph)
+
+    def save_previews(pictures: dict[int, np.ndarray]) -> None:
+        for f, picture in pictures.items():
+            img = picture.copy()
+            draw_box(img, (left, top, right, bottom), 1, 1, SAFE_RGB, 1)
+            for i in previews_of[f]:
+                save_jpeg(img, tmp / "img" / f"p{i:05d}.jpg")
+
+    def kept_previews_from(frames: list[int], kept: Path, folder: Path) -> None:
+        folder.mkdir()
         try:
-            for f, picture in iter_keyframes(info, frames, tw, th):
-                save_source(f, picture)
-                done.add(f)
-        except NoTimestamps:
-            for f in frames:
-                if f not in done:
-                    save_source(f, grab_frame(info, f, tw, th))
+            save_previews(_render_kept_previews(plan, frames, kept, track, opts, (pw, ph), folder))
+        finally:
+            kept.unlink(missing_ok=True)
 
     def previews(batch: list[int], folder: Path) -> None:
         folder.mkdir()
-        left, top, right, bottom = safe_zone(opts.platform, pw, ph)
-        for f, picture in _render_previews(plan, batch, track, opts, (pw, ph), folder).items():
-            img = picture.copy()
-            draw_box(img, (left, top, right, bottom), 1, 1, SAFE_RGB, 1)
-            for v in shots:
-                if v.preview == f:
-                    save_jpeg(img, tmp / "img" / f"p{v.index:05d}.jpg")
+        save_previews(_render_previews(plan, batch, track, opts, (pw, ph), folder))
+
+    def keyframe_thumbs(frames: list[int], pool: ThreadPoolExecutor) -> list:
+        """Keyframes in passes that decode nothing else (the kept ones whole, for their previews, rendered
+        in ``pool``: the jobs returned); exactly by seeks if a pass fails, previews then as the others."""
+        done, renders = set(), []
+        try:
+            groups = [sorted(f for f in kept_previews if not padded_at[f]), sorted(f for f in kept_previews
+                                                                                 if padded_at[f])]
+            for pictures, kept in keyframe_passes(info, frames, tw, th, keep=groups, folder=work):
+                for f, picture in pictures:
+                    if f in shown and f not in stored:
+                        save_source(f, picture)
+                    done.add(f)
+                for group, path in kept:
+                    if len(renders) >= 2:  # at most two kept files on disk waiting for their render
+                        renders[-2].result()
+                    renders.append(pool.submit(kept_previews_from, group, path, work / path.stem))
+        except NoTimestamps:
+            for f in frames:
+                if f not in done:
+                    if f in shown and f not in stored:
+                        save_source(f, grab_frame(info, f, tw, th))
+                    if f in kept_previews:
+                        renders.append(pool.submit(previews, [f], work / f"seek{f}"))
+        return renders
 
     try:
         (tmp / "img").mkdir()
         jobs = max(1, opts.jobs or os.cpu_count() or 1)
-        keyset = set(keys)
-        wanted_previews = sorted({v.preview for v in shots})
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            # keyframes in one pass per KEYFRAMES_PER_PASS; other frames (episode ends, shots without a
-            # keyframe) a seek each; 9:16 previews PREVIEWS_PER_FFMPEG to an ffmpeg process
-            done = [pool.submit(keyframe_thumbs, [f for f in wanted if f in keyset])]
+        other_previews = sorted(set(previews_of) - kept_previews)
+        with ThreadPoolExecutor(max_workers=jobs + 1) as pool:  # + 1: the keyframe passes hand out renders
+            # keyframes (shown, and previews) in one pass per KEYFRAMES_PER_PASS; other frames (episode ends,
+            # shots without a keyframe) a seek each; other previews PREVIEWS_PER_FFMPEG to an ffmpeg process
+            # keyframes the analysis kept (KeyframeStore) are read, not decoded again
+            stored = {f: path for f, path in stored_keyframes(info).items() if f in shown}
+            passes = pool.submit(keyframe_thumbs, sorted({f for f in wanted if f in keyset and f not in stored}
+                                                         | kept_previews), pool)
+            done = [pool.submit(lambda f: save_source(f, read_stored(stored[f], tw, th)), f) for f in stored]
             done += [pool.submit(lambda f: save_source(f, grab_frame(info, f, tw, th)), f)
                      for f in wanted if f not in keyset]
-            done += [pool.submit(previews, wanted_previews[k:k + PREVIEWS_PER_FFMPEG], work / f"previews{k}")
-                     for k in range(0, len(wanted_previews), PREVIEWS_PER_FFMPEG)]
-            for job in done:
+            done += [pool.submit(previews, other_previews[k:k + PREVIEWS_PER_FFMPEG], work / f"previews{k}")
+                     for k in range(0, len(other_previews), PREVIEWS_PER_FFMPEG)]
+            for job in [passes, *done, *passes.result()]:
                 job.result()
         page = page_html(plan, shots, opts, lang, (tw, th), (pw, ph), time.perf_counter() - t0)
         write_text(tmp / "index.html", page)
@@ -465,9 +534,23 @@ def _episodes(plan: Plan, thumb: tuple[int, int]) -> list[str]:
 
 def _polyline(xs: list[float], ys: list[float]) -> str:
     """SVG points, without the inner points of level runs (a static shot is two points, not hundreds)."""
-    pts = [f"{a:.1f},{b:.1f}" for k, (a, b) in enumerate(zip(xs, ys))
-           if k in (0, len(ys) - 1) or not (round(ys[k - 1], 1) == round(b, 1) == round(ys[k + 1], 1))]
-    return " ".join(pts)
+    r = np.round(np.asarray(ys, float), 1)
+    keep = np.ones(len(r), bool)
+    keep[1:-1] = ~((r[:-2] == r[1:-1]) & (r[1:-1] == r[2:]))
+    return " ".join(f"{a:.1f},{b:.1f}" for a, b, k in zip(xs, ys, keep) if k)
+
+
+def _column_extremes(edge: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column [edges[k], edges[k + 1]) of ``edge`` (NaN: nothing shown): (min, max, min comes first),
+    NaN where the whole column is NaN; ``edges`` strictly increasing."""
+    starts = edges[:-1]
+    lo, hi = np.fmin.reduceat(edge, starts), np.fmax.reduceat(edge, starts)
+    at = np.arange(len(edge))
+    lengths = np.diff(edges)
+    big = len(edge)
+    first_lo = np.minimum.reduceat(np.where(edge == np.repeat(lo, lengths), at, big), starts)
+    first_hi = np.minimum.reduceat(np.where(edge == np.repeat(hi, lengths), at, big), starts)
+    return lo, hi, first_lo <= first_hi
 
 
 def _crop_paths(plan: Plan) -> list[str]:
@@ -509,18 +592,15 @@ def _crop_paths(plan: Plan) -> list[str]:
                            f"stroke-dasharray=\"3,3\"/>")
         for edge in (x0, x1):
             pts_x, pts_y = [], []
-            for k in range(buckets):
-                chunk = edge[edges[k]:max(edges[k] + 1, edges[k + 1])]
-                if np.isnan(chunk).all():
+            for k, (lo, hi, first_is_lo) in enumerate(zip(*_column_extremes(edge, edges))):
+                if np.isnan(lo):
                     if pts_x:
                         svg.append(f"<polyline fill=\"none\" stroke=\"#ffdc00\" points=\"{_polyline(pts_x, pts_y)}\"/>")
                     pts_x, pts_y = [], []
                     continue
-                lo, hi = np.nanmin(chunk), np.nanmax(chunk)
-                first_is_lo = np.nanargmin(chunk) <= np.nanargmax(chunk)
-                for v in ((lo, hi) if first_is_lo else (hi, lo)):
-                    pts_x.append(fx(edges[k]) + (0.5 if v != (lo if first_is_lo else hi) else 0))
-                    pts_y.append(fy(v))
+                first, second = (lo, hi) if first_is_lo else (hi, lo)
+                pts_x += [fx(edges[k]), fx(edges[k]) + (0.5 if second != first else 0)]
+                pts_y += [fy(first), fy(second)]
             if pts_x:
                 svg.append(f"<polyline fill=\"none\" stroke=\"#ffdc00\" points=\"{_polyline(pts_x, pts_y)}\"/>")
         svg.append(f"<text x=\"2\" y=\"{ph + 12}\">episode {ep['index']}: "
