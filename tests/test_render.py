@@ -105,6 +105,29 @@ def test_pad_shot_shows_the_whole_frame_over_a_blurred_fill(coded_clip, tmp_path
         assert abs(row[1] - 50 * 0.75) < 8 and row[-2] < 200, (k, row[1], row[-2])  # cropped at x=50
 
 
+def test_one_frame_pad_shots_keep_every_frame_in_its_place(coded_clip, tmp_path):
+    """A pad run of one frame between crop runs: concat timed the next run after a frame of unknown
+    duration and the encoder dropped a frame (899 of 900 on short.mp4 with three such shots)."""
+    plan = make_plan(coded_clip, [50] * N, [(0, N)])
+    pads = (20, 45, 46, 70)
+    plan.shots = [{"start": 0, "end": 20, "mode": "static"}, {"start": 20, "end": 21, "mode": "pad"},
+                  {"start": 21, "end": 45, "mode": "static"}, {"start": 45, "end": 46, "mode": "pad"},
+                  {"start": 46, "end": 47, "mode": "pad"}, {"start": 47, "end": 70, "mode": "static"},
+                  {"start": 70, "end": 71, "mode": "pad"}, {"start": 71, "end": N, "mode": "static"}]
+    for k in pads:
+        plan.crop["x"][k], plan.crop["w"][k] = 0, W
+    out = tmp_path / "ep001.mp4"
+    render_episode(plan, RenderTask(1, None, out), DEFAULTS.with_(preset="superfast", crf=1))
+    assert count_frames(out) == N
+    look = [19, 20, 21, 44, 45, 46, 47, 69, 70, 71, N - 1]
+    frames = read_frames(out, look, 90, 160)
+    for k in look:
+        row = frames[k][80, :, 0].astype(float)
+        padded = row[1] < 12 and row[-2] > 200  # the red ramp across the whole source width
+        assert padded == (k in pads), (k, row[1], row[-2])
+        assert abs(float(frames[k][80, 45, 1]) - min(255, k * 2.5)) < 8, k  # green: the source frame's index
+
+
 def test_hint_on_a_pad_shot_crops_it(coded_clip, tmp_path):
     plan = make_plan(coded_clip, [0] * N, [(0, N)])
     plan.shots = [{"start": 0, "end": N, "mode": "pad", "hint": "right"}]

@@ -438,7 +438,11 @@ def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, c
             b = b.filter("sendcmd", f=str(path))
         parts.append(b.filter(name, w=sub["w"][0], h=sub["h"][0], x=sub["x"][0], y=sub["y"][0], exact=1)
                      .filter("scale", W, H, flags="lanczos").filter("setsar", 1))
-    return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, v=1, a=0)
+    if len(parts) == 1:
+        return parts[0]
+    # frame k of the episode at k / fps: concat times a run after the last frame of the one before
+    # by that frame's duration, unknown for a one-frame run, and the encoder then drops a frame
+    return ffmpeg.concat(*parts, v=1, a=0).filter("setpts", f"N*{fps.denominator}/{fps.numerator}/TB")
 
 
 def _padded(stream, W: int, H: int):
