@@ -128,6 +128,27 @@ def test_one_frame_pad_shots_keep_every_frame_in_its_place(coded_clip, tmp_path)
         assert abs(float(frames[k][80, 45, 1]) - min(255, k * 2.5)) < 8, k  # green: the source frame's index
 
 
+def test_silent_source_joins_segments_of_one_length(coded_clip, tmp_path):
+    """Two 30-frame segments of a source without audio (a teaser's moments, a recap): each gets its
+    own silence (ffmpeg-python merged the two equal chains and refused the graph)."""
+    from verticalize.media.encode import Segment, encode_episode
+    from verticalize.render import episode_windows
+
+    silent = tmp_path / "silent.mp4"
+    ffmpeg("-i", str(coded_clip), "-an", "-c:v", "copy", str(silent))
+    plan = make_plan(silent, [50] * N, [(0, N)])
+    plan.source["has_audio"] = False
+    segs = [Segment(s, s + 30, *episode_windows(plan, s, s + 30)) for s in (0, 60)]
+    out = tmp_path / "two.mp4"
+    encode_episode(plan, segs, out, DEFAULTS.with_(preset="superfast"), frames=60, duration=Fraction(2),
+                   work=tmp_path)
+    assert count_frames(out) == 60
+    frames = read_frames(out, [0, 29, 30, 59], 90, 160)
+    for k, source_frame in ((0, 0), (29, 29), (30, 60), (59, 89)):  # green: the source frame's index x 2.5
+        assert abs(float(frames[k][80, 45, 1]) / 2.5 - source_frame) < 1.5, (k, frames[k][80, 45, 1])
+    assert "Audio: aac" in stream_lines(out)
+
+
 def test_hint_on_a_pad_shot_crops_it(coded_clip, tmp_path):
     plan = make_plan(coded_clip, [0] * N, [(0, N)])
     plan.shots = [{"start": 0, "end": N, "mode": "pad", "hint": "right"}]

@@ -355,6 +355,9 @@ def segment_audio(plan: Plan, seg: Segment, track: AudioTrack, src=None):
     if track.path is None:
         if not plan.source.get("has_audio"):
             a = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=dur).audio
+            # tagged with its segment: ffmpeg-python merges equal nodes, and two segments of one
+            # length would share one silence chain (a graph it then refuses)
+            a = a.filter("ametadata", mode="add", key="verticalize_segment", value=str(seg.start))
             return a.filter("aresample", 48000).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
         ss = _seek_s(plan, seg.start, times)
         if src is None:
