@@ -71,7 +71,36 @@ def test_code_and_pattern():
     assert frames.shape == (wm.STEPS_PER_PERIOD, wm.GRID_H, wm.GRID_W)
     offsets = frames.astype(float) - 128
     assert abs(np.sqrt(np.mean(offsets ** 2)) - wm.AMPLITUDE_LEVELS) < 0.15  # RMS as stated
-    assert np.all(offsets[0] == 0)  # sine phase 0
+    assert np.array_equal(offsets[1], -offsets[0])  # the square wave: +M, then -M
+
+
+def test_blend_adds_the_mark_and_leaves_black_untouched(tmp_path):
+    """The render's blend on a picture half black (luma 0), half grey: the black half comes out
+    unchanged, the grey half carries the mark at its RMS, and chroma is untouched."""
+    import ffmpeg as ffmpeg_python
+    from verticalize.media.encode import watermark_blend
+
+    W, H = 180, 320
+    mark = wm.write_pattern(MARK_ID, tmp_path)
+    half = np.zeros((H, W), np.uint8)
+    half[:, W // 2:] = 128
+    frame = np.concatenate([half.ravel(), np.full(2 * (H // 2) * (W // 2), 100, np.uint8)])
+    (tmp_path / "in.yuv").write_bytes(np.tile(frame, 4).tobytes())
+    src = ffmpeg_python.input(str(tmp_path / "in.yuv"), f="rawvideo", pix_fmt="yuv420p", s=f"{W}x{H}",
+                              framerate=4).video
+    out = ffmpeg_python.output(watermark_blend(src, mark, W, H), str(tmp_path / "out.yuv"), f="rawvideo",
+                               pix_fmt="yuv420p")
+    ffmpeg(*ffmpeg_python.get_args(out))
+    got = np.frombuffer((tmp_path / "out.yuv").read_bytes(), np.uint8).reshape(4, -1)
+    for k in range(4):
+        luma = got[k, :W * H].reshape(H, W).astype(float)
+        assert np.all(luma[:, :W // 2 - 8] == 0)  # black stays black (8 px spared for the upscale)
+        offset = luma[:, W // 2 + 8:] - 128
+        assert abs(np.sqrt(np.mean(offset ** 2)) - wm.AMPLITUDE_LEVELS) < 0.5
+        assert np.all(got[k, W * H:] == 100)
+    first, second = got[0, :W * H].astype(float) - 128, got[1, :W * H].astype(float) - 128  # 0.25 s apart
+    assert np.corrcoef(first[half.ravel() > 0], second[half.ravel() > 0])[0, 1] < -0.9  # the flip
+    assert np.array_equal(got[0], got[2])  # one period (0.5 s) later, the same picture
 
 
 @pytest.fixture(scope="module")

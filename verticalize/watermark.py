@@ -4,11 +4,14 @@ Embedding (no Python in the render's pixel path): the ID's 32 bits and 32 Reed-S
 parity bits (RS(8, 4) over bytes, 2 byte errors or 4 erasures corrected) each own a
 pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; with a
 fixed sync pattern they sum to one grid ``M``. The luma offset is
-``AMPLITUDE_LEVELS * sqrt(2) * sin(2 pi t / PERIOD_S) * M``: low in amplitude, low in
-spatial frequency (cells of 1/18 of the width, smoothed by the bicubic upscale), and
-slowly modulated in time. ``write_pattern`` writes one period of it as a tiny raw
-yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and adds
-it with ``blend=grainmerge`` (``verticalize.media.encode.watermark_blend``).
+``AMPLITUDE_LEVELS * s(t) * M`` with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
+half, -1 the second): low in amplitude, low in spatial frequency (cells of 1/18 of the
+width, smoothed by the bicubic upscale). The mark holds still between the 4 flips a second,
+so x264 codes a change at the flips only (a sine changed it in every frame: more bits and
+CPU, bench/watermark_results.md), and the detector's lock-in at the square wave's
+fundamental reads it as before. ``write_pattern`` writes one period of it (+M, -M) as a
+tiny raw yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and
+adds it with ``lut2``, fading it out towards black (``verticalize.media.encode.watermark_blend``).
 
 Detection (``detect``) decodes the suspect copy at 72 x 128, fits each 1-second window
 of every pixel with a line plus the sine and cosine of the modulation (lock-in: the
@@ -38,9 +41,12 @@ from verticalize.watermark_kernels import correlate
 
 ID_MAX = WATERMARK_ID_MAX
 GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
-PERIOD_S = 0.5                    # period of the temporal modulation, s
-STEPS_PER_PERIOD = 12             # pattern pictures per period (the loop runs at 24 per second)
-AMPLITUDE_LEVELS = 1.6            # RMS of the luma offset over cells and time, 8-bit levels
+PERIOD_S = 0.5                    # period of the temporal modulation (a square wave), s
+STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M (the loop runs at 4 per second)
+# RMS of the luma offset over cells, 8-bit levels, the same in every frame: the square wave's
+# fundamental is then 1.8 * 4 / pi = 2.29 levels, as the earlier sine's 1.6 * sqrt(2) = 2.26
+AMPLITUDE_LEVELS = 1.8
+FADE_NONE_AT, FADE_FULL_FROM = 4, 16  # the mark fades out linearly from luma 16 down to 4 (none on black)
 SYNC_SHARE = 0.25                 # share of the mark's energy in the sync pattern
 DATA_BYTES, PARITY_BYTES = 4, 4
 N_BITS = 8 * (DATA_BYTES + PARITY_BYTES)
@@ -98,9 +104,10 @@ def mark_grid(mark_id: int) -> np.ndarray:
 
 
 def pattern_frames(mark_id: int) -> np.ndarray:
-    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8."""
-    phase = 2 * np.pi * np.arange(STEPS_PER_PERIOD) / STEPS_PER_PERIOD
-    offsets = AMPLITUDE_LEVELS * math.sqrt(2) * np.sin(phase)[:, None, None] * mark_grid(mark_id)
+    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8,
+    the square wave's halves (+M, then -M)."""
+    wave = np.where(np.arange(STEPS_PER_PERIOD) < STEPS_PER_PERIOD // 2, 1.0, -1.0)
+    offsets = AMPLITUDE_LEVELS * wave[:, None, None] * mark_grid(mark_id)
     return np.clip(np.round(128 + offsets), 0, 255).astype(np.uint8)
 
 
@@ -111,7 +118,7 @@ def write_pattern(mark_id: int, folder: str | os.PathLike) -> MarkPattern:
     data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma.reshape(STEPS_PER_PERIOD, -1)], axis=1)
     path = Path(folder) / f"watermark{mark_id}.yuv"
     path.write_bytes(data.tobytes())
-    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S)
+    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S, FADE_NONE_AT, FADE_FULL_FROM)
 
 
 @dataclass(frozen=True)
