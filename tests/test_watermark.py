@@ -170,3 +170,22 @@ def test_resume_hash_of_unmarked_runs_is_unchanged_and_marked_runs_differ():
 
     assert "watermark_id" not in output_options(DEFAULTS)
     assert output_options(DEFAULTS.with_(watermark_id=5))["watermark_id"] == 5
+
+
+def test_plan_aligns_a_pillarboxed_copy(renders):
+    """A copy pillarboxed into 16:9 (the 9:16 picture a third of the width) and played 5% faster:
+    without the plan no ID; with it, the bars are cut away and the ID comes back."""
+    folder, _ = renders
+    copy = folder / "boxed_fast.mp4"
+    ffmpeg("-i", str(folder / "marked" / "ep001.mp4"), "-vf",
+           "scale=406:720,pad=1280:720:(ow-iw)/2:0,setpts=PTS/1.05", "-r", "30", "-c:v", "libx264", "-crf", "23",
+           "-preset", "veryfast", str(copy))
+    alone = cli("watermark", "detect", copy, "--json")
+    assert alone.returncode == 1, alone.stderr  # the box search covers 15% cuts, not two thirds of bars
+    proc = cli("watermark", "detect", copy, "--plan", folder / "plan.json", "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["id"] == MARK_ID and found["confidence"] >= wm.CODE_Z_MIN
+    x0, x1, y0, y1 = found["crop"]
+    assert x0 == pytest.approx(437 / 1280, abs=0.02) and x1 == pytest.approx(843 / 1280, abs=0.02)
+    assert (y0, y1) == (0.0, 1.0)
