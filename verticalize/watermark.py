@@ -192,8 +192,7 @@ def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
 def luma_frames(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None, crop=None):
     """(luma at DETECT_W x DETECT_H as float32, time in s from ``start_s``) of the video's frames in
     [start_s, start_s + duration_s). ``crop``: (x0, x1, y0, y1), the part of the picture read, in
-    fractions (None: all). Raises InputError for a file that is
-    not a readable video."""
+    fractions (None: all). Raises InputError for a file that is not a readable video."""
     info = probe(path)
     times = [float(t) for t in frame_times(info)] if info.vfr else None
     end = math.inf if duration_s is None else start_s + duration_s
