@@ -113,13 +113,17 @@ def main() -> None:
         other = render(plan, work / f"{n}b", ID_B, size)
         scores = frame_scores(marked["path"], plain["path"])
         psnr, ssim = np.array(scores["psnr"]), np.array(scores["ssim"])
+        # the mean as PSNR of the mean squared error: frames left untouched (the mark fades out on
+        # black) have an infinite PSNR, which a plain mean would report
+        mse = 255.0 ** 2 / np.power(10.0, psnr / 10)
+        psnr_mean = 10 * np.log10(255.0 ** 2 / mse.mean()) if mse.mean() > 0 else np.inf
         for label, r in (("unmarked", plain), ("marked", marked)):
-            extra = (f"{psnr.mean():.2f} / {psnr.min():.2f} | {ssim.mean():.4f} / {ssim.min():.4f}"
+            extra = (f"{psnr_mean:.2f} / {psnr.min():.2f} | {ssim.mean():.4f} / {ssim.min():.4f}"
                      if label == "marked" else "- | -")
             print(f"| {name} | {label} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['bytes'] / 1e6:.2f} | {extra} |")
         results["renders"].append({"clip": name, "plain": {k: v for k, v in plain.items() if k != "path"},
                                    "marked": {k: v for k, v in marked.items() if k != "path"},
-                                   "psnr_mean": psnr.mean(), "psnr_min": psnr.min(), "ssim_mean": ssim.mean(),
+                                   "psnr_mean": psnr_mean, "psnr_min": psnr.min(), "ssim_mean": ssim.mean(),
                                    "ssim_min": ssim.min()})
         null_files += [str(plain["path"])]
         for label, src, want in (("ID A", marked, ID_A), ("ID B", other, ID_B), ("unmarked", plain, None)):

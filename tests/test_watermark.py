@@ -71,7 +71,36 @@ def test_code_and_pattern():
     assert frames.shape == (wm.STEPS_PER_PERIOD, wm.GRID_H, wm.GRID_W)
     offsets = frames.astype(float) - 128
     assert abs(np.sqrt(np.mean(offsets ** 2)) - wm.AMPLITUDE_LEVELS) < 0.15  # RMS as stated
-    assert np.all(offsets[0] == 0)  # sine phase 0
+    assert np.array_equal(offsets[1], -offsets[0])  # the square wave: +M, then -M
+
+
+def test_blend_adds_the_mark_and_leaves_black_untouched(tmp_path):
+    """The render's blend on a picture half black (luma 0), half grey: the black half comes out
+    unchanged, the grey half carries the mark at its RMS, and chroma is untouched."""
+    import ffmpeg as ffmpeg_python
+    from verticalize.media.encode import watermark_blend
+
+    W, H = 180, 320
+    mark = wm.write_pattern(MARK_ID, tmp_path)
+    half = np.zeros((H, W), np.uint8)
+    half[:, W // 2:] = 128
+    frame = np.concatenate([half.ravel(), np.full(2 * (H // 2) * (W // 2), 100, np.uint8)])
+    (tmp_path / "in.yuv").write_bytes(np.tile(frame, 4).tobytes())
+    src = ffmpeg_python.input(str(tmp_path / "in.yuv"), f="rawvideo", pix_fmt="yuv420p", s=f"{W}x{H}",
+                              framerate=4).video
+    out = ffmpeg_python.output(watermark_blend(src, mark, W, H), str(tmp_path / "out.yuv"), f="rawvideo",
+                               pix_fmt="yuv420p")
+    ffmpeg(*ffmpeg_python.get_args(out))
+    got = np.frombuffer((tmp_path / "out.yuv").read_bytes(), np.uint8).reshape(4, -1)
+    for k in range(4):
+        luma = got[k, :W * H].reshape(H, W).astype(float)
+        assert np.all(luma[:, :W // 2 - 8] == 0)  # black stays black (8 px spared for the upscale)
+        offset = luma[:, W // 2 + 8:] - 128
+        assert abs(np.sqrt(np.mean(offset ** 2)) - wm.AMPLITUDE_LEVELS) < 0.5
+        assert np.all(got[k, W * H:] == 100)
+    first, second = got[0, :W * H].astype(float) - 128, got[1, :W * H].astype(float) - 128  # 0.25 s apart
+    assert np.corrcoef(first[half.ravel() > 0], second[half.ravel() > 0])[0, 1] < -0.9  # the flip
+    assert np.array_equal(got[0], got[2])  # one period (0.5 s) later, the same picture
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +170,22 @@ def test_resume_hash_of_unmarked_runs_is_unchanged_and_marked_runs_differ():
 
     assert "watermark_id" not in output_options(DEFAULTS)
     assert output_options(DEFAULTS.with_(watermark_id=5))["watermark_id"] == 5
+
+
+def test_plan_aligns_a_pillarboxed_copy(renders):
+    """A copy pillarboxed into 16:9 (the 9:16 picture a third of the width) and played 5% faster:
+    without the plan no ID; with it, the bars are cut away and the ID comes back."""
+    folder, _ = renders
+    copy = folder / "boxed_fast.mp4"
+    ffmpeg("-i", str(folder / "marked" / "ep001.mp4"), "-vf",
+           "scale=406:720,pad=1280:720:(ow-iw)/2:0,setpts=PTS/1.05", "-r", "30", "-c:v", "libx264", "-crf", "23",
+           "-preset", "veryfast", str(copy))
+    alone = cli("watermark", "detect", copy, "--json")
+    assert alone.returncode == 1, alone.stderr  # the box search covers 15% cuts, not two thirds of bars
+    proc = cli("watermark", "detect", copy, "--plan", folder / "plan.json", "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["id"] == MARK_ID and found["confidence"] >= wm.CODE_Z_MIN
+    x0, x1, y0, y1 = found["crop"]
+    assert x0 == pytest.approx(437 / 1280, abs=0.02) and x1 == pytest.approx(843 / 1280, abs=0.02)
+    assert (y0, y1) == (0.0, 1.0)

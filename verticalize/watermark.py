@@ -4,11 +4,14 @@ Embedding (no Python in the render's pixel path): the ID's 32 bits and 32 Reed-S
 parity bits (RS(8, 4) over bytes, 2 byte errors or 4 erasures corrected) each own a
 pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; with a
 fixed sync pattern they sum to one grid ``M``. The luma offset is
-``AMPLITUDE_LEVELS * sqrt(2) * sin(2 pi t / PERIOD_S) * M``: low in amplitude, low in
-spatial frequency (cells of 1/18 of the width, smoothed by the bicubic upscale), and
-slowly modulated in time. ``write_pattern`` writes one period of it as a tiny raw
-yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and adds
-it with ``blend=grainmerge`` (``verticalize.media.encode.watermark_blend``).
+``AMPLITUDE_LEVELS * s(t) * M`` with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
+half, -1 the second): low in amplitude, low in spatial frequency (cells of 1/18 of the
+width, smoothed by the bicubic upscale). The mark holds still between the 4 flips a second,
+so x264 codes a change at the flips only (a sine changed it in every frame: more bits and
+CPU, bench/watermark_results.md), and the detector's lock-in at the square wave's
+fundamental reads it as before. ``write_pattern`` writes one period of it (+M, -M) as a
+tiny raw yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and
+adds it with ``lut2``, fading it out towards black (``verticalize.media.encode.watermark_blend``).
 
 Detection (``detect``) decodes the suspect copy at 72 x 128, fits each 1-second window
 of every pixel with a line plus the sine and cosine of the modulation (lock-in: the
@@ -23,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +41,12 @@ from verticalize.watermark_kernels import correlate
 
 ID_MAX = WATERMARK_ID_MAX
 GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
-PERIOD_S = 0.5                    # period of the temporal modulation, s
-STEPS_PER_PERIOD = 12             # pattern pictures per period (the loop runs at 24 per second)
-AMPLITUDE_LEVELS = 1.6            # RMS of the luma offset over cells and time, 8-bit levels
+PERIOD_S = 0.5                    # period of the temporal modulation (a square wave), s
+STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M (the loop runs at 4 per second)
+# RMS of the luma offset over cells, 8-bit levels, the same in every frame: the square wave's
+# fundamental is then 1.8 * 4 / pi = 2.29 levels, as the earlier sine's 1.6 * sqrt(2) = 2.26
+AMPLITUDE_LEVELS = 1.8
+FADE_NONE_AT, FADE_FULL_FROM = 4, 16  # the mark fades out linearly from luma 16 down to 4 (none on black)
 SYNC_SHARE = 0.25                 # share of the mark's energy in the sync pattern
 DATA_BYTES, PARITY_BYTES = 4, 4
 N_BITS = 8 * (DATA_BYTES + PARITY_BYTES)
@@ -98,9 +104,10 @@ def mark_grid(mark_id: int) -> np.ndarray:
 
 
 def pattern_frames(mark_id: int) -> np.ndarray:
-    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8."""
-    phase = 2 * np.pi * np.arange(STEPS_PER_PERIOD) / STEPS_PER_PERIOD
-    offsets = AMPLITUDE_LEVELS * math.sqrt(2) * np.sin(phase)[:, None, None] * mark_grid(mark_id)
+    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8,
+    the square wave's halves (+M, then -M)."""
+    wave = np.where(np.arange(STEPS_PER_PERIOD) < STEPS_PER_PERIOD // 2, 1.0, -1.0)
+    offsets = AMPLITUDE_LEVELS * wave[:, None, None] * mark_grid(mark_id)
     return np.clip(np.round(128 + offsets), 0, 255).astype(np.uint8)
 
 
@@ -111,7 +118,7 @@ def write_pattern(mark_id: int, folder: str | os.PathLike) -> MarkPattern:
     data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma.reshape(STEPS_PER_PERIOD, -1)], axis=1)
     path = Path(folder) / f"watermark{mark_id}.yuv"
     path.write_bytes(data.tobytes())
-    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S)
+    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S, FADE_NONE_AT, FADE_FULL_FROM)
 
 
 @dataclass(frozen=True)
@@ -130,12 +137,14 @@ class Detection:
     bit_errors: int
     windows: int
     margin: float = 0.0
+    crop: tuple | None = None     # with a plan: the part of the copy read (inside its bars), fractions
 
     def as_json(self) -> dict:
         return {"id": self.id, "confidence": round(self.confidence, 2), "sync_z": round(self.sync_z, 2),
                 "box": [round(v, 3) for v in self.box], "bit_errors": self.bit_errors, "windows": self.windows,
                 "threshold": {"sync_z": SYNC_Z_MIN, "confidence": CODE_Z_MIN,
-                                                             "margin": MARGIN_Z_MIN}, "margin": round(min(self.margin, 99.0), 2)}
+                                                             "margin": MARGIN_Z_MIN}, "margin": round(min(self.margin, 99.0), 2),
+                "crop": None if self.crop is None else [round(v, 3) for v in self.crop]}
 
 
 def window_images(frames) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -180,20 +189,57 @@ def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
     return img_i, img_q, len(windows)
 
 
-def luma_frames(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None):
+def luma_frames(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None, crop=None):
     """(luma at DETECT_W x DETECT_H as float32, time in s from ``start_s``) of the video's frames in
-    [start_s, start_s + duration_s). Raises InputError for a file that is not a readable video."""
+    [start_s, start_s + duration_s). ``crop``: (x0, x1, y0, y1), the part of the picture read, in
+    fractions (None: all). Raises InputError for a file that is not a readable video."""
     info = probe(path)
     times = [float(t) for t in frame_times(info)] if info.vfr else None
     end = math.inf if duration_s is None else start_s + duration_s
     weights = np.array([0.299, 0.587, 0.114], np.float32)
-    for k, rgb in enumerate(decode_frames(info, DETECT_W, DETECT_H)):
+    for k, rgb in enumerate(decode_frames(info, DETECT_W, DETECT_H, crop=crop)):
         t = times[k] if times is not None and k < len(times) else k / float(info.fps)
         if t < start_s:
             continue
         if t >= end:
             break
         yield rgb.astype(np.float32) @ weights, t - start_s
+
+
+BAR_SPREAD = 6.0                  # a row or column whose luma varies less than this over the copy is a bar, levels
+BAR_SIZE = 96                     # bars are looked for at this many rows and columns
+ASPECT_TOLERANCE = 0.2            # the picture inside bars is the marked one if its aspect is within 20%
+
+
+def active_box(path: str | os.PathLike, aspect: float, start_s: float = 0.0, duration_s: float | None = None):
+    """(x0, x1, y0, y1): the part of the copy's picture inside bars (rows and columns that stay
+    the same, within BAR_SPREAD levels, over the frames read) when it is a picture of ``aspect``
+    (width / height, displayed) within ASPECT_TOLERANCE; None when there are no bars or the
+    inside is of another shape."""
+    info = probe(path)
+    lo = hi = None
+    for k, rgb in enumerate(decode_frames(info, BAR_SIZE, BAR_SIZE)):
+        t = k / float(info.fps)
+        if t < start_s or k % 3:
+            continue
+        if duration_s is not None and t >= start_s + duration_s:
+            break
+        luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        lo = luma if lo is None else np.minimum(lo, luma)
+        hi = luma if hi is None else np.maximum(hi, luma)
+    if lo is None:
+        return None
+    spread = hi - lo
+    cols = np.nonzero(spread.max(axis=0) > BAR_SPREAD)[0]
+    rows = np.nonzero(spread.max(axis=1) > BAR_SPREAD)[0]
+    if len(cols) == 0 or len(rows) == 0:
+        return None
+    box = (cols[0] / BAR_SIZE, (cols[-1] + 1) / BAR_SIZE, rows[0] / BAR_SIZE, (rows[-1] + 1) / BAR_SIZE)
+    if box == (0.0, 1.0, 0.0, 1.0):
+        return None
+    width = (box[1] - box[0]) * info.width  # displayed, square pixels
+    height = (box[3] - box[2]) * info.height
+    return box if abs(width / height / aspect - 1) <= ASPECT_TOLERANCE else None
 
 
 def crop_boxes() -> np.ndarray:
@@ -269,11 +315,16 @@ def candidates(z: np.ndarray) -> list[tuple[float, int]]:
     return sorted(((float(np.dot(code_bits(c), z)) / math.sqrt(N_BITS), c) for c in found), reverse=True)
 
 
-def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None) -> Detection:
+def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None, plan=None) -> Detection:
     """Read the mark of the video at ``path`` (frames from ``start_s`` for ``duration_s`` seconds;
-    None: to the end). Raises InputError for a file that is not a readable video, or one with
-    no 1-second window free of cuts."""
-    img_i, img_q, windows = lock_in(luma_frames(path, start_s, duration_s))
+    None: to the end). ``plan`` (the marked output's plan): the copy is first aligned to the
+    output's geometry: bars around a picture of the output's shape are cut away
+    (``active_box``; the crop search alone covers cuts of up to 15% a side). Raises InputError
+    for a file that is not a readable video, or one with no 1-second window free of cuts."""
+    crop = None
+    if plan is not None:
+        crop = active_box(path, plan.target["width"] / plan.target["height"], start_s, duration_s)
+    img_i, img_q, windows = lock_in(luma_frames(path, start_s, duration_s, crop))
     if windows == 0:
         raise InputError("too short or all cuts: no 1-second window to read a watermark from", path)
-    return read_mark(img_i, img_q, windows)
+    return replace(read_mark(img_i, img_q, windows), crop=crop)

@@ -14,6 +14,8 @@ def add_commands(sub) -> dict:
     d.add_argument("file", metavar="FILE")
     d.add_argument("--start", type=float, default=0.0, metavar="S", help="read from this second on (default 0)")
     d.add_argument("--duration", type=float, metavar="S", help="read this many seconds (default: to the end)")
+    d.add_argument("--plan", metavar="PLAN", help="the marked output's plan: bars around a picture of the output's "
+                   "shape (a 9:16 copy boxed into 16:9, say) are cut away before reading")
     d.add_argument("--json", action="store_true", help='print {"id": N or null, "confidence": z, ...}')
     return {"watermark": _cmd_watermark}
 
@@ -23,7 +25,12 @@ def _cmd_watermark(args) -> int:
 
     if args.start < 0 or (args.duration is not None and args.duration <= 0):
         raise OptionsError("--start must be >= 0 and --duration > 0")
-    found = detect(args.file, args.start, args.duration)
+    plan = None
+    if args.plan:
+        from verticalize.plan import read_plan
+
+        plan = read_plan(args.plan)
+    found = detect(args.file, args.start, args.duration, plan)
     if args.json:
         print(json.dumps(found.as_json()))
     elif found.id is not None:

@@ -19,18 +19,20 @@ from verticalize.media.probe import MediaInfo, packet_index
 class VideoDecode:
     """Iterate RGB frames (h, w, 3) uint8, one per decoded frame, in order."""
 
-    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0):
+    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0, crop=None):
         self.info = info
         self.width = width
         self.height = height
         self.threads = threads
+        self.crop = crop
 
     def __iter__(self) -> Iterator[np.ndarray]:
         info, w, h = self.info, self.width, self.height
         frame_bytes = w * h * 3
         proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads), "-i", info.path,
                        "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
-                       "-vf", f"{picture_filters(info)}scale={w}:{h}:flags=area", "-pix_fmt", "rgb24",
+                       "-vf", f"{picture_filters(info)}{crop_filter(self.crop)}scale={w}:{h}:flags=area",
+                       "-pix_fmt", "rgb24",
                        "-f", "rawvideo", "pipe:1"],
                       bufsize=frame_bytes * 4)
         n = 0
@@ -120,14 +122,26 @@ def picture_filters(info: MediaInfo) -> str:
     return "bwdif=mode=send_frame:deint=interlaced," if info.interlaced else ""
 
 
-def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0) -> Iterator[np.ndarray]:
+def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0, crop=None) -> Iterator[np.ndarray]:
     """Yield every source frame, in order, as an RGB ``(height, width, 3)`` uint8 array.
 
     One frame out per decoded frame (``-fps_mode passthrough``), so the n-th
-    array is source frame n. Raises InputError if ffmpeg reports a decoding
-    error or the stream ends early.
+    array is source frame n. ``crop``: (x0, x1, y0, y1), the part of the displayed
+    picture kept before scaling, in fractions of its width and height (None: all).
+    Raises InputError if ffmpeg reports a decoding error or the stream ends early.
     """
-    yield from VideoDecode(info, width, height, threads=threads)
+    yield from VideoDecode(info, width, height, threads=threads, crop=crop)
+
+
+def crop_filter(crop) -> str:
+    """The ``crop`` filter (followed by a comma) keeping (x0, x1, y0, y1) of the picture, in
+    fractions of its width and height; "" for None."""
+    if crop is None:
+        return ""
+    x0, x1, y0, y1 = (float(v) for v in crop)
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        raise ValueError(f"crop {crop!r}: 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 expected")
+    return f"crop=w=iw*{x1 - x0:.6f}:h=ih*{y1 - y0:.6f}:x=iw*{x0:.6f}:y=ih*{y0:.6f},"
 
 
 def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
