@@ -1,16 +1,26 @@
 """Shared fixtures: the generated samples, and a guard that fails any test that logs an error."""
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+
+# the tests' caches (fonts, the keyframes an analysis keeps for the review) in a folder of this
+# session, inherited by the CLI processes the tests start: never the user's ~/.cache
+if "VERTICALIZE_CACHE" not in os.environ:
+    os.environ["VERTICALIZE_CACHE"] = tempfile.mkdtemp(prefix="verticalize-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["VERTICALIZE_CACHE"], True)
 
 
 @pytest.fixture(autouse=True)
