@@ -2,7 +2,8 @@
 
     python bench/analysis_speed.py [VIDEO] [--repeat N]
 
-Prints seconds, fps, CPU seconds and the ratio to a plain ``ffmpeg -i IN -f null -``
+Prints seconds, fps, CPU seconds (medians of ``--repeat`` rounds, each round timing every row
+once, in turn) and the ratio to a plain ``ffmpeg -i IN -f null -``
 decode (the issue's target is analysis >= 0.9x decode). Rows:
 
 - the plain decode (the reference);
@@ -79,7 +80,14 @@ def main() -> None:
     if not args.no_exhaustive:
         rows.append(("  ... decoding every frame", lambda: analyze(
             args.video, opts=DEFAULTS.with_(analysis_skip_frames=False))))
-    results = [(name, *timed(fn, args.repeat)) for name, fn in rows]
+    # the repeats go round the rows (decode, ..., analysis, decode, ...), so a machine whose speed
+    # drifts over minutes weighs on every row alike; medians per row
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in rows}
+    for _ in range(args.repeat):
+        for name, fn in rows:
+            runs[name].append(timed(fn, 1))
+    results = [(name, statistics.median(w for w, _ in runs[name]), statistics.median(c for _, c in runs[name]))
+               for name, _ in rows]
     base = results[0][1]
     load = os.getloadavg()[0]
     print(f"input: {args.video} ({info.width}x{info.height}, {info.frame_count} frames @ {float(info.fps):.3f} fps)")
