@@ -290,7 +290,12 @@ class FaceStage:
                 if ref_luma is None:
                     ref_luma = np.zeros(frame.shape[:2], np.float32)  # the first frame is compared with black
                 jump = max(jump, score)
-                changed = lambda: changed_fraction(luma_motion(frame)[0], ref_luma)
+                luma = []  # this frame's luma, computed at most once: for the still test, then kept
+
+                def changed() -> float:
+                    luma.append(luma_motion(frame)[0])
+                    return changed_fraction(luma[0], ref_luma)
+
                 if faces.wants(index) and face_sample_due(index, last_face, last_seen, self.still_every,
                                                            self.idle_every, self.idle_after, jump, changed, opts):
                     if jump >= opts.shot_min_score:
@@ -303,7 +308,7 @@ class FaceStage:
                         last_seen = index
                     elif self.persons.wants(index):
                         self.persons.process_frame(index, frame)
-                    ref_luma = luma_motion(frame)[0]
+                    ref_luma = luma[0] if luma else luma_motion(frame)[0]
                     last_face = index
                     apart = len(boxes) >= 2 and (max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes)
                                                  > self.crop_width - 4)
@@ -328,6 +333,7 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     from reframe.subject import SUBJECT_WEIGHTS
     from reframe.bars import BorderDetector
     from reframe.text import TextDetector
+    from concurrent.futures import ThreadPoolExecutor
 
     fps = info.fps
     det = ShotDetector.from_options(float(fps), opts)
@@ -349,8 +355,6 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     stage = FaceStage(faces, persons, info, cw, opts)
     store = KeyframeStore(info)  # the keyframes decoded here, kept for the review page
     scanned = False
-    from concurrent.futures import ThreadPoolExecutor
-
     refiner = ThreadPoolExecutor(max_workers=1)
     gaps: dict = {}  # (lo, hi) -> future of exact_cut, for refine_cuts
     try:

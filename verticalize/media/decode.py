@@ -240,6 +240,7 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     chunks are held in memory, so memory is bounded whatever the input's length
     (a chunk is never shorter than one keyframe interval, though).
     """
+    import queue
     from concurrent.futures import ThreadPoolExecutor
 
     tb, index_of, keys, _ = packet_index(info)
@@ -281,22 +282,22 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
         finally:
             out.put(None)
 
-    import queue
-
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        def start(b: tuple[int, int]):
+            q: queue.SimpleQueue = queue.SimpleQueue()
+            return pool.submit(chunk, *b, q), q
+
         pending = []
         it = iter(bounds)
         for b in it:
-            q: queue.SimpleQueue = queue.SimpleQueue()
-            pending.append((pool.submit(chunk, *b, q), q))
+            pending.append(start(b))
             if len(pending) > workers:
                 break
         while pending:
             done, q = pending.pop(0)
             nxt = next(it, None)
             if nxt is not None:
-                q2: queue.SimpleQueue = queue.SimpleQueue()
-                pending.append((pool.submit(chunk, *nxt, q2), q2))
+                pending.append(start(nxt))
             while (item := q.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
