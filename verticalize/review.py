@@ -200,17 +200,21 @@ def _render_previews(plan: Plan, frames: list[int], track, opts: Options, size: 
 def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts: Options,
                           size: tuple[int, int], work: Path) -> dict[int, np.ndarray]:
     """9:16 pictures of source ``frames`` (constant frame rate), made by the render's graph from
-    ``kept``: those source frames as decoded, one after another (``keyframe_passes``), all padded or
-    none (the render's graph loses frames joining one-frame pad and crop runs). The graph sees them as a
-    film of their own, one segment: each frame with its own window (``sendcmd`` moves the crop from frame
-    to frame), or the pad picture; subtitles as for one-frame segments of the source."""
+    ``kept``: those source frames as decoded, one after another (``keyframe_passes``). The graph sees
+    them as a film of their own, one segment: each frame with its own window (``sendcmd`` moves the
+    crop from frame to frame), or the pad picture on the padded ones (runs of pad and crop joined as
+    in a render); subtitles as for one-frame segments of the source."""
     pw, ph = size
     n = len(frames)
     windows = [episode_windows(plan, f, f + 1) for f in frames]
     crop = {c: [w[c][0] for w, _ in windows] for c in "xywh"}
-    padded = [bool(pads) for _, pads in windows]
-    if any(padded) and not all(padded):
-        raise ValueError("_render_kept_previews: frames all padded or none")
+    pads: list[tuple[int, int]] = []  # runs of padded frames, [start, end) in this film
+    for k, (_, frame_pads) in enumerate(windows):
+        if frame_pads:
+            if pads and pads[-1][1] == k:
+                pads[-1] = (pads[-1][0], k + 1)
+            else:
+                pads.append((k, k + 1))
     source = {**plan.source, "path": str(kept), "frame_count": n, "video_start_s": "0", "has_audio": False}
     film = replace(plan, source=source, target={"width": pw, "height": ph})
     burn = []
@@ -220,7 +224,7 @@ def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts
         write_burnin_ass(part, ass, pw, ph, platform=opts.platform, fps=plan.fps)
         burn.append(ass)
     out = work / "previews.mp4"
-    encode_episode(film, [Segment(0, n, crop, [(0, n)] if padded[0] else [])], out,
+    encode_episode(film, [Segment(0, n, crop, pads)], out,
                    opts.with_(encoder="libx264", preset="ultrafast", crf=14),
                    frames=n, duration=Fraction(n) / plan.fps, burn=burn, fonts_dir=fonts_dir() if burn else None,
                    fontconfig_file=fontconfig_file() if burn else None, work=work, label="review previews")
@@ -301,7 +305,6 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     # previews on keyframes come from the keyframe pass's own decodes (constant frame rate: the kept
     # frames play at 1/fps each); the others are one-frame segments of the source, the render's seek
     kept_previews = set() if plan.vfr else {f for f in previews_of if f in keyset}
-    padded_at = {f: shots[previews_of[f][0]].padded for f in kept_previews}
     left, top, right, bottom = safe_zone(opts.platform, pw, ph)
 
     def save_previews(pictures: dict[int, np.ndarray]) -> None:
@@ -327,8 +330,7 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
         in ``pool``: the jobs returned); exactly by seeks if a pass fails, previews then as the others."""
         done, renders = set(), []
         try:
-            groups = [sorted(f for f in kept_previews if not padded_at[f]), sorted(f for f in kept_previews
-                                                                                 if padded_at[f])]
+            groups = [sorted(kept_previews)]
             for pictures, kept in keyframe_passes(info, frames, tw, th, keep=groups, folder=work):
                 for f, picture in pictures:
                     if f in shown and f not in stored:
