@@ -102,12 +102,12 @@ def bundled_font_files() -> tuple[Path, ...]:
 
 def _regular_instance(source: Path, family: str) -> Path:
     """A static Regular (wght 400, wdth 100) cut of a variable font, cached by source size."""
-    from fontTools.ttLib import TTFont
-    from fontTools.varLib import instancer
-
     out = cache_root() / "font-instances" / f"{source.stem}-{source.stat().st_size}-Regular.ttf"
     if out.is_file():
         return out
+    from fontTools.ttLib import TTFont  # here: a cached instance needs neither (0.1 s of imports)
+    from fontTools.varLib import instancer
+
     try:
         with TTFont(str(source)) as font:
             axes = {a.axisTag: a for a in font["fvar"].axes} if "fvar" in font else {}

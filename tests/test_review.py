@@ -331,3 +331,64 @@ def test_previews_of_padded_and_cropped_shots_in_turn(tmp_path):
     rendered = read_video(rendered_path, 180, 320)[0].astype(int)  # frame 210, shot 1's preview
     inner = (slice(40, 250), slice(20, 150))
     assert np.abs(previews[1][inner] - rendered[inner]).mean() < 4
+
+
+def stored_short(store_root: Path) -> dict[int, Path]:
+    """The keyframe store of samples/short.mp4 as an analysis leaves it: its fast scan's parallel decode
+    (chunks of 5 s on two workers) writing the keyframes as it goes."""
+    from verticalize.media import probe
+    from verticalize.media.decode import decode_indexed_parallel
+    from verticalize.media.thumbs import KeyframeStore, stored_keyframes
+
+    info = probe(SHORT)
+    store = KeyframeStore(info)
+    for _ in decode_indexed_parallel(info, 64, 36, skip="bidir", workers=2, chunk_s=5.0,
+                                     keyframes_to=store.jpegs()):
+        pass
+    store.close(True)
+    return stored_keyframes(info)
+
+
+def test_the_decoder_keeps_every_keyframe_480_high_as_decoded(keyframe_store):
+    """Every keyframe of the film, whichever chunk decoded it, stored under its own index: the
+    displayed picture at 480 px high (the exact frame, not a neighbour)."""
+    from verticalize.media import probe
+    from verticalize.media.thumbs import STORE_HEIGHT_PX, grab_frame, keyframes, read_stored
+
+    stored = stored_short(keyframe_store)
+    keys = keyframes(probe(SHORT))
+    assert sorted(stored) == keys and len(keys) > 10
+    assert Image.open(stored[keys[0]]).size == (854, STORE_HEIGHT_PX) == (854, 480)
+    info = probe(SHORT)
+    for f in (keys[1], 480, keys[-1]):  # as the review reads them: 320 x 180 (deblocking skipped, JPEG)
+        exact = grab_frame(info, f, 320, 180).astype(int)
+        assert np.abs(read_stored(stored[f], 320, 180).astype(int) - exact).mean() < 4.5, f
+    assert np.abs(read_stored(stored[480], 320, 180).astype(int)
+                  - read_stored(stored[750], 320, 180).astype(int)).mean() > 10
+
+
+def test_previews_come_from_the_stored_keyframes(keyframe_store, tmp_path):
+    """With the store, the 9:16 previews are made from its pictures (one painted red comes out red)
+    and look as the ones made from the source's own decode (no store)."""
+    from verticalize.media import probe
+    from verticalize.media.thumbs import keyframes, store_folder
+
+    plan = short_plan(subs=False)
+    stored = stored_short(keyframe_store)
+    review(plan, tmp_path / "stored", OPTS)
+    folder = store_folder(SHORT)
+    hidden = folder.with_name(folder.name + ".hidden")
+    folder.rename(hidden)
+    try:
+        review(plan, tmp_path / "decoded", OPTS)
+    finally:
+        hidden.rename(folder)
+    for k in range(len(plan.shots)):
+        a, b = (picture(tmp_path / d / "img" / f"p{k:05d}.jpg") for d in ("stored", "decoded"))
+        assert np.abs(a - b)[40:250, 20:160].mean() < 4, k
+    shot = plan.shots[2]  # static at x = 1000
+    f = pick_preview(shot["start"], shot["end"], keyframes(probe(SHORT)))
+    Image.new("RGB", Image.open(stored[f]).size, (255, 0, 0)).save(stored[f])
+    review(plan, tmp_path / "red", OPTS)
+    red = picture(tmp_path / "red" / "img" / "p00002.jpg")
+    assert np.abs(red - np.array([255, 0, 0])).max(axis=2)[40:250, 20:160].mean() < 40

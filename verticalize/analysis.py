@@ -346,14 +346,14 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     persons = PersonSampler(max(1, int(round(float(fps) / opts.person_fps))), info.width)
     audio = AudioAnalyzer(SAMPLE_RATE, fps) if info.has_audio else None
     audio_decode = AudioDecode(info, SAMPLE_RATE, audio.feed).start() if audio is not None else None
+    store = KeyframeStore(info)  # the keyframes decoded here, kept for the review page (the decoder writes them)
     if fast:  # intra and P-frames only, in parallel keyframe chunks; cuts refined below
-        frames = decode_indexed_parallel(info, aw, ah, skip="bidir")
+        frames = decode_indexed_parallel(info, aw, ah, skip="bidir", keyframes_to=store.jpegs())
     else:
-        frames = enumerate(decode_frames(info, aw, ah))
+        frames = enumerate(decode_frames(info, aw, ah, keyframes_to=store.jpegs()))
     cuts: list[int] = []
     n = 0
     stage = FaceStage(faces, persons, info, cw, opts)
-    store = KeyframeStore(info)  # the keyframes decoded here, kept for the review page
     scanned = False
     refiner = ThreadPoolExecutor(max_workers=1)
     gaps: dict = {}  # (lo, hi) -> future of exact_cut, for refine_cuts
@@ -362,7 +362,6 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
             for i, frame in frames:
                 found = det.process_frame(i, frame)
                 cuts += found
-                store.add(i, frame)
                 sal.process_frame(i, frame)
                 if fast:  # a cut in a skipped gap: decode the gap now, beside the scan, not after it
                     for c in found:

@@ -39,8 +39,8 @@ from verticalize.errors import NoTimestamps, OptionsError, RenderError
 from verticalize.files import write_text
 from verticalize.media import probe
 from verticalize.media.encode import Segment, encode_episode
-from verticalize.media.thumbs import (grab_frame, keyframe_passes, keyframes, read_stored, read_video,
-                                      stored_keyframes)
+from verticalize.media.thumbs import (grab_frame, jpeg_film, keyframe_passes, keyframes, picture_size, read_stored,
+                                     read_video, stored_keyframes)
 from verticalize.options import DEFAULTS, Options
 from verticalize.plan import Plan
 from verticalize.render import active_box, episode_windows
@@ -53,6 +53,7 @@ SAFE_RGB = (0, 255, 0)        # the platform's safe zone on the 9:16 preview
 LINE_PX = 2                   # outline width on the thumbnails, px
 
 PREVIEWS_PER_FFMPEG = 16      # 9:16 preview frames rendered by one ffmpeg process (one input each)
+STORED_PER_FILM = 128         # stored keyframes per preview film (raw video, 854x480: 79 MB on disk at most)
 
 REASON_WORDS = {  # edit.episodes HOOK_WEIGHTS features and boundary kinds, as an editor reads them
     "question": "a question", "ellipsis": "a line left hanging", "exclamation": "an exclamation",
@@ -197,17 +198,39 @@ def _render_previews(plan: Plan, frames: list[int], track, opts: Options, size: 
     return dict(zip(frames, got))
 
 
+def scaled_windows(crop: dict, sx: float, sy: float, width: int, height: int) -> dict:
+    """Crop windows (lists ``x y w h``, source px) scaled by ``sx``, ``sy`` to a picture of
+    ``width`` x ``height``, rounded to whole pixels and kept inside it."""
+    w = [max(1, min(width, round(v * sx))) for v in crop["w"]]
+    h = [max(1, min(height, round(v * sy))) for v in crop["h"]]
+    x = [max(0, min(width - wk, round(v * sx))) for v, wk in zip(crop["x"], w)]
+    y = [max(0, min(height - hk, round(v * sy))) for v, hk in zip(crop["y"], h)]
+    return {"x": x, "y": y, "w": w, "h": h}
+
+
 def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts: Options,
-                          size: tuple[int, int], work: Path) -> dict[int, np.ndarray]:
+                          size: tuple[int, int], work: Path, kept_size: tuple[int, int] | None = None
+                          ) -> dict[int, np.ndarray]:
     """9:16 pictures of source ``frames`` (constant frame rate), made by the render's graph from
-    ``kept``: those source frames as decoded, one after another (``keyframe_passes``). The graph sees
-    them as a film of their own, one segment: each frame with its own window (``sendcmd`` moves the
-    crop from frame to frame), or the pad picture on the padded ones (runs of pad and crop joined as
-    in a render); subtitles as for one-frame segments of the source."""
+    ``kept``: those source frames as decoded, one after another (``keyframe_passes``), or the stored
+    keyframes' displayed pictures of ``kept_size`` (width, height; ``jpeg_film``), the windows scaled to
+    it. The graph sees them as a film of their own, one segment: each frame with its own window
+    (``sendcmd`` moves the crop from frame to frame), or the pad picture on the padded ones (runs of
+    pad and crop joined as in a render); subtitles as for one-frame segments of the source."""
     pw, ph = size
     n = len(frames)
     windows = [episode_windows(plan, f, f + 1) for f in frames]
     crop = {c: [w[c][0] for w, _ in windows] for c in "xywh"}
+    source = {**plan.source, "path": str(kept), "frame_count": n, "video_start_s": "0", "has_audio": False}
+    if kept_size is not None:  # displayed pictures of another size: no deinterlace, square pixels
+        kw, kh = kept_size
+        sx, sy = kw / plan.source["width"], kh / plan.source["height"]
+        crop = scaled_windows(crop, sx, sy, kw, kh)
+        source = {k: v for k, v in source.items() if k not in ("deinterlace", "sar", "active")}
+        source.update(width=kw, height=kh)
+        if plan.source.get("active"):
+            x0, y0, x1, y1 = plan.source["active"]
+            source["active"] = [round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)]
     pads: list[tuple[int, int]] = []  # runs of padded frames, [start, end) in this film
     for k, (_, frame_pads) in enumerate(windows):
         if frame_pads:
@@ -215,7 +238,6 @@ def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts
                 pads[-1] = (pads[-1][0], k + 1)
             else:
                 pads.append((k, k + 1))
-    source = {**plan.source, "path": str(kept), "frame_count": n, "video_start_s": "0", "has_audio": False}
     film = replace(plan, source=source, target={"width": pw, "height": ph})
     burn = []
     if track is not None:
@@ -305,6 +327,15 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     # previews on keyframes come from the keyframe pass's own decodes (constant frame rate: the kept
     # frames play at 1/fps each); the others are one-frame segments of the source, the render's seek
     kept_previews = set() if plan.vfr else {f for f in previews_of if f in keyset}
+    # keyframes the analysis kept (KeyframeStore) are read, not decoded again: the shown ones, and the
+    # previews' where the stored pictures are big enough (all of one size: one film)
+    stored_all = stored_keyframes(info)
+    stored = {f: path for f, path in stored_all.items() if f in shown}
+    sizes = {f: picture_size(stored_all[f]) for f in sorted(kept_previews) if f in stored_all}
+    sizes = {f: size for f, size in sizes.items() if size is not None and size[1] >= ph}
+    film_size = max(set(sizes.values()), key=list(sizes.values()).count, default=None)
+    previews_stored = sorted(f for f, size in sizes.items() if size == film_size)
+    kept_previews -= set(previews_stored)
     left, top, right, bottom = safe_zone(opts.platform, pw, ph)
 
     def save_previews(pictures: dict[int, np.ndarray]) -> None:
@@ -320,6 +351,11 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
             save_previews(_render_kept_previews(plan, frames, kept, track, opts, (pw, ph), folder))
         finally:
             kept.unlink(missing_ok=True)
+
+    def stored_previews(frames: list[int], folder: Path) -> None:
+        folder.mkdir()
+        film = jpeg_film([stored_all[f] for f in frames], plan.fps, folder / "stored.mkv")
+        save_previews(_render_kept_previews(plan, frames, film, track, opts, (pw, ph), folder, film_size))
 
     def previews(batch: list[int], folder: Path) -> None:
         folder.mkdir()
@@ -352,19 +388,20 @@ def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang
     try:
         (tmp / "img").mkdir()
         jobs = max(1, opts.jobs or os.cpu_count() or 1)
-        other_previews = sorted(set(previews_of) - kept_previews)
+        other_previews = sorted(set(previews_of) - kept_previews - set(previews_stored))
         with ThreadPoolExecutor(max_workers=jobs + 1) as pool:  # + 1: the keyframe passes hand out renders
             # keyframes (shown, and previews) in one pass per KEYFRAMES_PER_PASS; other frames (episode ends,
             # shots without a keyframe) a seek each; other previews PREVIEWS_PER_FFMPEG to an ffmpeg process
-            # keyframes the analysis kept (KeyframeStore) are read, not decoded again
-            stored = {f: path for f, path in stored_keyframes(info).items() if f in shown}
+            # ffmpeg's work first (the stored pictures' reads, in Python, fill the gaps)
+            done = [pool.submit(stored_previews, previews_stored[k:k + STORED_PER_FILM], work / f"stored{k}")
+                    for k in range(0, len(previews_stored), STORED_PER_FILM)]
             passes = pool.submit(keyframe_thumbs, sorted({f for f in wanted if f in keyset and f not in stored}
                                                          | kept_previews), pool)
-            done = [pool.submit(lambda f: save_source(f, read_stored(stored[f], tw, th)), f) for f in stored]
             done += [pool.submit(lambda f: save_source(f, grab_frame(info, f, tw, th)), f)
                      for f in wanted if f not in keyset]
             done += [pool.submit(previews, other_previews[k:k + PREVIEWS_PER_FFMPEG], work / f"previews{k}")
                      for k in range(0, len(other_previews), PREVIEWS_PER_FFMPEG)]
+            done += [pool.submit(lambda f: save_source(f, read_stored(stored[f], tw, th)), f) for f in stored]
             for job in [passes, *done, *passes.result()]:
                 job.result()
         page = page_html(plan, shots, opts, lang, (tw, th), (pw, ph), time.perf_counter() - t0)

@@ -19,21 +19,28 @@ from verticalize.media.probe import MediaInfo, packet_index
 class VideoDecode:
     """Iterate RGB frames (h, w, 3) uint8, one per decoded frame, in order."""
 
-    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0, crop=None):
+    def __init__(self, info: MediaInfo, width: int, height: int, threads: int = 0, crop=None,
+                 keyframes_to: KeyframeJpegs | None = None):
         self.info = info
         self.width = width
         self.height = height
         self.threads = threads
         self.crop = crop
+        self.keyframes_to = keyframes_to
 
     def __iter__(self) -> Iterator[np.ndarray]:
         info, w, h = self.info, self.width, self.height
         frame_bytes = w * h * 3
-        proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads), "-i", info.path,
-                       "-map", "0:v:0", "-fps_mode", "passthrough", "-an", "-sn",
-                       "-vf", f"{picture_filters(info)}{crop_filter(self.crop)}scale={w}:{h}:flags=area",
-                       "-pix_fmt", "rgb24",
-                       "-f", "rawvideo", "pipe:1"],
+        scaled = f"{crop_filter(self.crop)}scale={w}:{h}:flags=area,format=rgb24"
+        if self.keyframes_to is None:
+            graph = ["-map", "0:v:0", "-vf", f"{picture_filters(info)}{scaled}"]
+        else:
+            graph = ["-filter_complex", f"[0:v:0]{picture_filters(info)}split[all][key];[all]{scaled}[px];"
+                     f"{self.keyframes_to.branch('key', info)}", "-map", "[px]"]
+        proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads),
+                       *(["-copyts"] if self.keyframes_to is not None else []), "-i", info.path,
+                       *graph, "-fps_mode", "passthrough", "-an", "-sn", "-f", "rawvideo", "pipe:1",
+                       *(self.keyframes_to.output() if self.keyframes_to is not None else [])],
                       bufsize=frame_bytes * 4)
         n = 0
         try:
@@ -122,15 +129,38 @@ def picture_filters(info: MediaInfo) -> str:
     return "bwdif=mode=send_frame:deint=interlaced," if info.interlaced else ""
 
 
-def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0, crop=None) -> Iterator[np.ndarray]:
+class KeyframeJpegs:
+    """A second output of a decode: every keyframe (as the decoder flags it) scaled to ``height`` px
+    (width to the picture's aspect, even) and written by ffmpeg as ``<folder>/<pts>.jpg``, the pts in
+    the stream's time base (``-copyts``): no Python, no extra decode. The caller maps pts to frames."""
+
+    def __init__(self, folder: str | os.PathLike, height: int, quality: int = 3):
+        self.folder = str(folder)
+        self.height = int(height)
+        self.quality = int(quality)  # ffmpeg's -q:v for MJPEG: 2 (best) .. 31
+
+    def branch(self, label: str, info: MediaInfo) -> str:
+        """The filter chain from the pad ``[label]`` (displayed pictures) to ``[keyjpeg]``."""
+        return f"[{label}]select=key,scale=-2:{self.height}:flags=area,format=yuvj420p[keyjpeg]"
+
+    def output(self) -> list[str]:
+        # atomic: a chunk's process stopped while writing leaves no half picture (the next chunk writes it whole)
+        return ["-map", "[keyjpeg]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-frame_pts", "1",
+                "-atomic_writing", "1", "-q:v", str(self.quality), "-f", "image2",
+                os.path.join(self.folder, "%d.jpg")]
+
+
+def decode_frames(info: MediaInfo, width: int, height: int, threads: int = 0, crop=None,
+                  keyframes_to: KeyframeJpegs | None = None) -> Iterator[np.ndarray]:
     """Yield every source frame, in order, as an RGB ``(height, width, 3)`` uint8 array.
 
     One frame out per decoded frame (``-fps_mode passthrough``), so the n-th
     array is source frame n. ``crop``: (x0, x1, y0, y1), the part of the displayed
     picture kept before scaling, in fractions of its width and height (None: all).
-    Raises InputError if ffmpeg reports a decoding error or the stream ends early.
+    Raises InputError if ffmpeg reports a decoding error or the stream ends early. ``keyframes_to``:
+    the keyframes also written as JPEG files (``KeyframeJpegs``).
     """
-    yield from VideoDecode(info, width, height, threads=threads, crop=crop)
+    yield from VideoDecode(info, width, height, threads=threads, crop=crop, keyframes_to=keyframes_to)
 
 
 def crop_filter(crop) -> str:
@@ -146,7 +176,7 @@ def crop_filter(crop) -> str:
 
 def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "none",
                    first: int = 0, last: int | None = None, seek_margin_s: float | None = 1.0,
-                   threads: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+                   threads: int = 0, keyframes_to: KeyframeJpegs | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame index, RGB frame)`` for decoded frames, each frame tagged by its timestamp.
 
     ``skip``: a fast scan for shot detection. ``"noref"`` skips the frames no other
@@ -178,11 +208,17 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     rfd, wfd = os.pipe()
     # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
     graph = f"[0:v:0]{picture_filters(info)}{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
+    if keyframes_to is not None:
+        # a chunk ends on its own after its last frame (not stopped early: its last keyframes' JPEGs
+        # may still be on their way when the raw frames after them come out)
+        trim = f"trim=end_pts={times[last] + 1}," if last is not None else ""
+        graph = (f"[0:v:0]{trim}{picture_filters(info)}split[all][key];[all]{scale},format=rgb24,split[px][ts];"
+                 f"[ts]scale=1:1:flags=neighbor[tiny];{keyframes_to.branch('key', info)}")
     args = ["-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
            "-filter_complex", graph,
            "-map", "[px]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "rawvideo", "pipe:1",
            "-map", "[tiny]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "framecrc",
-           "-flush_packets", "1", f"pipe:{wfd}"]
+           "-flush_packets", "1", f"pipe:{wfd}", *(keyframes_to.output() if keyframes_to is not None else [])]
     frame_bytes = width * height * 3
     proc = Stream(args, bufsize=frame_bytes * 4, pass_fds=(wfd,))
     stamps = os.fdopen(rfd, "r", errors="replace")
@@ -222,7 +258,8 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
 
 def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
                             chunk_s: float | None = None, min_chunk_s: float = 5.0,
-                            chunk_max_mb: float = 128.0) -> Iterator[tuple[int, np.ndarray]]:
+                            chunk_max_mb: float = 128.0, keyframes_to: KeyframeJpegs | None = None
+                            ) -> Iterator[tuple[int, np.ndarray]]:
     """``decode_indexed`` over the whole stream, split at keyframes into chunks of about
     ``chunk_s`` seconds (default: a third of each worker's share, at most 60 s and at
     least ``min_chunk_s`` or the whole share where that is shorter, never under 5 s; and
@@ -238,7 +275,8 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
     intra and P-frames left depend on each other in a chain); chunks that start on
     keyframes are independent. Frames come back in order; at most ``workers + 1``
     chunks are held in memory, so memory is bounded whatever the input's length
-    (a chunk is never shorter than one keyframe interval, though).
+    (a chunk is never shorter than one keyframe interval, though). ``keyframes_to``: as
+    ``decode_indexed`` (each chunk writes its own keyframes).
     """
     import queue
     from concurrent.futures import ThreadPoolExecutor
@@ -256,7 +294,7 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
         if k >= starts[-1] + step and k < n:
             starts.append(k)
     if workers == 1 or len(starts) == 1:
-        yield from decode_indexed(info, width, height, skip=skip, threads=0)
+        yield from decode_indexed(info, width, height, skip=skip, threads=0, keyframes_to=keyframes_to)
         return
     bounds = list(zip(starts, starts[1:] + [n]))
     quarter_frame = 0.25 / float(info.fps)
@@ -268,7 +306,7 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
             for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
                 sent = 0
                 for idx, frame in decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
-                                                 seek_margin_s=margin, threads=1):
+                                                 seek_margin_s=margin, threads=1, keyframes_to=keyframes_to):
                     if sent == 0 and idx != first and first != 0:
                         break  # the seek missed the chunk's keyframe: a wider margin
                     out.put((idx, frame))

@@ -8,10 +8,10 @@ costs one intra decode whatever the film's length. ``grab_frame`` gets any
 other frame exactly, by a seek from the keyframe before it (``decode_indexed``).
 ``read_video`` reads every frame of a small video (the review's 9:16 previews).
 
-``KeyframeStore`` keeps the keyframes the analysis decodes anyway (at its own
-low resolution, JPEG) in a cache folder named after the source file (path,
-size, modification time), so the review page decodes only what is not there:
-``stored_keyframes`` lists them, ``read_stored`` reads one.
+``KeyframeStore`` keeps the keyframes the analysis decodes anyway (written by
+its decoder, 480 px high, JPEG) in a cache folder named after the source file
+(path, size, modification time), so the review page decodes only what is not
+there: ``stored_keyframes`` lists them, ``read_stored`` reads one.
 """
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ import os
 import shutil
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
 from verticalize.errors import InputError, NoTimestamps
-from verticalize.media.decode import decode_indexed, picture_filters
-from verticalize.media.ffmpeg import Stream, first_error_line
+from verticalize.media.decode import KeyframeJpegs, decode_indexed, picture_filters
+from verticalize.media.ffmpeg import Stream, first_error_line, run
 from verticalize.media.probe import MediaInfo, packet_index
 
 
@@ -201,7 +202,7 @@ def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarr
 
 
 STORE_FILMS = 8            # films whose keyframes the store keeps (the least recently written go first)
-STORE_JPEG_QUALITY = 95    # JPEG quality of a stored keyframe, 4:4:4
+STORE_HEIGHT_PX = 480      # height of a stored keyframe: the review's 9:16 previews (480 px high) are made of them
 
 
 def store_root() -> Path:
@@ -218,29 +219,35 @@ def store_folder(path: str | os.PathLike) -> Path:
 
 
 class KeyframeStore:
-    """Keeps the keyframes of ``info`` handed to ``add`` (RGB arrays, any size; other frames are ignored)
-    as ``NNNNNNN.jpg`` in a folder built aside and renamed into the store by ``close(True)`` (an older
-    one of the same file replaced; the store then keeps the ``STORE_FILMS`` newest). ``close(False)``
-    leaves nothing. A file without packet timestamps keeps nothing."""
+    """Keeps the keyframes of ``info``'s decode as ``NNNNNNN.jpg`` (display index), ``height`` px high, in
+    a folder built aside and renamed into the store by ``close(True)`` (an older one of the same file
+    replaced; the store then keeps the ``STORE_FILMS`` newest). ``close(False)`` leaves nothing.
 
-    def __init__(self, info: MediaInfo):
+    The decoder writes them (``jpegs()``: a ``KeyframeJpegs`` output named by timestamp, mapped to
+    frames at ``close``), so keeping them costs a scale and a JPEG per keyframe in ffmpeg, no Python
+    per frame. A file without packet timestamps keeps nothing."""
+
+    def __init__(self, info: MediaInfo, height: int = STORE_HEIGHT_PX):
         try:
-            self.keys = set(keyframes(info))
+            _, self.index_of, keys, _ = packet_index(info)
+            self.keys = set(keys)
         except NoTimestamps:
-            self.keys = set()
+            self.index_of, self.keys = {}, set()
         self.path = info.path
+        self.height = height
         self.building: Path | None = None
 
-    def add(self, frame: int, picture: np.ndarray) -> None:
-        if frame not in self.keys:
-            return
-        from PIL import Image
-
-        if self.building is None:
+    def jpegs(self) -> KeyframeJpegs | None:
+        """The decoder output that writes the keyframes into the folder being built; None: none kept."""
+        if not self.keys:
+            return None
+        try:
             store_root().mkdir(parents=True, exist_ok=True)
             self.building = Path(tempfile.mkdtemp(prefix=".building-", dir=store_root()))
-        Image.fromarray(np.ascontiguousarray(picture)).save(self.building / f"{frame:07d}.jpg",
-                                                           quality=STORE_JPEG_QUALITY, subsampling=0)
+            (self.building / "pts").mkdir()
+        except OSError:
+            return None  # a store is a saving, never a failure
+        return KeyframeJpegs(self.building / "pts", self.height)
 
     def close(self, ok: bool) -> None:
         building, self.building = self.building, None
@@ -249,6 +256,14 @@ class KeyframeStore:
         try:
             if not ok:
                 return
+            for p in (building / "pts").iterdir():  # <pts>.jpg -> <frame>.jpg, keyframes of the index only
+                try:
+                    frame = self.index_of.get(int(p.stem)) if p.suffix == ".jpg" else None
+                except ValueError:
+                    frame = None
+                if frame in self.keys:
+                    os.replace(p, building / f"{frame:07d}.jpg")
+            shutil.rmtree(building / "pts")
             folder = store_folder(self.path)
             if folder.exists():
                 os.replace(folder, building.with_name(building.name + ".old"))
@@ -281,10 +296,40 @@ def read_stored(path: Path, width: int, height: int) -> np.ndarray:
     from PIL import Image
 
     with Image.open(path) as img:
+        img.draft("RGB", (width, height))  # a JPEG decodes at 1/2, 1/4 or 1/8 size where that is still enough
         img = img.convert("RGB")
         if img.size != (width, height):
             img = img.resize((width, height), Image.Resampling.BOX)
         return np.asarray(img)
+
+
+def picture_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of a picture file from its header; None when it cannot be read."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except OSError:
+        return None
+
+
+def jpeg_film(pictures: Sequence[Path], fps: Fraction, out: Path) -> Path:
+    """``out``: a Matroska film of the JPEG ``pictures`` (all of one size), one per 1/``fps`` s, in
+    order, as raw video in the video range (yuv420p) as a source film is: JPEG's full range would
+    change what the render's pad fill (``eq``) makes of it."""
+    folder = out.with_suffix(".pictures")
+    folder.mkdir()
+    for k, p in enumerate(pictures):
+        os.symlink(Path(p).resolve(), folder / f"{k:07d}.jpg")
+    args = ["-v", "error", "-nostdin", "-y", "-f", "image2", "-framerate", f"{fps.numerator}/{fps.denominator}",
+            "-start_number", "0", "-i", str(folder / "%07d.jpg"), "-vf", "scale=out_range=tv,format=yuv420p",
+            "-c:v", "rawvideo", "-f", "matroska", str(out)]
+    proc = run(args)
+    shutil.rmtree(folder, ignore_errors=True)
+    if proc.returncode != 0:
+        raise InputError("stored keyframes: " + first_error_line(proc.stderr, f"exit code {proc.returncode}"), out)
+    return out
 
 
 def read_video(path: str | os.PathLike, width: int, height: int) -> list[np.ndarray]:
