@@ -11,6 +11,9 @@ from verticalize.media.encode import sendcmd_script
 from verticalize.render import RenderTask, render, render_episode
 from media_helpers import count_frames, ffmpeg, read_frames, stream_lines
 from fractions import Fraction
+import subprocess
+
+from verticalize.media import ffmpeg_exe
 
 W, H, N = 320, 180, 90
 
@@ -103,6 +106,24 @@ def test_pad_shot_shows_the_whole_frame_over_a_blurred_fill(coded_clip, tmp_path
     for k in (29, 60):
         row = frames[k][mid, :, 0].astype(float)
         assert abs(row[1] - 50 * 0.75) < 8 and row[-2] < 200, (k, row[1], row[-2])  # cropped at x=50
+
+
+def test_pad_fill_of_a_dark_picture_stays_at_video_black_or_above(tmp_path):
+    """The dimmed fill never goes below luma 16 (video black): a dark scene's fill was taken to 0."""
+    dark = tmp_path / "dark.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"color=c=0x1c1c1c:s={W}x{H}:r=30:d=1", "-vf", "geq=lum='p(X,Y)+X/40':cb=128:cr=128",
+           "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-an", str(dark))
+    plan = make_plan(dark, [0] * 30, [(0, 30)])
+    plan.source["has_audio"] = False
+    plan.shots = [{"start": 0, "end": 30, "mode": "pad"}]
+    plan.crop["w"] = [W] * 30
+    out = tmp_path / "ep001.mp4"
+    render_episode(plan, RenderTask(1, None, out), DEFAULTS.with_(preset="superfast", crf=1))
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(out), "-map", "0:v:0", "-f", "rawvideo",
+                          "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
+    luma = np.frombuffer(raw, np.uint8).reshape(-1, 160 * 90 * 3 // 2)[:, :160 * 90].reshape(-1, 160, 90)
+    fill = luma[:, :50]  # above the letterboxed picture (rows 55 to 105)
+    assert fill.min() >= 15 and fill.mean() < 30, (fill.min(), fill.mean())  # dimmed, not below black
 
 
 def test_one_frame_pad_shots_keep_every_frame_in_its_place(coded_clip, tmp_path):

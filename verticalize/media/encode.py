@@ -468,8 +468,10 @@ def _padded(stream, W: int, H: int):
     small_w, small_h = max(2, W // 8 // 2 * 2), max(2, H // 8 // 2 * 2)
     bg = (bg.filter("crop", "min(iw,ih*%d/%d)" % (W, H), "min(ih,iw*%d/%d)" % (H, W))
           .filter("scale", small_w, small_h, flags="area")
+          .filter("format", "yuv420p")  # 8-bit video range whatever the source: 16 is black below
           .filter("boxblur", max(1, min(6, min(small_w, small_h) // 4 - 1)))  # chroma planes are half size
           .filter("eq", brightness=-0.18, saturation=0.8)
+          .filter("lutyuv", y="max(val,16)")  # eq takes dark parts below video black (16): kept legal
           .filter("scale", W, H, flags="bicubic")
           .filter("setsar", 1))
     fg = fg.filter("scale", W, -2, flags="lanczos").filter("setsar", 1)
