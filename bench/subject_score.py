@@ -79,7 +79,7 @@ def score(plan, labels: list[dict]) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("media", type=Path)
-    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2"))
+    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3"))
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/subject_score"))
     ap.add_argument("--misses", action="store_true", help="list every frame whose subject the crop misses")
