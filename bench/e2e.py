@@ -17,6 +17,11 @@ its largest single process:
 * ``split``   the same floor, but one file per episode and language, ``--jobs`` at a time, each
               process seeking to its episode as the renderer does: the same outputs as ``run``
 * ``run``     ``verticalize run`` (analysis, then the episodes rendered with subtitles burned in)
+* ``render``  ``verticalize render`` of the analysed plan alone (``--steps analyze,render,reencode``)
+* ``reencode`` every file ``render`` wrote, decoded and encoded again with the same x264 options
+              (preset, CRF, profile, threads) and AAC 128k, ``--jobs`` at a time: the content's own
+              cost (a moving crop makes every frame move, so a static-crop transcode is not the floor
+              for it); ``render / reencode`` is the renderer's overhead over that
 
 ``--languages`` instead compares languages, side by side on the same film
 (``--subs`` or drama's five): ``run`` with the first language only, ``run``
@@ -53,7 +58,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BUILD = ROOT / "samples" / "build"
-STEPS = ("decode", "analyze", "floor", "split", "run")
+STEPS = ("decode", "analyze", "floor", "split", "run", "render", "reencode")
+DEFAULT_STEPS = ("decode", "analyze", "floor", "split", "run")
 
 
 def ffmpeg_exe() -> str:
@@ -278,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crf", type=int, default=20, help="x264 CRF (default 20)")
     ap.add_argument("--jobs", type=int, default=0, help="parallel renders for run and split (0: one per core)")
     ap.add_argument("--repeat", type=int, default=1, help="best of N wall-clock times (default 1)")
-    ap.add_argument("--steps", default=",".join(STEPS), help=f"comma list of {', '.join(STEPS)} (default all)")
+    ap.add_argument("--steps", default=",".join(DEFAULT_STEPS),
+                    help=f"comma list of {', '.join(STEPS)} (default {','.join(DEFAULT_STEPS)})")
     ap.add_argument("--tree", type=Path, default=ROOT,
                     help="source tree verticalize runs from (default this checkout; e.g. a `git archive` snapshot "
                          "of one commit, to time it while others edit the checkout)")
@@ -383,6 +390,32 @@ def main(argv: list[str] | None = None) -> int:
                 m = best_of(args.repeat, lambda: measure(cmds, jobs=jobs))
                 for p in work.glob("split*.mp4"):
                     p.unlink()
+            elif step == "render":
+                if not plan_path.is_file():
+                    measure([vert + ["analyze", str(src), "-o", str(plan_path), "--size", f"{w}x{h}"] + sub_args], env=env, cwd=tree)
+                rendered = work / "rendered"
+
+                def one_render():
+                    shutil.rmtree(rendered, ignore_errors=True)
+                    return measure([vert + ["render", str(plan_path), "-o", str(rendered), "--preset", args.preset,
+                                            "--crf", str(args.crf), "--jobs", str(jobs)]], env=env, cwd=tree)
+                m = best_of(args.repeat, one_render)
+                files = len(list(rendered.glob("*.mp4")))
+            elif step == "reencode":
+                rendered = work / "rendered"
+                if not any(rendered.glob("*.mp4")):
+                    raise SystemExit("e2e: the reencode step needs the render step before it (--steps ...,render,reencode)")
+                from verticalize.media.encode import X264_THREADS
+
+                cmds = [[ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(p), "-map", "0:v:0",
+                         "-map", "0:a:0?", "-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf),
+                         "-profile:v", "high", "-pix_fmt", "yuv420p", "-threads", str(X264_THREADS), "-c:a", "aac",
+                         "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", str(work / f"again.{p.name}")]
+                        for p in sorted(rendered.glob("*.mp4"))]
+                files = len(cmds)
+                m = best_of(args.repeat, lambda: measure(cmds, jobs=jobs))
+                for p in work.glob("again.*.mp4"):
+                    p.unlink()
             else:  # run
                 out = work / "out"
 
@@ -411,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"|---|---:|---:|---:|---:|---:|")
     labels = {"decode": "ffmpeg decode -> null", "analyze": "verticalize analyze",
               "floor": "floor: centre crop + x264, 1 file", "split": f"floor split: {files} files, {jobs} jobs",
-              "run": f"verticalize run ({files} files)"}
+              "run": f"verticalize run ({files} files)", "render": f"verticalize render ({files} files)",
+              "reencode": f"its outputs encoded again ({files} files, {jobs} jobs)"}
     for step, m in results.items():
         print(f"| {labels[step]} | {m.wall:.1f} | {m.cpu:.1f} | {seconds / m.wall:.2f} | {m.rss_tree / 2**20:.0f} | "
               f"{m.rss_max / 2**20:.0f} |")
@@ -421,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     if "analyze" in results and "decode" in results:
         print(f"analysis throughput / decode throughput:        {results['decode'].wall / results['analyze'].wall:.2f}"
               f"  (analysis {frames / results['analyze'].wall:.0f} fps, decode {frames / results['decode'].wall:.0f} fps)")
+    if "render" in results and "reencode" in results:
+        print(f"render / re-encoding its own output:            {results['render'].cpu / results['reencode'].cpu:.2f} in CPU, "
+              f"{results['render'].wall / results['reencode'].wall:.2f} in wall")
     if "run" in results and "analyze" in results:
         print(f"run - analyze (render share):                   {results['run'].wall - results['analyze'].wall:.1f} s")
     print(f"load average (1/5/15 min) at end: {load()}")

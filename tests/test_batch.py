@@ -212,3 +212,21 @@ def test_library_run_resumes_in_process(inputs, tmp_path):
     assert video.stat().st_mtime_ns == first and m2 == m1
     assert m1["input"]["sha256"] == file_sha256(inputs / "c03.mp4")
     assert count_frames(video) == FRAMES
+
+
+def test_nvenc_with_a_driver_older_than_ffmpeg_needs_names_the_driver():
+    """What ffmpeg 9's NVENC printed on an H200 with driver 580 (NVENC API 13.0): one line that says
+    which driver it needs and what to do, not "no GPU"."""
+    from verticalize.media.encode import nvenc_error
+
+    stderr = ("[h264_nvenc @ 0x560c29377dc0] Driver does not support the required nvenc API version. "
+              "Required: 13.1 Found: 13.0\n"
+              "[h264_nvenc @ 0x560c29377dc0] The minimum required Nvidia driver for nvenc is 610.00 or newer\n"
+              "[vost#0:0/h264_nvenc @ 0x560c29377900] [enc:h264_nvenc @ 0x560c29377d40] Error while opening encoder\n")
+    line = nvenc_error(stderr, 1)
+    assert "\n" not in line
+    assert line.startswith("this ffmpeg's NVENC needs NVIDIA driver 610.00 or newer (ffmpeg: Driver does not support "
+                           "the required nvenc API version. Required: 13.1 Found: 13.0)")
+    assert "IMAGEIO_FFMPEG_EXE" in line
+    assert nvenc_error("[h264_nvenc @ 0x1] Cannot load libcuda.so.1\n", 1) == \
+        "no NVIDIA GPU/driver available (ffmpeg: Cannot load libcuda.so.1)"

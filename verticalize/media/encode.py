@@ -9,6 +9,7 @@ Python. ``encode_episode`` writes to the path it is given; the caller renames.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -182,10 +183,20 @@ def check_encoder(encoder: str) -> None:
     if encoder not in _ENCODER_OK:
         proc = run(["-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=s=256x256:d=0.1",
                     "-c:v", encoder, "-f", "null", "-"])
-        _ENCODER_OK[encoder] = None if proc.returncode == 0 else first_error_line(
-            proc.stderr, f"exit code {proc.returncode}")
+        _ENCODER_OK[encoder] = None if proc.returncode == 0 else nvenc_error(proc.stderr, proc.returncode)
     if _ENCODER_OK[encoder] is not None:
-        raise RenderError(f"{encoder}: no NVIDIA GPU/driver available (ffmpeg: {_ENCODER_OK[encoder]})")
+        raise RenderError(f"{encoder}: {_ENCODER_OK[encoder]}")
+
+
+def nvenc_error(stderr: str, returncode: int) -> str:
+    """What stops NVENC, in one line, from ffmpeg's stderr: a driver older than this ffmpeg's NVENC
+    needs (seen on an H200 with driver 580: the bundled ffmpeg 9 asks for 610), or no GPU/driver."""
+    first = first_error_line(stderr, f"exit code {returncode}")
+    need = re.search(r"minimum required Nvidia driver for nvenc is ([\d.]+)", stderr)
+    if need:
+        return (f"this ffmpeg's NVENC needs NVIDIA driver {need.group(1)} or newer (ffmpeg: {first}); "
+                "set IMAGEIO_FFMPEG_EXE to an ffmpeg built for your driver, or use libx264")
+    return f"no NVIDIA GPU/driver available (ffmpeg: {first})"
 
 
 @dataclass(frozen=True)
