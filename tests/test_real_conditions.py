@@ -208,3 +208,20 @@ def test_a_title_wider_than_the_crop_is_shown_whole(src, tmp_path):
     # pad: the whole 320-px picture at 180 px across: the title spans most of the output's width
     lit = np.where((frame[140:180] > 200).all(axis=2).any(axis=0))[0]
     assert lit.min() < 40 and lit.max() > 140, (lit.min(), lit.max())
+
+
+def test_a_stream_copy_cut_keeps_its_frame_rate(tmp_path):
+    """A 30 fps film cut by stream copy loses the B-frames after its last reference frame: the last
+    step between timestamps is 4 frames long. The rate stays 30 (the average over the stream gave
+    28962/967), and every other frame keeps its time."""
+    from verticalize.media.probe import frame_times
+
+    src, cut = tmp_path / "src.mp4", tmp_path / "cut.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=64x36:r=30:d=62", "-c:v", "libx264", "-preset", "veryfast", "-bf", "3",
+           "-g", "60", str(src))
+    ffmpeg("-i", str(src), "-t", "60.3", "-c", "copy", str(cut))
+    info = probe(cut)
+    assert info.fps == 30
+    times = frame_times(info)
+    assert times[-1] - times[-2] == Fraction(4, 30)  # the cut's gap, kept as it is
+    assert all(t == Fraction(i, 30) for i, t in enumerate(times[:-1]))

@@ -271,10 +271,13 @@ def _count_packets(path: Path, packets: tuple | None = None) -> tuple[Fraction |
     times = sorted(pts)
     t0 = times[0]
     _remember_times(path, tb, times, [t for t, k in zip(pts, keys) if k])
-    if count > 1 and times[-1] > t0:
+    steps = Counter(b - a for a, b in zip(times, times[1:]))
+    steady = bool(steps) and steps.most_common(1)[0][1] >= 0.9 * (count - 1)
+    if count > 1 and times[-1] > t0 and not steady:
         # Time bases that cannot hold the frame duration (1/1000 s in Matroska: 33 and 34 ms
         # steps at 30 fps) make the commonest duration a rounded one; the average over the
-        # whole stream is then the exact rate.
+        # whole stream is then the exact rate. Where one step between timestamps holds (nine in
+        # ten or more) that is the rate: a cut's missing last frames must not pull it (30 -> 29.95).
         mean_fps = Fraction(count - 1) / ((times[-1] - t0) * tb)
         if abs(mean_fps - fps) <= Fraction(15, 1000) * mean_fps:
             fps = _snap_fps(mean_fps, Fraction(3, 2) / (times[-1] - t0))  # 1.5 ticks over the span
