@@ -59,11 +59,14 @@ PHASES = 16                       # guesses of the flips' timing per half period
 STEP_S = 0.05                     # a flip is read as the mean picture this long after it less that before it, s (1-2 frames)
 CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
-# detection thresholds, above the largest of the reads of unmarked 10-s excerpts (bench/watermark.py;
-# the step reader, bench/watermark_results.md: confidence 7.16, sync z 7.30, margin 1.10 over Sintel's
-# 692; the lock-in before: 7.82, 6.33, 1.69 over 4136); every attacked marked copy read right stayed
-# above them (sync z 13.8 and more at 1080x1920). The sync threshold went from 7 to 9: the step reader's
-# sync z is the best of 16 timing guesses and both signs, and so runs higher on unmarked copies
+# detection thresholds. An ID needs confidence and margin above the largest of the reads of unmarked
+# 10-s excerpts (bench/watermark_results.md; the step reader over 2912 reads of 4 sources and 2 unmarked
+# renders: confidence 7.16, margin 1.15; the lock-in before: 7.82 and 1.69 over 4136); every attacked
+# marked copy read right stayed above them (confidence 13.3 and more at 1080x1920). The sync z gate is
+# not above the null: the step reader's sync z is the best of 16 timing guesses and both signs, and on
+# unmarked renders it reached 12.58 (likely a guess holding one big change the others lack, such as
+# an I-frame's new coding noise; not checked); marked copies read 13.8 and more. Its sigma is pooled over the guesses: each guess's
+# own let the mark's energy in its guess inflate that guess's noise (marked copies then 8.2 to 11).
 SYNC_Z_MIN = 9.0
 CODE_Z_MIN = 9.0
 MARGIN_Z_MIN = 2.0                # ... and beat every other codeword the list decoder finds by this many sigma
