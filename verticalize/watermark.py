@@ -60,8 +60,8 @@ STEP_S = 0.05                     # a flip is read as the mean picture this long
 CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
 # detection thresholds. An ID needs confidence and margin above the largest of the reads of unmarked
-# 10-s excerpts (bench/watermark_results.md; the step reader over 2912 reads of 4 sources and 2 unmarked
-# renders: confidence 7.16, margin 1.15; the lock-in before: 7.82 and 1.69 over 4136); every attacked
+# 10-s excerpts (bench/watermark_results.md; the step reader over 3248 reads of 5 sources and 2 unmarked
+# renders: confidence 7.16, margin 1.53; the lock-in before: 7.82 and 1.69 over 4136); every attacked
 # marked copy read right stayed above them (confidence 13.3 and more at 1080x1920). The sync z gate is
 # not above the null: the step reader's sync z is the best of 16 timing guesses and both signs, and on
 # unmarked renders it reached 12.58 (likely a guess holding one big change the others lack, such as
