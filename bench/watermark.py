@@ -4,8 +4,8 @@ For each plan given (made with ``verticalize analyze ... --no-episodes``; the ou
 is set here), renders the episode unmarked and marked (IDs A and B) side by side and
 reports: PSNR/SSIM of marked against unmarked, the render's wall and CPU seconds, the
 output size; then reads the ID back from 10-second excerpts after each attack. The null
-part reads every 10-second excerpt (4 sub-second start offsets, every whole second, and
-the picture mirrored 4 ways) of unmarked videos and reports how many give an ID and the
+part reads every 10-second excerpt (whole windows; starts on a 0.25-s grid, the picture
+mirrored 4 ways) of unmarked videos and reports how many give an ID and the
 largest statistics seen, against the thresholds in ``verticalize.watermark``.
 
   python bench/watermark.py PLAN.json [PLAN.json ...] [--size 1080x1920] [--null FILE ...]
@@ -70,24 +70,23 @@ def attack(src: Path, out: Path, args: list[str], size) -> None:
 
 
 def null_reads(paths: list[str], max_s: float = 120.0) -> list[wm.Detection]:
-    """Reads of every 10-window excerpt of each file's first ``max_s`` seconds (4 start offsets,
-    4 mirrorings): each file decoded once."""
+    """Reads of every excerpt of ``EXCERPT_S`` (10 s) rounded up to whole windows (3 windows of 4 s)
+    starting on a 0.25-s grid, 4 mirrorings each, of each file's first ``max_s`` seconds: each file
+    decoded once."""
     reads = []
     for path in paths:
         frames = list(wm.luma_frames(path, 0.0, max_s))
-        for offset in (0.0, 0.25, 0.5, 0.75):
+        n = int(np.ceil(EXCERPT_S / wm.WINDOW_S - 1e-9))
+        for offset in np.arange(0.0, wm.WINDOW_S - 1e-9, 0.25):
             windows = wm.window_images((f, t - offset) for f, t in frames if t >= offset)
             last = max(windows, default=-1)
-            for k0 in range(0, last - 8):
-                parts = [windows[k] for k in range(k0, k0 + 10) if k in windows]
+            for k0 in range(0, last - n + 2):
+                parts = [windows[k] for k in range(k0, k0 + n) if k in windows]
                 if not parts:
                     continue
-                img_i = sum(p[0] for p in parts)
-                img_q = sum(p[1] for p in parts)
-                for flip in ((), (0,), (1,), (0, 1)):
-                    fi = np.flip(img_i, flip) if flip else img_i
-                    fq = np.flip(img_q, flip) if flip else img_q
-                    reads.append(wm.read_mark(fi, fq, len(parts)))
+                images = sum(parts)
+                for flip in ((), (1,), (2,), (1, 2)):
+                    reads.append(wm.read_mark(np.flip(images, flip) if flip else images, len(parts)))
         print(f"  null: {path}: {len(reads)} reads so far", file=sys.stderr, flush=True)
     return reads
 

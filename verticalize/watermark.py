@@ -6,20 +6,24 @@ pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; w
 fixed sync pattern they sum to one grid ``M``. The luma offset is
 ``AMPLITUDE_LEVELS * s(t) * M`` with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
 half, -1 the second): low in amplitude, low in spatial frequency (cells of 1/18 of the
-width, smoothed by the bicubic upscale). The mark holds still between the 4 flips a second,
-so x264 codes a change at the flips only (a sine changed it in every frame: more bits and
-CPU, bench/watermark_results.md), and the detector's lock-in at the square wave's
-fundamental reads it as before. ``write_pattern`` writes one period of it (+M, -M) as a
-tiny raw yuv420p clip; the render's ffmpeg graph loops it, scales it to the output size and
-adds it with ``lut2``, fading it out towards black (``verticalize.media.encode.watermark_blend``).
+width, smoothed by the bicubic upscale). The mark holds still between its flips, so x264
+codes a change at the flips only, and each flip is a full-picture change that x264 must
+code (a P-frame it would otherwise mostly skip): the cost of the mark goes with the flips
+a second, hence the long period (bench/watermark_results.md). ``write_pattern`` writes one
+period of it (+M, -M) as a tiny raw yuv420p clip; the render's ffmpeg graph scales its two
+pictures once, loops them and adds them to the luma with two SIMD passes, leaving luma
+below video black untouched (``verticalize.media.encode.watermark_blend``).
 
-Detection (``detect``) decodes the suspect copy at 72 x 128, fits each 1-second window
-of every pixel with a line plus the sine and cosine of the modulation (lock-in: the
-picture's own content and slow changes fall into the line; windows with a cut are
-left out), sums the sine and cosine images over the windows, searches crop boxes
-(up to 15% cut from the sides and scaled back) and the modulation's phase for the sync
-pattern, then reads the 64 bits by correlation and decodes the code. Timing comes from
-the decoded frames' seconds, so other frame rates and excerpts read the same.
+Detection (``detect``) decodes the suspect copy at 72 x 128 and reads the flips as steps:
+for each of 16 guesses of their timing, the mean picture in the 0.05 s after each flip less
+that in the 0.05 s before it (a frame or two), signed by the flip's direction and summed (the picture's own
+content mostly cancels between two frames next to each other, so a flip reads well even in a
+shot of a second; a flip with a cut next to it is left out). The lock-in at the square
+wave's fundamental it replaced integrated the content's changes over whole windows and
+failed on Sintel's short shots once the flips were 2 a second. It then searches crop boxes
+(up to 15% cut from the sides and scaled back) and the timing guesses for the sync
+pattern, reads the 64 bits by correlation and decodes the code. Timing comes from the
+decoded frames' seconds, so other frame rates and excerpts read the same.
 """
 from __future__ import annotations
 
@@ -41,23 +45,29 @@ from verticalize.watermark_kernels import correlate
 
 ID_MAX = WATERMARK_ID_MAX
 GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
-PERIOD_S = 0.5                    # period of the temporal modulation (a square wave), s
-STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M (the loop runs at 4 per second)
-# RMS of the luma offset over cells, 8-bit levels, the same in every frame: the square wave's
-# fundamental is then 1.8 * 4 / pi = 2.29 levels, as the earlier sine's 1.6 * sqrt(2) = 2.26
+PERIOD_S = 1.0                    # period of the temporal modulation (a square wave: 2 flips a second), s
+STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M
+# RMS of the luma offset over cells, 8-bit levels, the same in every frame (each flip a step of twice it)
 AMPLITUDE_LEVELS = 1.8
-FADE_NONE_AT, FADE_FULL_FROM = 4, 16  # the mark fades out linearly from luma 16 down to 4 (none on black)
 SYNC_SHARE = 0.25                 # share of the mark's energy in the sync pattern
 DATA_BYTES, PARITY_BYTES = 4, 4
 N_BITS = 8 * (DATA_BYTES + PARITY_BYTES)
 SEED = 0x5EC7E7                   # the patterns' random seed: changing it orphans every marked file
 DETECT_W, DETECT_H = 72, 128      # detection decodes at this size, px
-WINDOW_S = 1.0                    # lock-in window, s (two periods)
+WINDOW_S = 1.0                    # detection sums flips per window of this many seconds (excerpts are made of windows)
+PHASES = 16                       # guesses of the flips' timing per half period (31 ms apart: under a frame at 30 fps)
+STEP_S = 0.05                     # a flip is read as the mean picture this long after it less that before it, s (1-2 frames)
 CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
 N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
-# detection thresholds, above the largest of 4136 reads of unmarked 10-s excerpts (bench/watermark.py:
-# confidence 7.82, sync z 6.33, margin 1.69); every attacked marked copy read right stayed above them
-SYNC_Z_MIN = 7.0
+# detection thresholds. An ID needs confidence and margin above the largest of the reads of unmarked
+# 10-s excerpts (bench/watermark_results.md; the step reader over 3248 reads of 5 sources and 2 unmarked
+# renders: confidence 7.16, margin 1.53; the lock-in before: 7.82 and 1.69 over 4136); every attacked
+# marked copy read right stayed above them (confidence 13.3 and more at 1080x1920). The sync z gate is
+# not above the null: the step reader's sync z is the best of 16 timing guesses and both signs, and on
+# unmarked renders it reached 12.58 (likely a guess holding one big change the others lack, such as
+# an I-frame's new coding noise; not checked); marked copies read 13.8 and more. Its sigma is pooled over the guesses: each guess's
+# own let the mark's energy in its guess inflate that guess's noise (marked copies then 8.2 to 11).
+SYNC_Z_MIN = 9.0
 CODE_Z_MIN = 9.0
 MARGIN_Z_MIN = 2.0                # ... and beat every other codeword the list decoder finds by this many sigma
 FLIP_BITS = 10                    # list decoding: every subset of this many least reliable bits flipped
@@ -118,7 +128,7 @@ def write_pattern(mark_id: int, folder: str | os.PathLike) -> MarkPattern:
     data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma.reshape(STEPS_PER_PERIOD, -1)], axis=1)
     path = Path(folder) / f"watermark{mark_id}.yuv"
     path.write_bytes(data.tobytes())
-    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S, FADE_NONE_AT, FADE_FULL_FROM)
+    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S)
 
 
 @dataclass(frozen=True)
@@ -147,46 +157,41 @@ class Detection:
                 "crop": None if self.crop is None else [round(v, 3) for v in self.crop]}
 
 
-def window_images(frames) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Sine and cosine images (DETECT_H, DETECT_W) of each 1-second window of ``frames``, pairs
-    (luma, time in s), keyed by the window's index: a per-pixel least-squares fit of a line plus
-    the modulation's sine and cosine (the phase counts from time 0). Windows with a cut (or
-    under 6 frames) are left out."""
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    window: list[np.ndarray] = []
-    wtimes: list[float] = []
-    w_index = 0
-
-    def flush():
-        if len(window) < 6:
-            return
-        stack = np.stack(window).reshape(len(window), -1)
-        if np.max(np.mean(np.abs(np.diff(stack, axis=0)), axis=1)) > CUT_LEVEL:
-            return
-        t = np.asarray(wtimes)
-        w = 2 * np.pi / PERIOD_S
-        design = np.stack([np.ones_like(t), t - t.mean(), np.sin(w * t), np.cos(w * t)], axis=1)
-        coef = np.linalg.lstsq(design, stack, rcond=None)[0]
-        out[w_index] = (coef[2].reshape(DETECT_H, DETECT_W), coef[3].reshape(DETECT_H, DETECT_W))
-
-    for frame, t in frames:
-        k = int(t // WINDOW_S)
-        if k != w_index:
-            flush()
-            window, wtimes, w_index = [], [], k
-        window.append(frame)
-        wtimes.append(t)
-    flush()
+def window_images(frames) -> dict[int, np.ndarray]:
+    """Step images of ``frames``, pairs (luma, time in s), per ``WINDOW_S`` window (keyed by its
+    index): for each of ``PHASES`` guesses of when the square wave flips (flip times ``phase + k *
+    PERIOD_S / 2``, the phase counted from time 0), the sum over the window's flips of the mean
+    picture in the ``STEP_S`` after the flip less that in the ``STEP_S`` before, signed by the
+    flip's direction: (PHASES, DETECT_H, DETECT_W). A flip with a cut (a jump of more than
+    ``CUT_LEVEL``) within its two spans is left out; windows without a flip read are left out."""
+    frames = list(frames)
+    if len(frames) < 2:
+        return {}
+    luma = np.stack([f for f, _ in frames]).astype(np.float64)
+    t = np.array([float(s) for _, s in frames])
+    jumps = np.mean(np.abs(np.diff(luma.reshape(len(luma), -1), axis=0)), axis=1) > CUT_LEVEL
+    shot = np.concatenate([[0], np.cumsum(jumps)])        # frames between cuts share a number
+    total = np.concatenate([np.zeros((1, *luma.shape[1:])), np.cumsum(luma, axis=0)])
+    half = PERIOD_S / 2
+    out: dict[int, np.ndarray] = {}
+    for j in range(PHASES):
+        phase = j * half / PHASES
+        for k in range(math.floor((t[0] - phase) / half), math.ceil((t[-1] - phase) / half) + 1):
+            flip = phase + k * half
+            a, m, b = np.searchsorted(t, [flip - STEP_S, flip, flip + STEP_S])
+            if m - a < 1 or b - m < 1 or shot[a] != shot[b - 1]:
+                continue
+            step = (total[b] - total[m]) / (b - m) - (total[m] - total[a]) / (m - a)
+            window = out.setdefault(int(flip // WINDOW_S), np.zeros((PHASES, DETECT_H, DETECT_W)))
+            window[j] += step if k % 2 == 0 else -step
     return out
 
 
-def lock_in(frames) -> tuple[np.ndarray, np.ndarray, int]:
-    """Sine and cosine images of ``frames`` (``window_images``) summed over the windows, and the
-    number of windows used."""
+def lock_in(frames) -> tuple[np.ndarray, int]:
+    """Step images of ``frames`` (``window_images``) summed over the windows, and the number of
+    windows read."""
     windows = window_images(frames)
-    img_i = sum((i for i, _ in windows.values()), np.zeros((DETECT_H, DETECT_W)))
-    img_q = sum((q for _, q in windows.values()), np.zeros((DETECT_H, DETECT_W)))
-    return img_i, img_q, len(windows)
+    return sum(windows.values(), np.zeros((PHASES, DETECT_H, DETECT_W))), len(windows)
 
 
 def luma_frames(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | None = None, crop=None):
@@ -249,23 +254,19 @@ def crop_boxes() -> np.ndarray:
     return np.array([(x0, x1, y0, y1) for x0, x1 in spans for y0, y1 in spans])
 
 
-def read_mark(img_i: np.ndarray, img_q: np.ndarray, windows: int = 0) -> Detection:
-    """Decode the mark from lock-in images (``lock_in``)."""
-    img_i = img_i - img_i.mean()
-    img_q = img_q - img_q.mean()
-    images = np.stack([img_i, img_q])
+def read_mark(images: np.ndarray, windows: int = 0) -> Detection:
+    """Decode the mark from step images (``lock_in``): (PHASES, DETECT_H, DETECT_W)."""
+    images = images - images.mean(axis=(1, 2), keepdims=True)
     none = Detection(None, 0.0, 0.0, (0.0, 1.0, 0.0, 1.0), N_BITS, windows)
     if windows == 0 or not np.any(images):
         return none
     boxes = crop_boxes()
     noise = correlate(images, DECOYS, boxes[:1])[0]
     sigma = math.sqrt(np.mean(noise ** 2))
-    sync = correlate(images, SYNC[None], boxes)[:, :, 0]  # (boxes, 2)
-    mag = np.hypot(sync[:, 0], sync[:, 1])
-    best = int(np.argmax(mag))
-    sync_z = float(mag[best] / sigma)
-    ci, cq = sync[best] / mag[best]
-    combined = (ci * img_i + cq * img_q)[None]
+    sync = correlate(images, SYNC[None], boxes)[:, :, 0]  # (boxes, phases)
+    best, phase = np.unravel_index(int(np.argmax(np.abs(sync))), sync.shape)
+    sync_z = float(abs(sync[best, phase]) / sigma)
+    combined = (np.sign(sync[best, phase]) * images[phase])[None]  # the flips' direction from the sync
     corr = correlate(combined, np.concatenate([BIT_GRIDS, DECOYS]), boxes[best:best + 1])[0, 0]
     bit_sigma = math.sqrt(np.mean(corr[N_BITS:] ** 2))
     z = corr[:N_BITS] / bit_sigma
@@ -324,7 +325,7 @@ def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | No
     crop = None
     if plan is not None:
         crop = active_box(path, plan.target["width"] / plan.target["height"], start_s, duration_s)
-    img_i, img_q, windows = lock_in(luma_frames(path, start_s, duration_s, crop))
+    images, windows = lock_in(luma_frames(path, start_s, duration_s, crop))
     if windows == 0:
         raise InputError("too short or all cuts: no 1-second window to read a watermark from", path)
-    return replace(read_mark(img_i, img_q, windows), crop=crop)
+    return replace(read_mark(images, windows), crop=crop)
