@@ -169,12 +169,22 @@ def warm_up(vert: list[str], env: dict, tree: Path, work: Path) -> Measured:
 
 
 def cut_input(src: Path, seconds: float, subs: dict[str, Path]) -> tuple[Path, dict[str, Path]]:
-    """The first ``seconds`` of ``src`` by stream copy (cached in samples/build/), and its subtitles' SRT cues in it."""
+    """The first ``seconds`` of ``src`` by stream copy (cached in samples/build/), and its subtitles' SRT cues in it.
+
+    The picture ends just before the last keyframe at or before ``seconds`` (``-frames:v``, counted
+    in decode order): a cut elsewhere drops the B-frames after its last reference frame, and the
+    gap at its end makes the file variable-frame-rate, which the renderer handles on another path."""
+    from verticalize.media import probe
+    from verticalize.media.thumbs import keyframes
+
     BUILD.mkdir(parents=True, exist_ok=True)
-    out = BUILD / f"{src.stem}.cut{seconds:g}s.mp4"
+    out = BUILD / f"{src.stem}.cut{seconds:g}s.key.mp4"
     if not out.is_file() or out.stat().st_mtime < src.stat().st_mtime:
+        info = probe(src)
+        keys = [] if info.vfr else [k for k in keyframes(info) if 0 < k <= seconds * info.fps]
+        length = ["-frames:v", str(keys[-1]), "-t", f"{float(keys[-1] / info.fps):.6f}"] if keys else ["-t", f"{seconds}"]
         tmp = out.with_name(f".{out.name}.part")
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(src), "-map", "0", "-t", f"{seconds}", "-c", "copy",
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(src), "-map", "0", *length, "-c", "copy",
                         "-f", "mp4", str(tmp)], check=True)
         os.replace(tmp, out)
     cut_subs = {}
