@@ -182,14 +182,24 @@ def _render_previews(plan: Plan, frames: list[int], track, opts: Options, size: 
     segments = [Segment(f, f + 1, *episode_windows(plan, f, f + 1)) for f in frames]
     times = plan.frame_times()
     duration = sum((plan.time_of(f + 1, times) - plan.time_of(f, times) for f in frames), Fraction(0))
+    part = None if track is None else track_for_segments(track, [(f, f + 1) for f in frames], plan.fps,
+                                                         split_text=False, times=times)
+    return _encode_previews(small, segments, frames, duration, part, None if plan.vfr else plan.fps, opts, work)
+
+
+def _encode_previews(film: Plan, segments: list[Segment], frames: list[int], duration: Fraction, part,
+                     ass_fps: Fraction | None, opts: Options, work: Path) -> dict[int, np.ndarray]:
+    """Source ``frames`` -> their 9:16 pictures (``film.target`` in size): ``segments`` of ``film``
+    rendered by the render's graph (x264 ultrafast, CRF 14) into one small file in ``work``, the
+    subtitle track ``part`` (None: none) burned in, and read back."""
+    pw, ph = film.target["width"], film.target["height"]
     burn = []
-    if track is not None:
-        part = track_for_segments(track, [(f, f + 1) for f in frames], plan.fps, split_text=False, times=times)
+    if part is not None:
         ass = work / "subs.ass"
-        write_burnin_ass(part, ass, pw, ph, platform=opts.platform, fps=None if plan.vfr else plan.fps)
+        write_burnin_ass(part, ass, pw, ph, platform=opts.platform, fps=ass_fps)
         burn.append(ass)
     out = work / "previews.mp4"
-    encode_episode(small, segments, out, opts.with_(encoder="libx264", preset="ultrafast", crf=14),
+    encode_episode(film, segments, out, opts.with_(encoder="libx264", preset="ultrafast", crf=14),
                    frames=len(frames), duration=duration, burn=burn, fonts_dir=fonts_dir() if burn else None,
                    fontconfig_file=fontconfig_file() if burn else None, work=work, label="review previews")
     got = read_video(out, pw, ph)
@@ -239,21 +249,10 @@ def _render_kept_previews(plan: Plan, frames: list[int], kept: Path, track, opts
             else:
                 pads.append((k, k + 1))
     film = replace(plan, source=source, target={"width": pw, "height": ph})
-    burn = []
-    if track is not None:
-        part = track_for_segments(track, [(f, f + 1) for f in frames], plan.fps, split_text=False)
-        ass = work / "subs.ass"
-        write_burnin_ass(part, ass, pw, ph, platform=opts.platform, fps=plan.fps)
-        burn.append(ass)
-    out = work / "previews.mp4"
-    encode_episode(film, [Segment(0, n, crop, pads)], out,
-                   opts.with_(encoder="libx264", preset="ultrafast", crf=14),
-                   frames=n, duration=Fraction(n) / plan.fps, burn=burn, fonts_dir=fonts_dir() if burn else None,
-                   fontconfig_file=fontconfig_file() if burn else None, work=work, label="review previews")
-    got = read_video(out, pw, ph)
-    if len(got) != n:
-        raise RenderError(f"review previews: {len(got)} frames rendered, {n} expected", out)
-    return dict(zip(frames, got))
+    part = None if track is None else track_for_segments(track, [(f, f + 1) for f in frames], plan.fps,
+                                                         split_text=False)
+    return _encode_previews(film, [Segment(0, n, crop, pads)], frames, Fraction(n) / plan.fps, part, plan.fps,
+                            opts, work)
 
 
 def review(plan: Plan, outdir: str | os.PathLike, opts: Options = DEFAULTS, lang: str | None = None) -> Path:
