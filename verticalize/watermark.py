@@ -187,7 +187,7 @@ def window_images(frames) -> dict[int, np.ndarray]:
     return out
 
 
-def lock_in(frames) -> tuple[np.ndarray, int]:
+def step_images(frames) -> tuple[np.ndarray, int]:
     """Step images of ``frames`` (``window_images``) summed over the windows, and the number of
     windows read."""
     windows = window_images(frames)
@@ -255,7 +255,7 @@ def crop_boxes() -> np.ndarray:
 
 
 def read_mark(images: np.ndarray, windows: int = 0) -> Detection:
-    """Decode the mark from step images (``lock_in``): (PHASES, DETECT_H, DETECT_W)."""
+    """Decode the mark from step images (``step_images``): (PHASES, DETECT_H, DETECT_W)."""
     images = images - images.mean(axis=(1, 2), keepdims=True)
     none = Detection(None, 0.0, 0.0, (0.0, 1.0, 0.0, 1.0), N_BITS, windows)
     if windows == 0 or not np.any(images):
@@ -325,7 +325,7 @@ def detect(path: str | os.PathLike, start_s: float = 0.0, duration_s: float | No
     crop = None
     if plan is not None:
         crop = active_box(path, plan.target["width"] / plan.target["height"], start_s, duration_s)
-    images, windows = lock_in(luma_frames(path, start_s, duration_s, crop))
+    images, windows = step_images(luma_frames(path, start_s, duration_s, crop))
     if windows == 0:
         raise InputError("too short or all cuts: no 1-second window to read a watermark from", path)
     return replace(read_mark(images, windows), crop=crop)
