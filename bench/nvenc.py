@@ -8,7 +8,7 @@ For each plan, ``verticalize.render`` renders every episode in one language (the
 ``-preset p5 -rc vbr -cq CRF+3``), wall and CPU seconds of each render (this process's ffmpeg
 children). Then every file of the second encoder is compared with its twin of the first (the
 golden): SSIM (all planes), PSNR (dB) and VMAF, mean and minimum over frames, and the sizes.
-``--remap OLD=NEW`` rewrites the start of the plan's source and subtitle paths (plans made on
+VMAF only where this ffmpeg has libvmaf. ``--remap OLD=NEW`` rewrites the start of the plan's source and subtitle paths (plans made on
 another machine). Needs an NVIDIA GPU and driver for h264_nvenc: without one it stops in one line.
 """
 from __future__ import annotations
@@ -64,9 +64,11 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--encoders", default="libx264,h264_nvenc", help="golden first, then the one compared")
     ap.add_argument("--size", default=None, help="output WIDTHxHEIGHT (default: the plan's)")
+    ap.add_argument("--loudness", choices=["on", "off"], default="on",
+                    help="off: skip loudness normalisation (an ffmpeg older than 6 has no ebur128 framelog=quiet)")
     args = ap.parse_args()
 
-    from verticalize.media.compare import frame_scores
+    from verticalize.media.compare import frame_scores, has_filter
     from verticalize.options import DEFAULTS
     from verticalize.plan import read_plan
     from verticalize.render import check_encoder, render
@@ -78,6 +80,7 @@ def main() -> int:
         check_encoder(enc)
     pairs = [tuple(r.split("=", 1)) for r in args.remap]
     rows, report = [], []
+    vmaf = has_filter("libvmaf")  # not in every build (Debian's ffmpeg 5.1 has none): NaN then
     for plan_path in args.plans:
         plan = remapped(read_plan(plan_path), pairs)
         if args.size:
@@ -88,13 +91,13 @@ def main() -> int:
         outs = {}
         for k, enc in enumerate((golden_enc, test_enc)):
             out = args.work / plan_path.stem / f"{k}-{enc}"
-            opts = DEFAULTS.with_(encoder=enc)
+            opts = DEFAULTS.with_(encoder=enc, normalize_loudness=args.loudness == "on")
             seconds[enc] = timed(lambda: render(plan, out, opts, langs=[lang] if lang else None))
             outs[enc] = sorted(out.glob("ep*.mp4"))
             print(f"{plan_path.stem}: {enc} {seconds[enc][0]:.1f} s wall, {seconds[enc][1]:.1f} CPU s, "
                   f"{len(outs[enc])} files", flush=True)
         for a, b in zip(outs[golden_enc], outs[test_enc]):
-            s = frame_scores(b, a, vmaf=True)
+            s = frame_scores(b, a, vmaf=vmaf)
             ssim, psnr, vmaf = summary(s["ssim"]), summary(s["psnr"]), summary(s.get("vmaf") or [float("nan")])
             rows.append((plan_path.stem, a.name, len(s["ssim"]), a.stat().st_size, b.stat().st_size, ssim, psnr, vmaf))
             report.append({"plan": plan_path.stem, "file": a.name, "frames": len(s["ssim"]),
