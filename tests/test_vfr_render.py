@@ -116,3 +116,37 @@ def test_nominal_index_times_would_have_missed_the_frame(vfr_clip):
     _, _, times = vfr_clip
     info = probe(vfr_clip[0])
     assert abs(float(times[50] - Fraction(50) / info.fps)) * float(info.fps) > 0.5
+
+
+def test_a_pad_shot_keeps_every_frame_at_its_own_time(vfr_clip, tmp_path):
+    # the pad shot runs as its own chain, joined by concat, which guesses a run's start from the
+    # mean spacing of the run before: the frames are put back at their own times
+    path, srt, times = vfr_clip
+    opts = DEFAULTS.with_(width=180, height=320, episodes=False, preset="superfast")
+    plan = analyze(path, {"en": str(srt)}, opts)
+    proto = {k: v for k, v in plan.shots[0].items() if k not in ("hint", "mode")}
+    pad = (70, 100)                  # across the change from 24 to 60 fps at frame 80
+    plan.shots = [{**proto, "start": 0, "end": pad[0], "hint": "center"},
+                  {**proto, "start": pad[0], "end": pad[1], "mode": "pad"},
+                  {**proto, "start": pad[1], "end": N, "hint": "center"}]
+    start = 50
+    plan.episodes = [{"index": 1, "start": 0, "end": start, "score": 0.0, "reasons": []},
+                     {"index": 2, "start": start, "end": N, "score": 0.0, "reasons": []}]
+    write_plan(plan, tmp_path / "plan.json")
+    plan = read_plan(tmp_path / "plan.json")
+    out = tmp_path / "ep002.en.mp4"
+    render_episode(plan, RenderTask(2, "en", out), opts)
+    got = frame_pts_s(out)
+    want = [t - times[start] for t in times[start:N]]
+    assert len(got) == len(want)
+    assert max(abs(float(g - w)) for g, w in zip(got, want)) < 1e-4       # the source's own timing
+    codes = read_barcodes(out, 180, 320)
+    outside = [k for k in range(start, N) if not pad[0] <= k < pad[1]]
+    assert [codes[k - start] for k in outside] == outside                  # cropped frames in place
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(out), "-f", "rawvideo", "-pix_fmt", "gray",
+                          "-fps_mode", "passthrough", "-"], capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 320, 180)
+    assert len(frames) == N - start
+    for k in range(start, N):        # top left: the source's flat grey (90) when cropped, the dim fill when padded
+        off = np.abs(frames[k - start, :80, :40].astype(float) - 90).mean()
+        assert (off > 20) if pad[0] <= k < pad[1] else (off < 5), (k, off)

@@ -337,21 +337,15 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: li
         # non-square pixels: crop windows are in the displayed picture's square pixels
         v = v.filter("scale", plan.source["width"], plan.source["height"]).filter("setsar", 1)
     active = plan.source.get("active")  # a pad shot shows the active picture: bars left out
-    if pad_ranges and rel is None:
-        v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H, active)
-    elif pad_ranges:
-        # variable frame rate: one crop chain under the pad overlay, so timestamps pass untouched
-        both = v.split()
-        v, v_pad = both[0], both[1]
-    if not pad_ranges or rel is not None:
+    if pad_ranges:
+        v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H, active, rel)
+    else:
         if script.strip():  # sendcmd refuses an empty script
             cmd_file.write_text(script)
             v = v.filter("sendcmd", f=str(cmd_file))
         v = (v.filter("crop@c", w=crop["w"][0], h=crop["h"][0], x=crop["x"][0], y=crop["y"][0], exact=1)
              .filter("scale", W, H, flags="lanczos")
              .filter("setsar", 1))
-    if pad_ranges and rel is not None:
-        v = v.overlay(_padded(_cut_to(v_pad, active), W, H), x=0, y=0, enable=_between(pad_ranges, fps, rel))
     return v, [segment_audio(plan, seg, track, src) for track in audio]
 
 
@@ -435,10 +429,11 @@ def _cut_to(stream, box):
 
 
 def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, cmd_file: Path, W: int, H: int,
-                             active=None):
+                             active=None, times=None):
     """Episode frames [0, n) as runs, each its own chain: the crop path (with its own sendcmd
     script) or the pad picture, joined back with concat. Each chain sees only its own frames,
-    so a pad shot costs nothing outside its range."""
+    so a pad shot costs nothing outside its range. ``times``: each episode frame's start in
+    seconds from the first (n + 1 of them; variable frame rate), which the frames keep."""
     runs, at = [], 0
     for s, e in sorted(pad_ranges):
         if s > at:
@@ -456,7 +451,8 @@ def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, c
             continue
         sub = {key: crop[key][s:e] for key in "xywh"}
         name = f"crop@c{k}"
-        script = sendcmd_script(sub["x"], sub["y"], sub["w"], sub["h"], fps, target=name)
+        run_times = None if times is None else [t - times[s] for t in times[s:e + 1]]
+        script = sendcmd_script(sub["x"], sub["y"], sub["w"], sub["h"], fps, run_times, target=name)
         if script.strip():
             path = cmd_file.with_name(f"{cmd_file.stem}_{k}.cmd")
             path.write_text(script)
@@ -465,9 +461,25 @@ def _cropped_and_padded_runs(v, crop: dict, pad_ranges, n: int, fps: Fraction, c
                      .filter("scale", W, H, flags="lanczos").filter("setsar", 1))
     if len(parts) == 1:
         return parts[0]
-    # frame k of the episode at k / fps: concat times a run after the last frame of the one before
-    # by that frame's duration, unknown for a one-frame run, and the encoder then drops a frame
-    return ffmpeg.concat(*parts, v=1, a=0).filter("setpts", f"N*{fps.denominator}/{fps.numerator}/TB")
+    joined = ffmpeg.concat(*parts, v=1, a=0)
+    if times is None:
+        # frame k of the episode at k / fps: concat times a run after the last frame of the one before
+        # by that frame's duration, unknown for a one-frame run, and the encoder then drops a frame
+        return joined.filter("setpts", f"N*{fps.denominator}/{fps.numerator}/TB")
+    return joined.filter("setpts", run_times_expression([s for s, _, _ in runs], times))
+
+
+def run_times_expression(starts: list[int], times) -> str:
+    """A ``setpts`` expression that puts every frame of runs joined by concat back at its own
+    time (variable frame rate): ``starts`` are the runs' first frames (0 first), ``times`` each
+    frame's start in seconds. Inside a run the frames keep their spacing; concat guesses where
+    a run starts from the mean spacing of the run before, so each run's first frame is moved to
+    its exact time (register 0 holds concat's time of the run's first frame)."""
+    first = "+".join(f"eq(N,{s})" for s in starts)
+    steps = [(s, times[s] - times[p]) for p, s in zip(starts, starts[1:])]  # each run's start after the one before
+    start_of_run = "+".join([f"{times[starts[0]].numerator}/{times[starts[0]].denominator}"] +
+                            [f"{d.numerator}/{d.denominator}*gte(N,{s})" for s, d in steps])
+    return f"st(0,if({first},PTS,ld(0)));round(({start_of_run})/TB+PTS-ld(0))"
 
 
 def _padded(stream, W: int, H: int):
@@ -485,11 +497,3 @@ def _padded(stream, W: int, H: int):
           .filter("setsar", 1))
     fg = fg.filter("scale", W, -2, flags="lanczos").filter("setsar", 1)
     return bg.overlay(fg, x="(W-w)/2", y="(H-h)/2")
-
-
-def _between(ranges: list[tuple[int, int]], fps: Fraction, times=None) -> str:
-    """An ffmpeg expression true on episode frames in any [start, end) range (``times``: each
-    episode frame's start in seconds, for variable frame rate)."""
-    def edge(k: int) -> Fraction:  # halfway into the gap before frame k
-        return (k - Fraction(1, 2)) / fps if times is None else (times[max(k - 1, 0)] + times[k]) / 2
-    return "+".join(f"between(t,{seconds_text(edge(s))},{seconds_text(edge(e))})" for s, e in ranges)
