@@ -1,10 +1,10 @@
 """Does the crop hold the subject? Scores the plan against hand-labelled real frames.
 
-    python bench/subject_score.py MEDIA_DIR [--set tune|report] [--labels DIR] [--work DIR]
+    python bench/subject_score.py MEDIA_DIR [MEDIA_DIR ...] [--set tune|report|...] [--labels DIR] [--work DIR]
 
 ``bench/subject_labels/{tune,report}.json`` list frames labelled by eye: the
 main subject's horizontal extent ``[x0, x1]`` in source pixels (``file`` is
-relative to MEDIA_DIR; ``frame`` is the index in decode order, as ffmpeg's
+relative to the first MEDIA_DIR that holds it; ``frame`` is the index in decode order, as ffmpeg's
 ``select=eq(n,K)`` and the plan count it). Clips named in
 ``bench/subject_labels/derived.json`` are made from a MEDIA_DIR file with one
 ffmpeg command into ``--work``.
@@ -78,8 +78,8 @@ def score(plan, labels: list[dict]) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("media", type=Path)
-    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3"))
+    ap.add_argument("media", type=Path, nargs="+", help="folders holding the labelled clips, searched in turn")
+    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3", "report4"))
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/subject_score"))
     ap.add_argument("--misses", action="store_true", help="list every frame whose subject the crop misses")
@@ -95,9 +95,9 @@ def main() -> None:
     all_rows = []
     print(f"{'clip':34s} {'frames':>6s} {'ours':>6s} {'centre':>6s} {'pad':>5s} {'s':>6s}")
     for name, labs in by_file.items():
-        path = a.media / name
+        path = next((d / name for d in a.media if (d / name).exists()), a.media[0] / name)
         if not path.exists() and name in derived:
-            path = make_derived(a.media, a.work, name, derived[name])
+            path = make_derived(a.media[0], a.work, name, derived[name])
         t = time.perf_counter()
         plan = verticalize.analyze(str(path))
         dt = time.perf_counter() - t
