@@ -195,7 +195,6 @@ def test_a_person_who_leaves_stops_holding_the_crop():
     assert abs(p.x[10] + CW / 2 - (0.6 * 1600 + 0.25 * 300) / 0.85) < 40               # the person first
     assert all(p.x[f] <= 300 <= p.x[f] + CW for f in range(200, 300))                    # then the salient left
     from reframe.path import _person_centres
-    from verticalize.options import DEFAULTS
     c = _person_centres(0, 300, persons, DEFAULTS)
     assert np.all(c[:98] == 1600.0) and np.all(np.isnan(c[98:]))   # nearest sample decides, none -> NaN
     between = {0: (100.0, 200.0), 30: None, 60: (700.0, 800.0)}    # a miss between two sightings:
