@@ -1,10 +1,11 @@
 """Does the crop hold the subject? Scores the plan against hand-labelled real frames.
 
-    python bench/subject_score.py MEDIA_DIR [--set tune|report] [--labels DIR] [--work DIR]
+    python bench/subject_score.py MEDIA_DIR [MEDIA_DIR ...] [--set tune|report|...] [--labels DIR] [--work DIR]
+                                  [--misses] [--miss-sheets DIR]
 
 ``bench/subject_labels/{tune,report}.json`` list frames labelled by eye: the
 main subject's horizontal extent ``[x0, x1]`` in source pixels (``file`` is
-relative to MEDIA_DIR; ``frame`` is the index in decode order, as ffmpeg's
+relative to the first MEDIA_DIR that holds it; ``frame`` is the index in decode order, as ffmpeg's
 ``select=eq(n,K)`` and the plan count it). Clips named in
 ``bench/subject_labels/derived.json`` are made from a MEDIA_DIR file with one
 ffmpeg command into ``--work``.
@@ -13,7 +14,9 @@ The analysis (``verticalize.analyze``, default options) runs once per clip. A
 frame is held when the crop window overlaps the subject by at least 80 % of
 min(crop width, subject width). A frame in a ``pad`` shot shows the whole
 picture: held when the subject is inside the frame, and counted in ``pad``.
-The static centre crop is scored beside it.
+The static centre crop is scored beside it. ``--miss-sheets DIR`` writes one PNG
+per clip of the frames the crop misses: the label's extent as two green lines,
+the crop as a red box (to look at why, on sets that are not held out).
 """
 from __future__ import annotations
 
@@ -76,13 +79,44 @@ def score(plan, labels: list[dict]) -> list[dict]:
     return rows
 
 
+def miss_sheet(path: Path, misses: list[tuple[dict, dict]], out: Path, width: int = 420, cols: int = 3) -> None:
+    """A PNG of the missed frames of one clip: label [x0, x1] as green lines, the crop as a red box, the note."""
+    from PIL import Image, ImageDraw
+
+    from bench.label_sheet import grab_frames
+
+    frames: dict = {}
+    order = sorted({r["frame"] for r, _ in misses})
+    for i in range(0, len(order), 30):  # a short select expression per ffmpeg run
+        frames.update(grab_frames(str(path), order[i:i + 30]))
+    tiles = []
+    for r, lab in misses:
+        img = frames[r["frame"]]
+        s = width / img.shape[1]
+        tile = Image.fromarray(img).resize((width, int(round(img.shape[0] * s))))
+        d = ImageDraw.Draw(tile)
+        d.rectangle([r["x"] * s, 1, (r["x"] + r["w"]) * s - 1, tile.height - 2], outline=(255, 0, 0), width=2)
+        for x in (r["x0"], r["x1"]):
+            d.line([(x * s, 0), (x * s, tile.height)], fill=(0, 255, 0), width=2)
+        d.text((4, 4), f"#{r['frame']} {r['mode']}", fill=(255, 255, 0))
+        d.text((4, tile.height - 14), lab.get("note", "")[:60], fill=(255, 255, 0))
+        tiles.append(tile)
+    th = max(t.height for t in tiles)
+    sheet = Image.new("RGB", (cols * (width + 4), ((len(tiles) + cols - 1) // cols) * (th + 4)), (40, 40, 40))
+    for k, t in enumerate(tiles):
+        sheet.paste(t, ((k % cols) * (width + 4), (k // cols) * (th + 4)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("media", type=Path)
-    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3"))
+    ap.add_argument("media", type=Path, nargs="+", help="folders holding the labelled clips, searched in turn")
+    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3", "report4"))
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/subject_score"))
     ap.add_argument("--misses", action="store_true", help="list every frame whose subject the crop misses")
+    ap.add_argument("--miss-sheets", type=Path, help="write a PNG per clip of the missed frames, label and crop drawn")
     a = ap.parse_args()
 
     import verticalize
@@ -95,14 +129,17 @@ def main() -> None:
     all_rows = []
     print(f"{'clip':34s} {'frames':>6s} {'ours':>6s} {'centre':>6s} {'pad':>5s} {'s':>6s}")
     for name, labs in by_file.items():
-        path = a.media / name
+        path = next((d / name for d in a.media if (d / name).exists()), a.media[0] / name)
         if not path.exists() and name in derived:
-            path = make_derived(a.media, a.work, name, derived[name])
+            path = make_derived(a.media[0], a.work, name, derived[name])
         t = time.perf_counter()
         plan = verticalize.analyze(str(path))
         dt = time.perf_counter() - t
         rows = score(plan, labs)
         all_rows += rows
+        if a.miss_sheets is not None and any(not r["ours"] for r in rows):
+            miss_sheet(path, [(r, lab) for r, lab in zip(rows, labs) if not r["ours"]],
+                       a.miss_sheets / f"{Path(name).stem}.png")
         k = len(rows)
         print(f"{name:34s} {k:6d} {sum(r['ours'] for r in rows) / k:6.1%} {sum(r['centre'] for r in rows) / k:6.1%} "
               f"{sum(r['pad'] for r in rows) / k:5.0%} {dt:6.1f}")

@@ -100,13 +100,27 @@ def _partial_faces(start: int, end: int, n_sampled: int, tracks: list, fps: floa
 
 
 def _person_centres(start: int, end: int, persons: dict[int, object] | None, opts):
-    """Per-frame person-span centre in the shot, or None when persons are too rarely seen."""
+    """Per-frame person-span centre in the shot, or None when persons are too rarely seen.
+
+    The person is followed through the shot only where it is seen: a frame whose nearest
+    sample (earlier one on a tie) found no person gets NaN, so a person who leaves, or a
+    view that changes within the shot, does not hold the crop where nobody is seen.
+    Between two samples that saw a person the centre is interpolated.
+    """
     sampled = sorted(f for f in (persons or {}) if start <= f < end)
     seen = [f for f in sampled if persons[f]]
     if not seen or len(seen) < opts.main_face_presence * len(sampled):
         return None
     centres = [(persons[f][0] + persons[f][1]) / 2 for f in seen]
-    return np.interp(np.arange(start, end), seen, centres)
+    frames = np.arange(start, end)
+    out = np.interp(frames, seen, centres)
+    samples = np.asarray(sampled)
+    k = np.clip(np.searchsorted(samples, frames), 1, len(samples) - 1) if len(samples) > 1 else np.zeros(len(frames), int)
+    if len(samples) > 1:
+        k = np.where(np.abs(samples[k - 1] - frames) <= np.abs(samples[k] - frames), k - 1, k)
+    nobody = np.array([not persons[f] for f in sampled])[k]
+    out[nobody] = np.nan
+    return out
 
 
 def _follow_speaker(start: int, end: int, main, mouths, source_width: int, crop_w: int, fps: float, opts):
@@ -216,9 +230,12 @@ def solve_shot(start: int, end: int, faces: dict[int, list], saliency_centres: n
                     np.median(saliency_widths[start:end]) > opts.subject_pad_width * crop_w:
                 return ShotPath(np.zeros(n, np.int64), "pad", "saliency")  # the subject is wider than the crop
             subject, left, conf = "saliency", sal, np.full(n, SIGNAL_WEIGHTS["saliency"])
-        else:  # weighted fusion: persons count more than general saliency
+        else:  # weighted fusion where a person is seen (persons count more than general saliency)
             wp, ws = SIGNAL_WEIGHTS["person"], SIGNAL_WEIGHTS["saliency"]
-            subject, left, conf = "person", (wp * person + ws * sal) / (wp + ws), np.full(n, wp)
+            seen = ~np.isnan(person)
+            subject = "person"
+            left = np.where(seen, (wp * np.where(seen, person, 0.0) + ws * sal) / (wp + ws), sal)
+            conf = np.where(seen, wp, ws)
         partial = _partial_faces(start, end, n_sampled, tracks, fps, opts)
         if partial is not None:  # a face seen on part of the shot sets the target there
             seen = ~np.isnan(partial)

@@ -85,20 +85,21 @@ class SaliencyTracker:
     ``per_frame`` fills the gaps, never across a shot boundary. A few numbers
     per decoded frame are kept, so memory stays flat on long inputs.
 
-    ``weights``: (contrast, rarity, motion) of the subject map, each >= 0;
+    ``weights``: (contrast, rarity, motion[, focus]) of the subject map, each >= 0;
+    ``blur_gate``: the subject map's blur gate (``reframe.subject.SubjectMap``, 0: off);
     ``threshold_std``: the map's cells above mean + this many standard
     deviations can belong to the subject region.
     """
 
     def __init__(self, width: int, height: int, crop_w_frac: float, source_width: int,
-                 weights=(1.0, 2.0, 0.5), threshold_std: float = 0.5):
+                 weights=(1.0, 2.0, 0.5), threshold_std: float = 0.5, blur_gate: float = 0.0):
         from reframe.subject import SubjectMap
 
         if not 0 < crop_w_frac <= 1:
             raise ValueError("crop_w_frac must be in (0, 1]")
         self.width = width
         self.scale = source_width / width
-        self.subject = SubjectMap(width, height, weights, threshold_std)
+        self.subject = SubjectMap(width, height, weights, threshold_std, blur_gate=blur_gate)
         self.window = max(1, int(round(crop_w_frac * self.subject.gw)))
         self._cell_px = self.subject.block * self.scale   # source px per grid column
         self._prev = np.full((height, width), -1.0, np.float32)

@@ -10,11 +10,17 @@ Per frame, on a grid of about 96 cells across (blocks of the analysis frame):
   bin (6 x 6 x 6 bins), so the one red-haired girl beats the sky and the dunes;
 * **motion against the camera**: the camera's own motion is the grid shift
   (up to 1/16 of the width) that best maps the previous frame onto this one;
-  what still differs after that shift moves on its own (a runner in a pan).
+  what still differs after that shift moves on its own (a runner in a pan);
+* **focus**: the mean |4-neighbour Laplacian| of the luma in each cell (every
+  other pixel of every other row), so what the camera focused on beats a
+  blurred foreground or background.
 
-The three maps, each scaled to 0..1, are mixed with the weights of the options
-table (``SUBJECT_WEIGHTS`` below; thresholds in ``verticalize.options``). The cells above mean + k std of the
-mix form connected regions (4-neighbour); the region with the largest mass is
+The four maps, each scaled to 0..1, are mixed with the weights of the options
+table (``SUBJECT_WEIGHTS`` below; thresholds in ``verticalize.options``), and
+the mix is multiplied by a **blur gate**: a cell less sharp than ``blur_gate``
+times the picture's median focus counts in proportion to its sharpness (the
+out-of-focus leaf in front of a koala, however green, is not the subject).
+The cells above mean + k std of the mix form connected regions (4-neighbour); the region with the largest mass is
 the subject (objectness), its columns' mass sets the crop window, and the
 columns that hold its central 90 % give its horizontal extent, which the camera
 path compares with the crop width (``pad`` when the subject is wider).
@@ -25,11 +31,13 @@ import numba
 import numpy as np
 
 # Weight of each cue of the subject map where no face is seen (each scaled to 0..1 per frame),
-# tuned on bench/subject_labels/tune.json.
+# tuned on bench/subject_labels/tune.json (focus and blur_gate on tune + report + report2).
 SUBJECT_WEIGHTS: dict[str, float] = {
     "contrast": 1.0,   # multi-scale centre-surround contrast (luma and opponent colour)
     "rarity": 2.0,     # colour rarity times spatial compactness
     "motion": 0.5,     # motion left after removing the camera's own (global) shift
+    "focus": 2.0,      # local sharpness (|Laplacian| of luma): the subject in focus, not the blurred foreground
+    "blur_gate": 2.0,  # cells less sharp than this x the picture's median focus count in proportion (0: off)
 }
 
 GRID_CELLS = 96  # grid width in cells (fewer for narrow frames: at least 1 px per cell)
@@ -109,9 +117,14 @@ def _col_dark(lum, x, y0, y1):
     return True
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _luma_at(frame, y, x):
+    return 0.299 * frame[y, x, 0] + 0.587 * frame[y, x, 1] + 0.114 * frame[y, x, 2]
+
+
 @numba.njit(cache=True, nogil=True)
-def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_rarity, w_motion,
-                    threshold_std, chroma_weight, max_shift, cols_out, map_out):
+def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_rarity, w_motion, w_focus,
+                    blur_gate, threshold_std, chroma_weight, max_shift, cols_out, map_out):
     """Subject map of one RGB frame on a grid of ``block``-px cells.
 
     Writes the grid's luma (0..255) to ``luma_out`` (the next call's ``prev_luma``)
@@ -127,13 +140,32 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     cb = np.empty((gh, gw), np.float64)
     inv = 1.0 / (block * block)
     sums = np.zeros((gh, gw, 3), np.int64)  # cell sums, pixels read in memory order
-    for y in range(gh * block):
+    ph = gh * block
+    pw = gw * block
+    for y in range(ph):
         gy = y // block
-        for x in range(gw * block):
+        for x in range(pw):
             gx = x // block
             sums[gy, gx, 0] += frame[y, x, 0]
             sums[gy, gx, 1] += frame[y, x, 1]
             sums[gy, gx, 2] += frame[y, x, 2]
+    # focus: mean |4-neighbour Laplacian| of luma per cell, on every other pixel of every other row
+    # (what is sharp, not blurred by depth of field)
+    foc_all = np.zeros((gh, gw), np.float64)
+    if w_focus > 0 or blur_gate > 0:
+        taken = np.zeros((gh, gw), np.float64)
+        for y in range(1, ph - 1, 2):
+            gy = y // block
+            for x in range(1, pw - 1, 2):
+                gx = x // block
+                foc_all[gy, gx] += abs(4.0 * _luma_at(frame, y, x) - _luma_at(frame, y - 1, x)
+                                       - _luma_at(frame, y + 1, x) - _luma_at(frame, y, x - 1)
+                                       - _luma_at(frame, y, x + 1))
+                taken[gy, gx] += 1.0
+        for gy in range(gh):
+            for gx in range(gw):
+                if taken[gy, gx] > 0:
+                    foc_all[gy, gx] /= taken[gy, gx]
     for gy in range(gh):
         for gx in range(gw):
             r = sums[gy, gx, 0] * inv
@@ -164,6 +196,20 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     prev_a = np.ascontiguousarray(prev_all[ya:yb, xa:xb]).astype(np.float64)
     ca = np.ascontiguousarray(ca[ya:yb, xa:xb])
     cb = np.ascontiguousarray(cb[ya:yb, xa:xb])
+    # the active picture's edge cells carry the bars' edge, not a subject: no focus there
+    foc = np.zeros((gh, gw), np.float64)
+    for gy in range(1, gh - 1):
+        for gx in range(1, gw - 1):
+            foc[gy, gx] = foc_all[ya + gy, xa + gx]
+    # blur gate: a cell less sharp than blur_gate x the picture's median focus is scaled down in
+    # proportion (a blurred foreground leaf or wall is not the subject, whatever its colour)
+    gate = np.ones((gh, gw), np.float64)
+    if blur_gate > 0:
+        fmed = np.median(foc_all[ya:yb, xa:xb])
+        if fmed > 0:
+            for gy in range(gh):
+                for gx in range(gw):
+                    gate[gy, gx] = min(1.0, foc_all[ya + gy, xa + gx] / (blur_gate * fmed))
     # centre-surround contrast, three scales
     con = np.zeros((gh, gw), np.float64)
     _centre_surround(lum, con, 1.0)
@@ -231,16 +277,19 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     cmax = 1e-9
     rmax = 1e-9
     mmax = 20.0  # residual motion under ~20 luma levels never dominates
+    fmax = 1e-9
     for gy in range(gh):
         for gx in range(gw):
             cmax = max(cmax, con[gy, gx])
             rmax = max(rmax, rar[gy, gx])
             mmax = max(mmax, mot[gy, gx])
+            fmax = max(fmax, foc[gy, gx])
     sal = np.empty((gh, gw), np.float64)
     mean = 0.0
     for gy in range(gh):
         for gx in range(gw):
-            v = w_contrast * con[gy, gx] / cmax + w_rarity * rar[gy, gx] / rmax + w_motion * mot[gy, gx] / mmax
+            v = (w_contrast * con[gy, gx] / cmax + w_rarity * rar[gy, gx] / rmax + w_motion * mot[gy, gx] / mmax
+                 + w_focus * foc[gy, gx] / fmax) * gate[gy, gx]
             sal[gy, gx] = v
             map_out[ya + gy, xa + gx] = v
             mean += v
@@ -317,23 +366,27 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
 class SubjectMap:
     """Streams analysis frames of one size; per frame the subject's column mass and extent.
 
-    ``weights``: (contrast, rarity, motion), each >= 0; ``threshold_std``: cells
+    ``weights``: (contrast, rarity, motion[, focus]), each >= 0 (focus 0 when left out); ``threshold_std``: cells
     above mean + this many standard deviations of the map are candidate
-    subject cells.
+    subject cells; ``blur_gate`` (>= 0, 0: off): cells less sharp than this many
+    times the picture's median focus are scaled down in proportion.
     """
 
     def __init__(self, width: int, height: int, weights=(1.0, 1.0, 1.0), threshold_std: float = 1.0,
-                 chroma_weight: float = 1.5):
+                 chroma_weight: float = 1.5, blur_gate: float = 0.0):
         self.block = grid_block(width)
         self.gw = width // self.block
         self.gh = height // self.block
         if self.gw < 1 or self.gh < 1:
             raise ValueError("frame too small for the subject grid")
-        self.weights = tuple(float(v) for v in weights)
-        if len(self.weights) != 3 or min(self.weights) < 0:
-            raise ValueError("weights: three values >= 0 (contrast, rarity, motion)")
+        self.weights = tuple(float(v) for v in weights) + ((0.0,) if len(weights) == 3 else ())
+        if len(self.weights) != 4 or min(self.weights) < 0:
+            raise ValueError("weights: three or four values >= 0 (contrast, rarity, motion[, focus]; focus 0 if left out)")
         self.threshold_std = float(threshold_std)
         self.chroma_weight = float(chroma_weight)
+        if blur_gate < 0:
+            raise ValueError("blur_gate must be >= 0 (0: off)")
+        self.blur_gate = float(blur_gate)
         self.max_shift = max(1, self.gw // 16)
         self._prev = np.zeros((self.gh, self.gw), np.float32)
         self._cur = np.zeros((self.gh, self.gw), np.float32)
@@ -354,10 +407,10 @@ class SubjectMap:
             raise ValueError("frame must be an (h, w, 3) uint8 RGB array")
         if frame.shape[1] // self.block != self.gw or frame.shape[0] // self.block != self.gh:
             raise ValueError("frame size differs from the size this map was made for")
-        wc, wr, wm = self.weights
+        wc, wr, wm, wf = self.weights
         self.map[...] = 0.0
         out = _subject_kernel(np.ascontiguousarray(frame), self.block, self._prev, self._has_prev, self._cur,
-                              wc, wr, wm, self.threshold_std, self.chroma_weight, self.max_shift, self.columns, self.map)
+                              wc, wr, wm, wf, self.blur_gate, self.threshold_std, self.chroma_weight, self.max_shift, self.columns, self.map)
         self._prev, self._cur = self._cur, self._prev
         self._has_prev = True
         return out

@@ -186,6 +186,22 @@ def test_person_cue_leads_when_there_is_no_face():
     assert abs(centre - (0.6 * 1600 + 0.25 * 300) / 0.85) < 40    # weighted towards the person
 
 
+def test_a_person_who_leaves_stops_holding_the_crop():
+    # seen on the right for the first 100 frames, then every sample finds nobody: the crop goes back
+    # to the salient left instead of holding the last seen person to the end of the shot
+    persons = {f: ((1500.0, 1700.0) if f < 100 else None) for f in range(0, 300, 15)}
+    p = solve_shot(0, 300, {}, np.full(300, 300.0), W, CW, FPS, persons=persons)
+    assert p.subject == "person"
+    assert abs(p.x[10] + CW / 2 - (0.6 * 1600 + 0.25 * 300) / 0.85) < 40               # the person first
+    assert all(p.x[f] <= 300 <= p.x[f] + CW for f in range(200, 300))                    # then the salient left
+    from reframe.path import _person_centres
+    c = _person_centres(0, 300, persons, DEFAULTS)
+    assert np.all(c[:98] == 1600.0) and np.all(np.isnan(c[98:]))   # nearest sample decides, none -> NaN
+    between = {0: (100.0, 200.0), 30: None, 60: (700.0, 800.0)}    # a miss between two sightings:
+    c = _person_centres(0, 90, between, DEFAULTS)                  # NaN around it, interpolated elsewhere
+    assert c[0] == 150.0 and np.isnan(c[30]) and c[89] == 750.0 and c[10] == 150.0 + 600.0 * 10 / 60
+
+
 def test_a_face_seen_late_in_the_shot_takes_the_crop_there():
     # 300 frames sampled every 5; the face turns up at frame 240 (12 of 60 samples: not a subject of the
     # whole shot) far from the salient texture on the left

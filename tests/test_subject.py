@@ -70,6 +70,32 @@ def test_motion_against_a_panning_camera_finds_the_mover():
     assert lo * b >= x - 12 and hi * b <= x + 24
 
 
+def test_the_sharp_figure_beats_a_brighter_blurred_foreground():
+    """A blurred green blob (rare colour, strong contrast) beside a sharp grey figure of the ground's
+    mean colour, grain over all: focus and the blur gate of the table pick the figure; without them
+    the map picks the blob (the koala behind a leaf of bench/subject_labels)."""
+    from reframe.subject import SUBJECT_WEIGHTS
+
+    g = np.random.default_rng(0)
+    h, w = 108, 192
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 3)) + np.array([120, 120, 125]) + (xx / w * 10)[..., None]
+    blob = np.exp(-(((xx - 45) / 18.0) ** 2 + ((yy - 54) / 22.0) ** 2))
+    img += blob[..., None] * (np.array([60, 200, 70]) - img)
+    img[30:80, 130:158] += g.choice([-45.0, 45.0], (50, 28))[..., None]
+    img += g.normal(0, 3, (h, w, 1))
+    f = np.clip(img, 0, 255).astype(np.uint8)
+    b = grid_block(w)
+    cues = tuple(SUBJECT_WEIGHTS[k] for k in ("contrast", "rarity", "motion"))
+    m = SubjectMap(w, h, cues + (SUBJECT_WEIGHTS["focus"],), 0.5, blur_gate=SUBJECT_WEIGHTS["blur_gate"])
+    lo, hi, _ = m.process(f)
+    assert 124 <= lo * b and hi * b <= 162 and 130 <= np.argmax(m.columns) * b < 158
+    for weights, gate in ((cues + (0.0,), 0.0), (cues, 0.0)):    # no focus, no gate: the blob
+        m = SubjectMap(w, h, weights, 0.5, blur_gate=gate)
+        lo, hi, _ = m.process(f)
+        assert hi * b <= 80 and 20 <= np.argmax(m.columns) * b <= 70
+
+
 def test_subject_map_validates_input():
     with pytest.raises(ValueError):
         SubjectMap(192, 108).process(np.zeros((108, 192, 3), np.float32))
@@ -77,6 +103,10 @@ def test_subject_map_validates_input():
         SubjectMap(192, 108).process(np.zeros((50, 192, 3), np.uint8))
     with pytest.raises(ValueError):
         SubjectMap(192, 108, weights=(1.0, -1.0, 0.0))
+    with pytest.raises(ValueError):
+        SubjectMap(192, 108, weights=(1.0, 1.0, 0.0, 1.0, 1.0))
+    with pytest.raises(ValueError):
+        SubjectMap(192, 108, blur_gate=-1.0)
 
 
 def test_a_subject_wider_than_the_crop_pads_the_shot():

@@ -338,7 +338,8 @@ def _scan(info: MediaInfo, opts: Options, aw: int, ah: int, cw: int, fast: bool)
     fps = info.fps
     det = ShotDetector.from_options(float(fps), opts)
     sal = SaliencyTracker(aw, ah, cw / info.width, info.width,
-                          tuple(SUBJECT_WEIGHTS[k] for k in ("contrast", "rarity", "motion")), opts.subject_threshold_std)
+                          tuple(SUBJECT_WEIGHTS[k] for k in ("contrast", "rarity", "motion", "focus")), opts.subject_threshold_std,
+                          blur_gate=SUBJECT_WEIGHTS["blur_gate"])
     bars = BorderDetector(aw, ah)
     text = TextDetector(aw, ah, every=max(1, int(round(float(fps) / opts.text_fps))))
     every = max(1, int(round(float(fps) / opts.face_fps)))
