@@ -117,11 +117,6 @@ def _col_dark(lum, x, y0, y1):
     return True
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _luma_at(frame, y, x):
-    return 0.299 * frame[y, x, 0] + 0.587 * frame[y, x, 1] + 0.114 * frame[y, x, 2]
-
-
 @numba.njit(cache=True, nogil=True)
 def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_rarity, w_motion, w_focus,
                     blur_gate, threshold_std, chroma_weight, max_shift, cols_out, map_out):
@@ -142,30 +137,36 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     sums = np.zeros((gh, gw, 3), np.int64)  # cell sums, pixels read in memory order
     ph = gh * block
     pw = gw * block
+    want_focus = w_focus > 0 or blur_gate > 0
+    # luma x 256 in integers (77 R + 150 G + 29 B) of every pixel, for the focus cue below
+    luma256 = np.empty((ph if want_focus else 0, pw), np.int32)
     for y in range(ph):
         gy = y // block
         for x in range(pw):
             gx = x // block
-            sums[gy, gx, 0] += frame[y, x, 0]
-            sums[gy, gx, 1] += frame[y, x, 1]
-            sums[gy, gx, 2] += frame[y, x, 2]
+            r, g, b = np.int32(frame[y, x, 0]), np.int32(frame[y, x, 1]), np.int32(frame[y, x, 2])
+            sums[gy, gx, 0] += r
+            sums[gy, gx, 1] += g
+            sums[gy, gx, 2] += b
+            if want_focus:
+                luma256[y, x] = 77 * r + 150 * g + 29 * b
     # focus: mean |4-neighbour Laplacian| of luma per cell, on every other pixel of every other row
     # (what is sharp, not blurred by depth of field)
     foc_all = np.zeros((gh, gw), np.float64)
-    if w_focus > 0 or blur_gate > 0:
-        taken = np.zeros((gh, gw), np.float64)
+    if want_focus:
+        focus_sum = np.zeros((gh, gw), np.int64)
+        taken = np.zeros((gh, gw), np.int64)
         for y in range(1, ph - 1, 2):
             gy = y // block
             for x in range(1, pw - 1, 2):
                 gx = x // block
-                foc_all[gy, gx] += abs(4.0 * _luma_at(frame, y, x) - _luma_at(frame, y - 1, x)
-                                       - _luma_at(frame, y + 1, x) - _luma_at(frame, y, x - 1)
-                                       - _luma_at(frame, y, x + 1))
-                taken[gy, gx] += 1.0
+                focus_sum[gy, gx] += abs(4 * luma256[y, x] - luma256[y - 1, x] - luma256[y + 1, x]
+                                         - luma256[y, x - 1] - luma256[y, x + 1])
+                taken[gy, gx] += 1
         for gy in range(gh):
             for gx in range(gw):
                 if taken[gy, gx] > 0:
-                    foc_all[gy, gx] /= taken[gy, gx]
+                    foc_all[gy, gx] = focus_sum[gy, gx] / (256.0 * taken[gy, gx])
     for gy in range(gh):
         for gx in range(gw):
             r = sums[gy, gx, 0] * inv
