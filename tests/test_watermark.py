@@ -75,14 +75,12 @@ def test_code_and_pattern():
     offsets = frames.astype(float) - 128
     assert abs(np.sqrt(np.mean(offsets ** 2)) - wm.AMPLITUDE_LEVELS) < 0.15  # RMS as stated
     assert np.array_equal(offsets[1], -offsets[0])  # the square wave: +M, then -M
-    blocks = offsets[0, :1920, :1072].reshape(120, 16, 67, 16)  # whole 16 x 16 macroblocks
-    assert np.all(blocks == blocks[:, :1, :, :1])  # constant over each macroblock
-    marked = np.mean(np.any(blocks != 0, axis=(1, 3)))
-    assert abs(marked - wm.KEEP_SHARE) < 0.05  # the rest stay 0: x264 skips them at a flip
-    # the blocks follow the cell grid the detector reads
+    marked = np.mean(offsets[0] != 0)
+    assert 0.25 < marked <= wm.KEEP_SHARE  # the rest stay 0 (x264 skips those macroblocks at a flip)
+    assert np.abs(np.diff(offsets[0], axis=0)).max() <= 1 and np.abs(np.diff(offsets[0], axis=1)).max() <= 1  # no edges
+    # the offsets follow the cell grid the detector reads
     smooth = wm.sampled_grid(wm.mark_grid(MARK_ID), (np.arange(1080) + 0.5) / 1080, (np.arange(1920) + 0.5) / 1920)
     assert np.corrcoef(offsets[0].ravel(), smooth.ravel())[0, 1] > 0.8
-    assert wm.block_size(1080, 1920) == 16 and wm.block_size(720, 1280) == 16 and wm.block_size(180, 320) == 4
 
 
 def test_blend_adds_the_mark_and_leaves_black_untouched(tmp_path):

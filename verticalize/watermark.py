@@ -3,13 +3,13 @@
 Embedding (no Python in the render's pixel path): the ID's 32 bits and 32 Reed-Solomon
 parity bits (RS(8, 4) over bytes, 2 byte errors or 4 erasures corrected) each own a
 pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; with a
-fixed sync pattern they sum to one grid ``M``. ``M`` is sampled once per 16 x 16 block of the
-output (x264's macroblocks; smaller blocks on outputs under 720 x 1280) and only the ``KEEP_SHARE`` blocks of most magnitude keep it,
-the others 0; the luma offset is ``s(t)`` times that, scaled to RMS ``AMPLITUDE_LEVELS``, with
-``s`` a square wave of period ``PERIOD_S`` (+1 the first half, -1 the second). The mark holds
-still between its flips, so x264 codes a change at the flips only, and there only in the blocks
-that carry it (a block of constant offset is one DC coefficient per transform; a block left at 0
-stays skipped): what the mark costs goes with its flips a second times the blocks it changes
+fixed sync pattern they sum to one grid ``M``, sampled smoothly at every pixel of the output.
+``M`` is shrunk towards 0 (soft thresholding) so that only the ``KEEP_SHARE`` of the picture
+where it is largest carries it, without edges; the luma offset is ``s(t)`` times that, scaled
+to RMS ``AMPLITUDE_LEVELS``, with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
+half, -1 the second). The mark holds still between its flips, so x264 codes a change at the
+flips only, and there only in the macroblocks the mark covers (the rest stay skipped): what
+the mark costs goes with its flips a second and the share of the picture it changes
 (bench/watermark_results.md). ``write_pattern`` writes one period of it (+M, -M) at the
 output's size as a raw yuv420p clip; the render's ffmpeg graph loops its two pictures and
 adds them to the luma with two SIMD passes, leaving luma below video black untouched
@@ -47,11 +47,8 @@ ID_MAX = WATERMARK_ID_MAX
 GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
 PERIOD_S = 4.0                    # period of the temporal modulation (a square wave: a flip every 2 s), s
 STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M
-BLOCK_PX = 16                     # the mark is constant over blocks of this many pixels (x264's macroblocks) ...
-BLOCKS_PER_CELL = 2.5             # ... or a smaller power of 2, so that a cell spans at least this many blocks
-KEEP_SHARE = 0.25                 # share of the blocks that carry the mark (those of most magnitude)
-# RMS of the luma offset over the picture, 8-bit levels, the same in every frame (each flip a step of twice it;
-# 4 times the RMS in the blocks that carry it)
+KEEP_SHARE = 0.4                  # share of the picture that carries the mark (where it is largest; 0 elsewhere)
+# RMS of the luma offset over the picture, 8-bit levels, the same in every frame (each flip a step of twice it)
 AMPLITUDE_LEVELS = 2.0
 SYNC_SHARE = 0.4                  # share of the mark's energy in the sync pattern
 DATA_BYTES, PARITY_BYTES = 4, 4
@@ -145,38 +142,16 @@ def sampled_grid(grid: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray
             + fy * (1 - fx) * grid[r + 1][:, c] + fy * fx * grid[r + 1][:, c + 1])
 
 
-def block_size(width: int, height: int) -> int:
-    """Side of the mark's blocks in a ``width`` x ``height`` picture, px: ``BLOCK_PX`` (16: one
-    x264 macroblock) where a cell spans ``BLOCKS_PER_CELL`` of them (outputs of 720 x 1280 and
-    more), else the largest power of 2 that keeps the cells that fine (at least 2)."""
-    cell = min(width / GRID_W, height / GRID_H)
-    size = BLOCK_PX
-    while size > 2 and cell < BLOCKS_PER_CELL * size:
-        size //= 2
-    return size
-
-
-def mark_blocks(mark_id: int, width: int, height: int) -> np.ndarray:
-    """The mark's luma offsets for a ``width`` x ``height`` picture, 8-bit levels, one value per
-    block (``block_size``, aligned to x264's macroblocks): the cell grid sampled at each block's
-    centre, the ``1 - KEEP_SHARE`` blocks of least magnitude set to 0 (x264 skips them at a flip),
-    scaled to RMS ``AMPLITUDE_LEVELS`` and rounded: (ceil(height / b), ceil(width / b))."""
-    size = block_size(width, height)
-    nx, ny = -(-width // size), -(-height // size)
-    xs = np.minimum((np.arange(nx) * size + size / 2) / width, 1.0)
-    ys = np.minimum((np.arange(ny) * size + size / 2) / height, 1.0)
-    blocks = sampled_grid(mark_grid(mark_id), xs, ys)
-    if KEEP_SHARE < 1:
-        blocks[np.abs(blocks) < np.quantile(np.abs(blocks), 1 - KEEP_SHARE)] = 0.0
-    return np.round(AMPLITUDE_LEVELS * blocks / np.sqrt(np.mean(blocks ** 2)))
-
-
 def pattern_frames(mark_id: int, width: int, height: int) -> np.ndarray:
     """One modulation period of luma offsets around 128 for a ``width`` x ``height`` picture:
-    (STEPS_PER_PERIOD, height, width) uint8, the square wave's halves (+M, then -M), M constant
-    over each block (``mark_blocks``)."""
-    blocks, size = mark_blocks(mark_id, width, height), block_size(width, height)
-    offsets = np.repeat(np.repeat(blocks, size, axis=0), size, axis=1)[:height, :width]
+    (STEPS_PER_PERIOD, height, width) uint8, the square wave's halves (+M, then -M). M is the cell
+    grid sampled at every pixel (smooth), shrunk towards 0 by the magnitude that leaves
+    ``KEEP_SHARE`` of the pixels non-zero (soft thresholding: no edges, 0 over the rest), scaled
+    to RMS ``AMPLITUDE_LEVELS`` and rounded."""
+    field = sampled_grid(mark_grid(mark_id), (np.arange(width) + 0.5) / width, (np.arange(height) + 0.5) / height)
+    shrink = np.quantile(np.abs(field), 1 - KEEP_SHARE)
+    field = np.sign(field) * np.maximum(np.abs(field) - shrink, 0.0)
+    offsets = np.round(AMPLITUDE_LEVELS * field / np.sqrt(np.mean(field ** 2)))
     wave = np.where(np.arange(STEPS_PER_PERIOD) < STEPS_PER_PERIOD // 2, 1.0, -1.0)
     return np.clip(128 + wave[:, None, None] * offsets, 0, 255).astype(np.uint8)
 
