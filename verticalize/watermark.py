@@ -61,9 +61,8 @@ STEP_S = 0.05                     # a flip is read as the mean picture this long
 CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
 N_DECOYS = 48                     # patterns blind to the mark whose correlations measure the noise
 # detection thresholds: an ID needs all three above the largest of the reads of unmarked 10-s
-# excerpts (bench/watermark_results.md, 2026-12-01: 1508 reads of the Sintel source and the drama
-# sample with the noise per timing guess: confidence 8.30, sync z 5.67, margin 1.18 at most; the rest
-# of the null set is still to be read with this reader); every attacked marked copy read right stayed above them (confidence
+# excerpts (bench/watermark_results.md, 2026-12-01: 3248 reads of 5 sources and 2 unmarked renders
+# with the noise per timing guess: confidence 8.30, sync z 6.43, margin 1.18 at most); every attacked marked copy read right stayed above them (confidence
 # 14.7, sync z 8.8, margin 3.0 at least). The sync z gate was 9 while the noise was pooled over the
 # guesses (one guess holding a big change then reached 12.58 on an unmarked render).
 SYNC_Z_MIN = 7.0
