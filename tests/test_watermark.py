@@ -70,21 +70,28 @@ def test_read_mark_finds_the_id_in_noise_and_nothing_in_noise_alone():
 def test_code_and_pattern():
     assert wm.code_bits(MARK_ID).shape == (wm.N_BITS,)
     assert not np.array_equal(wm.code_bits(1), wm.code_bits(2))
-    frames = wm.pattern_frames(MARK_ID)
-    assert frames.shape == (wm.STEPS_PER_PERIOD, wm.GRID_H, wm.GRID_W)
+    frames = wm.pattern_frames(MARK_ID, 1080, 1920)
+    assert frames.shape == (wm.STEPS_PER_PERIOD, 1920, 1080)
     offsets = frames.astype(float) - 128
     assert abs(np.sqrt(np.mean(offsets ** 2)) - wm.AMPLITUDE_LEVELS) < 0.15  # RMS as stated
     assert np.array_equal(offsets[1], -offsets[0])  # the square wave: +M, then -M
+    marked = np.mean(offsets[0] != 0)
+    assert 0.25 < marked <= wm.KEEP_SHARE  # the rest stay 0 (x264 skips those macroblocks at a flip)
+    assert np.abs(np.diff(offsets[0], axis=0)).max() <= 1 and np.abs(np.diff(offsets[0], axis=1)).max() <= 1  # no edges
+    # the offsets follow the cell grid the detector reads
+    smooth = wm.sampled_grid(wm.mark_grid(MARK_ID), (np.arange(1080) + 0.5) / 1080, (np.arange(1920) + 0.5) / 1920)
+    assert np.corrcoef(offsets[0].ravel(), smooth.ravel())[0, 1] > 0.8
 
 
 def test_blend_adds_the_mark_and_leaves_black_untouched(tmp_path):
     """The render's blend on a picture half black (luma 0), half grey: the black half comes out
-    unchanged, the grey half carries the mark at its RMS, and chroma is untouched."""
+    unchanged, the grey half carries the pattern's offsets exactly, and chroma is untouched."""
     import ffmpeg as ffmpeg_python
     from verticalize.media.encode import watermark_blend
 
     W, H = 180, 320
-    mark = wm.write_pattern(MARK_ID, tmp_path)
+    mark = wm.write_pattern(MARK_ID, tmp_path, W, H)
+    want = wm.pattern_frames(MARK_ID, W, H).astype(float)
     half = np.zeros((H, W), np.uint8)
     half[:, W // 2:] = 128
     frame = np.concatenate([half.ravel(), np.full(2 * (H // 2) * (W // 2), 100, np.uint8)])
@@ -93,18 +100,16 @@ def test_blend_adds_the_mark_and_leaves_black_untouched(tmp_path):
     src = ffmpeg_python.input(str(tmp_path / "in.yuv"), f="rawvideo", pix_fmt="yuv420p", s=f"{W}x{H}",
                               framerate=f"{rate:g}").video
     out = ffmpeg_python.output(watermark_blend(src, mark, W, H), str(tmp_path / "out.yuv"), f="rawvideo",
-                               pix_fmt="yuv420p")
+                               pix_fmt="yuv420p", fps_mode="passthrough")
     ffmpeg(*ffmpeg_python.get_args(out))
     got = np.frombuffer((tmp_path / "out.yuv").read_bytes(), np.uint8).reshape(4, -1)
     for k in range(4):
         luma = got[k, :W * H].reshape(H, W).astype(float)
-        assert np.all(luma[:, :W // 2 - 8] == 0)  # black stays black (8 px spared for the upscale)
-        offset = luma[:, W // 2 + 8:] - 128
-        assert abs(np.sqrt(np.mean(offset ** 2)) - wm.AMPLITUDE_LEVELS) < 0.5
+        assert np.all(luma[:, :W // 2] == 0)  # black stays black
+        assert np.array_equal(luma[:, W // 2:], want[k % 2][:, W // 2:])  # grey 128 + the offsets
         assert np.all(got[k, W * H:] == 100)
-    first, second = got[0, :W * H].astype(float) - 128, got[1, :W * H].astype(float) - 128  # half a period apart
-    assert np.corrcoef(first[half.ravel() > 0], second[half.ravel() > 0])[0, 1] < -0.9  # the flip
-    assert np.array_equal(got[0], got[2])  # one period later, the same picture
+    with pytest.raises(ValueError, match="the picture 360x640"):
+        watermark_blend(src, mark, 360, 640)
 
 
 @pytest.fixture(scope="module")

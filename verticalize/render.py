@@ -140,7 +140,7 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
         if opts.watermark_id is not None:  # one pattern for the recipient, blended once for every language
             from verticalize.watermark import write_pattern  # here: its numba kernels stay out of other start-ups
 
-            mark = write_pattern(opts.watermark_id, work)
+            mark = write_pattern(opts.watermark_id, work, plan.target["width"], plan.target["height"])
         outputs = []
         for k, (task, entry) in enumerate(zip(tasks, entries)):
             if mark is not None:

@@ -3,27 +3,27 @@
 Embedding (no Python in the render's pixel path): the ID's 32 bits and 32 Reed-Solomon
 parity bits (RS(8, 4) over bytes, 2 byte errors or 4 erasures corrected) each own a
 pseudo-random +-1 pattern over a coarse grid of ``GRID_W`` x ``GRID_H`` cells; with a
-fixed sync pattern they sum to one grid ``M``. The luma offset is
-``AMPLITUDE_LEVELS * s(t) * M`` with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
-half, -1 the second): low in amplitude, low in spatial frequency (cells of 1/18 of the
-width, smoothed by the bicubic upscale). The mark holds still between its flips, so x264
-codes a change at the flips only, and each flip is a full-picture change that x264 must
-code (a P-frame it would otherwise mostly skip): the cost of the mark goes with the flips
-a second, hence the long period (bench/watermark_results.md). ``write_pattern`` writes one
-period of it (+M, -M) as a tiny raw yuv420p clip; the render's ffmpeg graph scales its two
-pictures once, loops them and adds them to the luma with two SIMD passes, leaving luma
-below video black untouched (``verticalize.media.encode.watermark_blend``).
+fixed sync pattern they sum to one grid ``M``, sampled smoothly at every pixel of the output.
+``M`` is shrunk towards 0 (soft thresholding) so that only the ``KEEP_SHARE`` of the picture
+where it is largest carries it, without edges; the luma offset is ``s(t)`` times that, scaled
+to RMS ``AMPLITUDE_LEVELS``, with ``s`` a square wave of period ``PERIOD_S`` (+1 the first
+half, -1 the second). The mark holds still between its flips, so x264 codes a change at the
+flips only, and there only in the macroblocks the mark covers (the rest stay skipped): what
+the mark costs goes with its flips a second and the share of the picture it changes
+(bench/watermark_results.md). ``write_pattern`` writes one period of it (+M, -M) at the
+output's size as a raw yuv420p clip; the render's ffmpeg graph loops its two pictures and
+adds them to the luma with two SIMD passes, leaving luma below video black untouched
+(``verticalize.media.encode.watermark_blend``).
 
 Detection (``detect``) decodes the suspect copy at 72 x 128 and reads the flips as steps:
-for each of 16 guesses of their timing, the mean picture in the 0.05 s after each flip less
+for each of ``PHASES`` guesses of their timing, the mean picture in the 0.05 s after each flip less
 that in the 0.05 s before it (a frame or two), signed by the flip's direction and summed (the picture's own
 content mostly cancels between two frames next to each other, so a flip reads well even in a
-shot of a second; a flip with a cut next to it is left out). The lock-in at the square
-wave's fundamental it replaced integrated the content's changes over whole windows and
-failed on Sintel's short shots once the flips were 2 a second. It then searches crop boxes
+shot of a second; a flip with a cut next to it is left out). It then searches crop boxes
 (up to 15% cut from the sides and scaled back) and the timing guesses for the sync
-pattern, reads the 64 bits by correlation and decodes the code. Timing comes from the
-decoded frames' seconds, so other frame rates and excerpts read the same.
+pattern, reads the 64 bits by correlation and decodes the code. Each correlation is measured
+against the noise of its own timing guess, from decoy patterns made blind to the mark.
+Timing comes from the decoded frames' seconds, so other frame rates and excerpts read the same.
 """
 from __future__ import annotations
 
@@ -45,29 +45,27 @@ from verticalize.watermark_kernels import correlate
 
 ID_MAX = WATERMARK_ID_MAX
 GRID_W, GRID_H = 18, 32           # pattern cells across and down the 9:16 picture
-PERIOD_S = 1.0                    # period of the temporal modulation (a square wave: 2 flips a second), s
+PERIOD_S = 4.0                    # period of the temporal modulation (a square wave: a flip every 2 s), s
 STEPS_PER_PERIOD = 2              # pattern pictures per period: +M, then -M
-# RMS of the luma offset over cells, 8-bit levels, the same in every frame (each flip a step of twice it)
-AMPLITUDE_LEVELS = 1.8
-SYNC_SHARE = 0.25                 # share of the mark's energy in the sync pattern
+KEEP_SHARE = 0.4                  # share of the picture that carries the mark (where it is largest; 0 elsewhere)
+# RMS of the luma offset over the picture, 8-bit levels, the same in every frame (each flip a step of twice it)
+AMPLITUDE_LEVELS = 2.0
+SYNC_SHARE = 0.4                  # share of the mark's energy in the sync pattern
 DATA_BYTES, PARITY_BYTES = 4, 4
 N_BITS = 8 * (DATA_BYTES + PARITY_BYTES)
 SEED = 0x5EC7E7                   # the patterns' random seed: changing it orphans every marked file
 DETECT_W, DETECT_H = 72, 128      # detection decodes at this size, px
 WINDOW_S = 1.0                    # detection sums flips per window of this many seconds (excerpts are made of windows)
-PHASES = 16                       # guesses of the flips' timing per half period (31 ms apart: under a frame at 30 fps)
+PHASES = 64                       # guesses of the flips' timing per half period (31 ms apart: under a frame at 30 fps)
 STEP_S = 0.05                     # a flip is read as the mean picture this long after it less that before it, s (1-2 frames)
 CUT_LEVEL = 8.0                   # mean absolute luma change between two frames that makes a cut, levels
-N_DECOYS = 48                     # unrelated patterns whose correlations measure the noise
-# detection thresholds. An ID needs confidence and margin above the largest of the reads of unmarked
-# 10-s excerpts (bench/watermark_results.md; the step reader over 3248 reads of 5 sources and 2 unmarked
-# renders: confidence 7.16, margin 1.53; the lock-in before: 7.82 and 1.69 over 4136); every attacked
-# marked copy read right stayed above them (confidence 13.3 and more at 1080x1920). The sync z gate is
-# not above the null: the step reader's sync z is the best of 16 timing guesses and both signs, and on
-# unmarked renders it reached 12.58 (likely a guess holding one big change the others lack, such as
-# an I-frame's new coding noise; not checked); marked copies read 13.8 and more. Its sigma is pooled over the guesses: each guess's
-# own let the mark's energy in its guess inflate that guess's noise (marked copies then 8.2 to 11).
-SYNC_Z_MIN = 9.0
+N_DECOYS = 48                     # patterns blind to the mark whose correlations measure the noise
+# detection thresholds: an ID needs all three above the largest of the reads of unmarked 10-s
+# excerpts (bench/watermark_results.md, 2026-12-01: 3248 reads of 5 sources and 2 unmarked renders
+# with the noise per timing guess: confidence 8.30, sync z 6.43, margin 1.18 at most); every attacked marked copy read right stayed above them (confidence
+# 14.7, sync z 8.8, margin 3.0 at least). The sync z gate was 9 while the noise was pooled over the
+# guesses (one guess holding a big change then reached 12.58 on an unmarked render).
+SYNC_Z_MIN = 7.0
 CODE_Z_MIN = 9.0
 MARGIN_Z_MIN = 2.0                # ... and beat every other codeword the list decoder finds by this many sigma
 FLIP_BITS = 10                    # list decoding: every subset of this many least reliable bits flipped
@@ -103,7 +101,26 @@ def _grids(seed: int, n: int) -> np.ndarray:
 
 SYNC = _grids(SEED, 1)[0]
 BIT_GRIDS = _grids(SEED + 1, N_BITS)
-DECOYS = _grids(SEED + 2, N_DECOYS)
+
+
+def _orthogonal_decoys(decoys: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """``decoys`` made blind to the mark: each less its part along ``patterns`` (the sync and bit
+    grids) in the inner product of the detector's sampling (grids sampled at the DETECT_W x DETECT_H
+    pixels of the whole picture), rescaled to the patterns' mean norm. A decoy's correlation with a
+    marked picture is then noise alone, so a strong mark no longer inflates the noise it is measured
+    against."""
+    xs = (np.arange(DETECT_W) + 0.5) / DETECT_W
+    ys = (np.arange(DETECT_H) + 0.5) / DETECT_H
+    cells = GRID_H * GRID_W
+    basis = np.eye(cells).reshape(cells, GRID_H, GRID_W)
+    sampling = np.stack([sampled_grid(b, xs, ys).ravel() for b in basis], axis=1)  # pixels x cells
+    gram = sampling.T @ sampling
+    p = patterns.reshape(len(patterns), -1)
+    d = decoys.reshape(len(decoys), -1)
+    d = d - np.linalg.solve(p @ gram @ p.T, p @ gram @ d.T).T @ p
+    norm = np.mean(np.einsum("ij,jk,ik->i", p, gram, p))
+    d *= np.sqrt(norm / np.einsum("ij,jk,ik->i", d, gram, d))[:, None]
+    return d.reshape(decoys.shape)
 
 
 def mark_grid(mark_id: int) -> np.ndarray:
@@ -113,22 +130,46 @@ def mark_grid(mark_id: int) -> np.ndarray:
     return grid / np.sqrt(np.mean(grid ** 2))
 
 
-def pattern_frames(mark_id: int) -> np.ndarray:
-    """One modulation period of luma offsets around 128: (STEPS_PER_PERIOD, GRID_H, GRID_W) uint8,
-    the square wave's halves (+M, then -M)."""
+def sampled_grid(grid: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``grid`` (gh, gw) bilinearly sampled at the points ``xs`` x ``ys`` (fractions of the picture's
+    width and height, cell centres at (k + 0.5) / gw), clamped at the edges: (len(ys), len(xs)). The
+    detector's kernel samples the same way (``watermark_kernels.correlate``)."""
+    gh, gw = grid.shape
+    gy = np.clip(np.asarray(ys, np.float64) * gh - 0.5, 0, gh - 1)
+    gx = np.clip(np.asarray(xs, np.float64) * gw - 0.5, 0, gw - 1)
+    r = np.minimum(gy.astype(int), gh - 2)
+    c = np.minimum(gx.astype(int), gw - 2)
+    fy, fx = (gy - r)[:, None], (gx - c)[None, :]
+    return ((1 - fy) * (1 - fx) * grid[r][:, c] + (1 - fy) * fx * grid[r][:, c + 1]
+            + fy * (1 - fx) * grid[r + 1][:, c] + fy * fx * grid[r + 1][:, c + 1])
+
+
+def pattern_frames(mark_id: int, width: int, height: int) -> np.ndarray:
+    """One modulation period of luma offsets around 128 for a ``width`` x ``height`` picture:
+    (STEPS_PER_PERIOD, height, width) uint8, the square wave's halves (+M, then -M). M is the cell
+    grid sampled at every pixel (smooth), shrunk towards 0 by the magnitude that leaves
+    ``KEEP_SHARE`` of the pixels non-zero (soft thresholding: no edges, 0 over the rest), scaled
+    to RMS ``AMPLITUDE_LEVELS`` and rounded."""
+    field = sampled_grid(mark_grid(mark_id), (np.arange(width) + 0.5) / width, (np.arange(height) + 0.5) / height)
+    shrink = np.quantile(np.abs(field), 1 - KEEP_SHARE)
+    field = np.sign(field) * np.maximum(np.abs(field) - shrink, 0.0)
+    offsets = np.round(AMPLITUDE_LEVELS * field / np.sqrt(np.mean(field ** 2)))
     wave = np.where(np.arange(STEPS_PER_PERIOD) < STEPS_PER_PERIOD // 2, 1.0, -1.0)
-    offsets = AMPLITUDE_LEVELS * wave[:, None, None] * mark_grid(mark_id)
-    return np.clip(np.round(128 + offsets), 0, 255).astype(np.uint8)
+    return np.clip(128 + wave[:, None, None] * offsets, 0, 255).astype(np.uint8)
 
 
-def write_pattern(mark_id: int, folder: str | os.PathLike) -> MarkPattern:
-    """Write ``mark_id``'s pattern clip (raw yuv420p, one period) into ``folder``."""
-    luma = pattern_frames(mark_id)
-    chroma = np.full((STEPS_PER_PERIOD, 2, GRID_H // 2 * GRID_W // 2), 128, np.uint8)
-    data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma.reshape(STEPS_PER_PERIOD, -1)], axis=1)
+def write_pattern(mark_id: int, folder: str | os.PathLike, width: int, height: int) -> MarkPattern:
+    """Write ``mark_id``'s pattern clip for a ``width`` x ``height`` output (both even; raw
+    yuv420p, one period) into ``folder``."""
+    luma = pattern_frames(mark_id, width, height)
+    chroma = np.full((STEPS_PER_PERIOD, 2 * (height // 2) * (width // 2)), 128, np.uint8)
+    data = np.concatenate([luma.reshape(STEPS_PER_PERIOD, -1), chroma], axis=1)
     path = Path(folder) / f"watermark{mark_id}.yuv"
     path.write_bytes(data.tobytes())
-    return MarkPattern(path, GRID_W, GRID_H, STEPS_PER_PERIOD / PERIOD_S)
+    return MarkPattern(path, width, height, STEPS_PER_PERIOD / PERIOD_S)
+
+
+DECOYS = _orthogonal_decoys(_grids(SEED + 2, N_DECOYS), np.concatenate([SYNC[None], BIT_GRIDS]))
 
 
 @dataclass(frozen=True)
@@ -261,11 +302,13 @@ def read_mark(images: np.ndarray, windows: int = 0) -> Detection:
     if windows == 0 or not np.any(images):
         return none
     boxes = crop_boxes()
-    noise = correlate(images, DECOYS, boxes[:1])[0]
-    sigma = math.sqrt(np.mean(noise ** 2))
+    noise = correlate(images, DECOYS, boxes[:1])[0]  # (phases, decoys)
+    sigma = np.sqrt(np.mean(noise ** 2, axis=1))     # per timing guess: one guess's big change stays its own
+    sigma = np.where(sigma > 0, sigma, np.inf)
     sync = correlate(images, SYNC[None], boxes)[:, :, 0]  # (boxes, phases)
-    best, phase = np.unravel_index(int(np.argmax(np.abs(sync))), sync.shape)
-    sync_z = float(abs(sync[best, phase]) / sigma)
+    zs = np.abs(sync) / sigma[None, :]
+    best, phase = np.unravel_index(int(np.argmax(zs)), zs.shape)
+    sync_z = float(zs[best, phase])
     combined = (np.sign(sync[best, phase]) * images[phase])[None]  # the flips' direction from the sync
     corr = correlate(combined, np.concatenate([BIT_GRIDS, DECOYS]), boxes[best:best + 1])[0, 0]
     bit_sigma = math.sqrt(np.mean(corr[N_BITS:] ** 2))

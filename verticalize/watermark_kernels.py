@@ -9,7 +9,7 @@ import numpy as np
 
 @numba.njit(cache=True, nogil=True)
 def _correlate_kernel(images, grids, boxes, out):
-    n_img, h, w = images.shape
+    h, w, n_img = images.shape  # pixels outer, images inner: the innermost loop reads memory in order
     n_grid, gh, gw = grids.shape
     for b in range(boxes.shape[0]):
         x0, x1, y0, y1 = boxes[b, 0], boxes[b, 1], boxes[b, 2], boxes[b, 3]
@@ -31,7 +31,7 @@ def _correlate_kernel(images, grids, boxes, out):
                     t = (w00 * grids[g, r0, c0] + w01 * grids[g, r0, c0 + 1]
                          + w10 * grids[g, r0 + 1, c0] + w11 * grids[g, r0 + 1, c0 + 1])
                     for k in range(n_img):
-                        out[b, k, g] += images[k, i, j] * t
+                        out[b, k, g] += images[i, j, k] * t
 
 
 def correlate(images: np.ndarray, grids: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -42,7 +42,7 @@ def correlate(images: np.ndarray, grids: np.ndarray, boxes: np.ndarray) -> np.nd
     ``images``: (n, h, w) float; ``grids``: (m, gh, gw) float, gh and gw >= 2;
     ``boxes``: (b, 4) float, 0 <= x0 < x1 <= 1 and the same for y.
     """
-    images = np.ascontiguousarray(images, np.float64)
+    images = np.asarray(images, np.float64)
     grids = np.ascontiguousarray(grids, np.float64)
     boxes = np.ascontiguousarray(np.atleast_2d(boxes), np.float64)
     if images.ndim != 3 or grids.ndim != 3 or boxes.shape[1] != 4:
@@ -52,5 +52,5 @@ def correlate(images: np.ndarray, grids: np.ndarray, boxes: np.ndarray) -> np.nd
     if np.any(boxes[:, 1] <= boxes[:, 0]) or np.any(boxes[:, 3] <= boxes[:, 2]):
         raise ValueError("each box needs x0 < x1 and y0 < y1")
     out = np.zeros((boxes.shape[0], images.shape[0], grids.shape[0]))
-    _correlate_kernel(images, grids, boxes, out)
+    _correlate_kernel(np.ascontiguousarray(images.transpose(1, 2, 0)), grids, boxes, out)
     return out

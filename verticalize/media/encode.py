@@ -109,22 +109,27 @@ class MarkPattern:
 
 
 def watermark_blend(v, mark: MarkPattern, W: int, H: int):
-    """``v`` with the looped pattern clip, scaled to W x H, added to its luma; chroma passes as it
-    is. Two SIMD passes over the luma: ``blend`` (grainmerge: picture + offset - 128, clipped) and
-    ``threshold``, which keeps the picture where its luma is below video black (16: the bars and
-    title cards of full-range sources, luma 0, where a mark costs SSIM: 0.81 on Sintel's pad shots;
-    a display shows all of 0..16 as black); ``lut2`` did both in one table look-up per pixel
-    of every plane, 6 times the CPU. The clip's pictures are scaled once each and then looped in
-    memory (``loop``). Applied before the subtitles: text stays crisp, and one blend serves every
-    language of a recipient."""
+    """``v`` with the looped pattern clip (W x H, the output's size) added to its luma; chroma
+    passes as it is. Two SIMD passes over the luma: ``blend`` (grainmerge: picture + offset - 128,
+    clipped) and ``threshold``, which keeps the picture where its luma is below video black (16:
+    the bars and title cards of full-range sources, luma 0, where a mark costs SSIM: 0.81 on
+    Sintel's pad shots; a display shows all of 0..16 as black); ``lut2`` did both in one table
+    look-up per pixel of every plane, 6 times the CPU. The clip's pictures are read once and
+    looped in memory (``loop``). Applied before the subtitles: text stays crisp, and one blend
+    serves every language of a recipient. Raises ValueError when the clip is not W x H."""
     pattern = ffmpeg.input(str(mark.path), f="rawvideo", pix_fmt="yuv420p", s=f"{mark.width}x{mark.height}",
                            framerate=f"{mark.rate:g}")
     frames = Path(mark.path).stat().st_size // (mark.width * mark.height * 3 // 2)
-    pattern = (pattern.video.filter("scale", W, H, flags="bicubic").filter("setsar", 1)
-               .filter("loop", loop=-1, size=frames, start=0).filter("setpts", f"N/{mark.rate:g}/TB"))
-    # a constant picture of luma 16 (the colour source draws it once): the threshold
-    black = ffmpeg.input(f"color=c=black:s={W}x{H}:r=1", f="lavfi").video.filter("format", "yuv420p")
+    if (mark.width, mark.height) != (W, H):
+        raise ValueError(f"the watermark pattern is {mark.width}x{mark.height}, the picture {W}x{H}")
+    pattern = (pattern.video.filter("setsar", 1).filter("loop", loop=-1, size=frames, start=0)
+               .filter("setpts", f"N/{mark.rate:g}/TB"))
     picture = v.filter("format", "yuv420p").split()
+    # the threshold, luma 16, made from the picture itself so that it has the picture's timestamps
+    # (``threshold`` outputs a frame for every frame of any input: a colour source at its own rate
+    # added frames between the picture's); a 2 x 2 corner set to 16 and padded with black (memset)
+    black = (picture[3].filter("crop", 2, 2, 0, 0).filter("lutyuv", y=16, u=128, v=128)
+             .filter("pad", W, H, 0, 0, color="black"))
     marked = ffmpeg.filter([picture[0], pattern], "blend", c0_mode="grainmerge", shortest=1)
     return ffmpeg.filter([picture[1], black, picture[2], marked], "threshold", planes=1)
 
