@@ -150,3 +150,28 @@ def test_a_pad_shot_keeps_every_frame_at_its_own_time(vfr_clip, tmp_path):
     for k in range(start, N):        # top left: the source's flat grey (90) when cropped, the dim fill when padded
         off = np.abs(frames[k - start, :80, :40].astype(float) - 90).mean()
         assert (off > 20) if pad[0] <= k < pad[1] else (off < 5), (k, off)
+
+
+def test_a_recap_and_its_episode_keep_their_frames_times(vfr_clip, tmp_path):
+    # the recap and the episode are two segments joined by concat, each with its audio cut to its
+    # exact length: the episode's frames follow the recap's at their own spacing
+    path, srt, times = vfr_clip
+    opts = DEFAULTS.with_(width=180, height=320, episodes=False, preset="superfast")
+    plan = analyze(path, {"en": str(srt)}, opts)
+    for shot in plan.shots:
+        shot["hint"] = "center"
+    start, recap = 90, (30, 45)      # a 30 -> 24 fps recap before a 60 fps episode
+    plan.episodes = [{"index": 1, "start": 0, "end": start, "score": 0.0, "reasons": []},
+                     {"index": 2, "start": start, "end": N, "score": 0.0, "reasons": [],
+                      "recap": {"start": recap[0], "end": recap[1]}}]
+    write_plan(plan, tmp_path / "plan.json")
+    plan = read_plan(tmp_path / "plan.json")
+    out = tmp_path / "ep002.en.mp4"
+    render_episode(plan, RenderTask(2, "en", out), opts)
+    frames = list(range(*recap)) + list(range(start, N))
+    assert read_barcodes(out, 180, 320) == frames
+    lead = times[recap[1]] - times[recap[0]]
+    want = [times[k] - times[recap[0]] for k in range(*recap)] + [lead + times[k] - times[start] for k in range(start, N)]
+    got = frame_pts_s(out)
+    assert len(got) == len(want)
+    assert max(abs(float(g - w)) for g, w in zip(got, want)) < 1e-4

@@ -258,6 +258,8 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     if len(parts) > 1:
         joined = ffmpeg.concat(*[x for v_, aa in parts for x in (v_, *aa)], v=1, a=len(audio)).node
         v, sound = joined[0], [joined[1 + i] for i in range(len(audio))]
+        # each segment's audio is cut to its exact length, so concat starts the next segment
+        # (a recap, then the episode) at its exact time, variable frame rate too
     else:
         v, sound = parts[0]
     sound = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(sound, audio)]
