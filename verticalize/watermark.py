@@ -27,6 +27,7 @@ Timing comes from the decoded frames' seconds, so other frame rates and excerpts
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -169,7 +170,11 @@ def write_pattern(mark_id: int, folder: str | os.PathLike, width: int, height: i
     return MarkPattern(path, width, height, STEPS_PER_PERIOD / PERIOD_S)
 
 
-DECOYS = _orthogonal_decoys(_grids(SEED + 2, N_DECOYS), np.concatenate([SYNC[None], BIT_GRIDS]))
+@functools.lru_cache(maxsize=1)
+def decoys() -> np.ndarray:
+    """The N_DECOYS noise patterns, blind to the mark (``_orthogonal_decoys``): made on the first
+    read (0.6 s), not at import, so a marking render does not pay for them."""
+    return _orthogonal_decoys(_grids(SEED + 2, N_DECOYS), np.concatenate([SYNC[None], BIT_GRIDS]))
 
 
 @dataclass(frozen=True)
@@ -302,7 +307,7 @@ def read_mark(images: np.ndarray, windows: int = 0) -> Detection:
     if windows == 0 or not np.any(images):
         return none
     boxes = crop_boxes()
-    noise = correlate(images, DECOYS, boxes[:1])[0]  # (phases, decoys)
+    noise = correlate(images, decoys(), boxes[:1])[0]  # (phases, decoys)
     sigma = np.sqrt(np.mean(noise ** 2, axis=1))     # per timing guess: one guess's big change stays its own
     sigma = np.where(sigma > 0, sigma, np.inf)
     sync = correlate(images, SYNC[None], boxes)[:, :, 0]  # (boxes, phases)
@@ -310,7 +315,7 @@ def read_mark(images: np.ndarray, windows: int = 0) -> Detection:
     best, phase = np.unravel_index(int(np.argmax(zs)), zs.shape)
     sync_z = float(zs[best, phase])
     combined = (np.sign(sync[best, phase]) * images[phase])[None]  # the flips' direction from the sync
-    corr = correlate(combined, np.concatenate([BIT_GRIDS, DECOYS]), boxes[best:best + 1])[0, 0]
+    corr = correlate(combined, np.concatenate([BIT_GRIDS, decoys()]), boxes[best:best + 1])[0, 0]
     bit_sigma = math.sqrt(np.mean(corr[N_BITS:] ** 2))
     z = corr[:N_BITS] / bit_sigma
     box = tuple(float(v) for v in boxes[best])
