@@ -331,7 +331,6 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: li
     n = end - start
     times = plan.frame_times()
     rel = None if times is None else [t - times[start] for t in times[start:end + 1]]
-    script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps, rel)
     # seek to halfway between the frame before and the first frame: that frame comes first (frame
     # times count from the video's first frame, which may start after the file's other streams)
     ss = _seek_s(plan, start, times)
@@ -347,6 +346,7 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: li
     if pad_ranges:
         v = _cropped_and_padded_runs(v, crop, pad_ranges, n, fps, cmd_file, W, H, active, rel)
     else:
+        script = sendcmd_script(crop["x"], crop["y"], crop["w"], crop["h"], fps, rel)
         if script.strip():  # sendcmd refuses an empty script
             cmd_file.write_text(script)
             v = v.filter("sendcmd", f=str(cmd_file))
