@@ -115,9 +115,11 @@ def _person_centres(start: int, end: int, persons: dict[int, object] | None, opt
     frames = np.arange(start, end)
     out = np.interp(frames, seen, centres)
     samples = np.asarray(sampled)
-    k = np.clip(np.searchsorted(samples, frames), 1, len(samples) - 1) if len(samples) > 1 else np.zeros(len(frames), int)
-    if len(samples) > 1:
+    if len(samples) > 1:  # each frame's nearest sample, the earlier one on a tie
+        k = np.clip(np.searchsorted(samples, frames), 1, len(samples) - 1)
         k = np.where(np.abs(samples[k - 1] - frames) <= np.abs(samples[k] - frames), k - 1, k)
+    else:
+        k = np.zeros(len(frames), int)
     nobody = np.array([not persons[f] for f in sampled])[k]
     out[nobody] = np.nan
     return out
