@@ -118,6 +118,47 @@ def _col_dark(lum, x, y0, y1):
 
 
 @numba.njit(cache=True, nogil=True)
+def _shift_cost(lum, prev, dy, dx, limit):
+    """Mean |lum - prev shifted by (dy, dx)| over every other cell of every other row, plus 0.02
+    per cell of shift (ties go to the smaller shift); 1e30 when there is no overlap, or as soon as
+    the partial sum shows the cost will exceed ``limit``."""
+    gh, gw = lum.shape
+    y0, y1 = max(0, -dy), min(gh, gh - dy)
+    x0, x1 = max(0, -dx), min(gw, gw - dx)
+    c = ((y1 - y0 + 1) // 2) * ((x1 - x0 + 1) // 2)
+    if y1 <= y0 or x1 <= x0 or c == 0:
+        return 1e30
+    penalty = 0.02 * (abs(dx) + abs(dy))
+    s = 0.0
+    for gy in range(y0, y1, 2):
+        for gx in range(x0, x1, 2):
+            s += abs(lum[gy, gx] - prev[gy + dy, gx + dx])
+        if s / c + penalty > limit:
+            return 1e30
+    return s / c + penalty
+
+
+@numba.njit(cache=True, nogil=True)
+def _camera_shift(lum, prev, max_shift):
+    """(cost, dy, dx): the grid shift of at most ``max_shift`` cells that best maps ``prev`` onto
+    ``lum`` (``_shift_cost``; the first in scan order on ties). The still camera's cost bounds the
+    search: a shift whose partial sum is already over it cannot win (every term is >= 0), so it is
+    left early; the result is the exhaustive search's."""
+    best = 1e30
+    bdy = 0
+    bdx = 0
+    bound = _shift_cost(lum, prev, 0, 0, 1e30)
+    for dy in range(-max_shift, max_shift + 1):
+        for dx in range(-max_shift, max_shift + 1):
+            s = _shift_cost(lum, prev, dy, dx, min(best, bound))
+            if s < best:
+                best = s
+                bdy = dy
+                bdx = dx
+    return best, bdy, bdx
+
+
+@numba.njit(cache=True, nogil=True)
 def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_rarity, w_motion, w_focus,
                     blur_gate, threshold_std, chroma_weight, max_shift, cols_out, map_out):
     """Subject map of one RGB frame on a grid of ``block``-px cells.
@@ -142,14 +183,20 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     luma256 = np.empty((ph if want_focus else 0, pw), np.int32)
     for y in range(ph):
         gy = y // block
-        for x in range(pw):
-            gx = x // block
-            r, g, b = np.int32(frame[y, x, 0]), np.int32(frame[y, x, 1]), np.int32(frame[y, x, 2])
-            sums[gy, gx, 0] += r
-            sums[gy, gx, 1] += g
-            sums[gy, gx, 2] += b
-            if want_focus:
-                luma256[y, x] = 77 * r + 150 * g + 29 * b
+        for gx in range(gw):
+            sr = 0
+            sg = 0
+            sb = 0
+            for x in range(gx * block, gx * block + block):  # one cell's pixels of this row
+                r, g, b = np.int32(frame[y, x, 0]), np.int32(frame[y, x, 1]), np.int32(frame[y, x, 2])
+                sr += r
+                sg += g
+                sb += b
+                if want_focus:
+                    luma256[y, x] = 77 * r + 150 * g + 29 * b
+            sums[gy, gx, 0] += sr
+            sums[gy, gx, 1] += sg
+            sums[gy, gx, 2] += sb
     # focus: mean |4-neighbour Laplacian| of luma per cell, on every other pixel of every other row
     # (what is sharp, not blurred by depth of field)
     foc_all = np.zeros((gh, gw), np.float64)
@@ -251,24 +298,7 @@ def _subject_kernel(frame, block, prev_luma, has_prev, luma_out, w_contrast, w_r
     # motion against the camera's own motion
     mot = np.zeros((gh, gw), np.float64)
     if has_prev:
-        best = 1e30
-        bdx = 0
-        bdy = 0
-        for dy in range(-max_shift, max_shift + 1):
-            for dx in range(-max_shift, max_shift + 1):
-                s = 0.0
-                c = 0
-                for gy in range(max(0, -dy), min(gh, gh - dy), 2):
-                    for gx in range(max(0, -dx), min(gw, gw - dx), 2):
-                        s += abs(lum[gy, gx] - prev_a[gy + dy, gx + dx])
-                        c += 1
-                if c > 0:
-                    s /= c
-                    s += 0.02 * (abs(dx) + abs(dy))  # ties go to the smaller shift
-                    if s < best:
-                        best = s
-                        bdx = dx
-                        bdy = dy
+        best, bdy, bdx = _camera_shift(lum, prev_a, max_shift)
         for gy in range(max(0, -bdy), min(gh, gh - bdy)):
             for gx in range(max(0, -bdx), min(gw, gw - bdx)):
                 d = abs(lum[gy, gx] - prev_a[gy + bdy, gx + bdx]) - 2.0 * best - 4.0

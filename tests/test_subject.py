@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reframe.subject import SubjectMap, _box_mean, grid_block, subject_columns
+from reframe.subject import SubjectMap, _box_mean, _camera_shift, grid_block, subject_columns
 
 rng = np.random.default_rng(3)
 
@@ -22,6 +22,35 @@ def test_box_mean_matches_reference():
     ch = rng.uniform(0, 255, (13, 21))
     for r in (1, 4, 16):
         np.testing.assert_allclose(_box_mean(ch, r), ref_box_mean(ch, r), rtol=1e-9)
+
+
+def ref_camera_shift(lum: np.ndarray, prev: np.ndarray, max_shift: int) -> tuple[int, int]:
+    """The exhaustive search the kernel's bounded one must agree with: the (dy, dx) of least mean
+    |lum - prev shifted| on every other cell of every other row, + 0.02 per cell shifted; the first in
+    scan order on ties."""
+    gh, gw = lum.shape
+    best, arg = np.inf, (0, 0)
+    for dy in range(-max_shift, max_shift + 1):
+        for dx in range(-max_shift, max_shift + 1):
+            a = lum[max(0, -dy):min(gh, gh - dy):2, max(0, -dx):min(gw, gw - dx):2]
+            b = prev[max(0, -dy) + dy:min(gh, gh - dy) + dy:2, max(0, -dx) + dx:min(gw, gw - dx) + dx:2]
+            cost = np.abs(a - b).mean() + 0.02 * (abs(dx) + abs(dy))
+            if cost < best - 1e-9:
+                best, arg = cost, (dy, dx)
+    return arg
+
+
+def test_bounded_camera_shift_search_matches_the_exhaustive_one():
+    for seed in range(6):
+        g = np.random.default_rng(seed)
+        prev = g.uniform(0, 255, (54, 96))
+        true = (int(g.integers(-4, 5)), int(g.integers(-4, 5)))
+        lum = np.roll(prev, (-true[0], -true[1]), axis=(0, 1)) + g.normal(0, 3 * seed, prev.shape)
+        _, dy, dx = _camera_shift(lum, prev, 6)
+        arg = (dy, dx)
+        assert arg == ref_camera_shift(lum, prev, 6)
+        if seed == 0:
+            assert arg == true
 
 
 def textured(h=108, w=192, seed=0):
