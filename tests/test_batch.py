@@ -227,6 +227,6 @@ def test_nvenc_with_a_driver_older_than_ffmpeg_needs_names_the_driver():
     assert "\n" not in line
     assert line.startswith("this ffmpeg's NVENC needs NVIDIA driver 610.00 or newer (ffmpeg: Driver does not support "
                            "the required nvenc API version. Required: 13.1 Found: 13.0)")
-    assert "IMAGEIO_FFMPEG_EXE" in line
+    assert "set VERTICALIZE_FFMPEG to an ffmpeg built for your driver" in line
     assert nvenc_error("[h264_nvenc @ 0x1] Cannot load libcuda.so.1\n", 1) == \
         "no NVIDIA GPU/driver available (ffmpeg: Cannot load libcuda.so.1)"

@@ -198,7 +198,7 @@ def nvenc_error(stderr: str, returncode: int) -> str:
     need = re.search(r"minimum required Nvidia driver for nvenc is ([\d.]+)", stderr)
     if need:
         return (f"this ffmpeg's NVENC needs NVIDIA driver {need.group(1)} or newer (ffmpeg: {first}); "
-                "set IMAGEIO_FFMPEG_EXE to an ffmpeg built for your driver, or use libx264")
+                "set VERTICALIZE_FFMPEG to an ffmpeg built for your driver, or use libx264")
     return f"no NVIDIA GPU/driver available (ffmpeg: {first})"
 
 
