@@ -97,31 +97,31 @@ def _frame_features_kernel(frame, hist, thumb):
     """Fill ``hist`` (3*HIST_BINS, normalised) and ``thumb`` (gh, gw luma cell means) from an RGB frame."""
     h, w, _ = frame.shape
     gh, gw = thumb.shape
-    hist[:] = 0.0
-    thumb[:, :] = 0.0
-    counts = np.zeros((gh, gw), np.float64)
+    bins = np.zeros(3 * HIST_BINS, np.int64)  # integer counts: the same values as float ones, cheaper adds
     sums = np.zeros((gh, gw), np.float64)
     xcell = np.empty(w, np.int64)
+    col_n = np.zeros(gw, np.int64)  # pixels per cell column and per cell row: a cell's count is their product
     for x in range(w):
         xcell[x] = x * gw // w
+        col_n[xcell[x]] += 1
+    row_n = np.zeros(gh, np.int64)
     for y in range(h):
         cy = y * gh // h
+        row_n[cy] += 1
         for x in range(w):
             r = frame[y, x, 0]
             g = frame[y, x, 1]
             b = frame[y, x, 2]
-            hist[r >> 4] += 1.0
-            hist[HIST_BINS + (g >> 4)] += 1.0
-            hist[2 * HIST_BINS + (b >> 4)] += 1.0
-            cx = xcell[x]
-            sums[cy, cx] += 0.299 * r + 0.587 * g + 0.114 * b
-            counts[cy, cx] += 1.0
+            bins[r >> 4] += 1
+            bins[HIST_BINS + (g >> 4)] += 1
+            bins[2 * HIST_BINS + (b >> 4)] += 1
+            sums[cy, xcell[x]] += 0.299 * r + 0.587 * g + 0.114 * b
     n = float(h * w)
     for i in range(hist.shape[0]):
-        hist[i] /= n
+        hist[i] = bins[i] / n
     for i in range(gh):
         for j in range(gw):
-            thumb[i, j] = sums[i, j] / counts[i, j]
+            thumb[i, j] = sums[i, j] / float(row_n[i] * col_n[j])
 
 
 @numba.njit(cache=True, nogil=True)
