@@ -265,20 +265,9 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     sound = [apply_filters(a, audio_filters(t.gain_db, t.ceiling_dbtp)) for a, t in zip(sound, audio)]
     if mark is not None:  # once, before the split: every output of one recipient carries it
         v = watermark_blend(v, mark, W, H)
-    # one branch per output (ffmpeg-python counts them): the picture always, a track where outputs share it
-    if len(outputs) == 1:
-        pictures = [v]
-    else:
-        split = v.split()
-        pictures = [split[k] for k in range(len(outputs))]
-    pools = []
-    for a, t in zip(sound, audio):
-        uses = sum(t in tracks for tracks in wanted)
-        if uses == 1:
-            pools.append([a])
-        else:
-            split = a.asplit()
-            pools.append([split[k] for k in range(uses)])
+    # one branch per output: the picture always, a track where outputs share it
+    pictures = _branches(v, len(outputs))
+    pools = [_branches(a, sum(t in tracks for tracks in wanted), audio=True) for a, t in zip(sound, audio)]
     env = dict(os.environ)
     if any(o.burn for o in outputs) and fontconfig_file is not None:
         env["FONTCONFIG_FILE"] = str(fontconfig_file)
@@ -425,6 +414,15 @@ def measure_loudness(plan: Plan, segments: list[Segment], track: AudioTrack, lab
         raise RenderError(f"ffmpeg could not measure the loudness of {label}: "
                           f"{first_error_line(proc.stderr, f'exit code {proc.returncode}')}", where)
     return parse_ebur128_summary(proc.stderr)
+
+
+def _branches(stream, k: int, audio: bool = False) -> list:
+    """``k`` (>= 1) branches of ``stream``: itself for one, else a ``split`` (``asplit``) into k
+    (ffmpeg-python counts a split's outputs by the indices taken)."""
+    if k == 1:
+        return [stream]
+    split = stream.asplit() if audio else stream.split()
+    return [split[i] for i in range(k)]
 
 
 def _cut_to(stream, box):
