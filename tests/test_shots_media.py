@@ -188,6 +188,27 @@ def test_parallel_chunks_match_one_sequential_decode(tmp_path):
         assert detect_scenes(path)[1] == [50, 90, 140], path
 
 
+def test_decode_span_starts_on_the_frame_asked_for_and_names_one_it_cannot_reach(tmp_path):
+    """A span that starts mid-GOP comes back as exactly its frames, equal to a full decode's (MP4 and
+    MPEG-TS, whose seeks are coarse); a span past the end raises one line naming the frame."""
+    from verticalize.errors import InputError
+    from verticalize.media import decode_indexed, decode_span
+
+    frames = _photo_frames("astronaut", 40, 0.6) + _photo_frames("coffee", 40, 0.6)
+    mp4 = encode(tmp_path / "gop.mp4", frames, extra=["-g", "24"])
+    ts = tmp_path / "gop.ts"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(mp4), "-c", "copy", str(ts)], check=True)
+    for path in (mp4, ts):
+        info = probe(path)
+        every = {i: f.copy() for i, f in decode_indexed(info, 64, 36)}
+        for first, last in ((0, 5), (30, 41), (48, 48), (73, 79)):
+            got = [(i, f.copy()) for i, f in decode_span(info, 64, 36, first, last)]
+            assert [i for i, _ in got] == list(range(first, last + 1)), (path, first)
+            assert all(np.array_equal(f, every[i]) for i, f in got), (path, first)
+        with pytest.raises(InputError, match="cannot reach frame 500"):
+            list(decode_span(info, 64, 36, 500, 510))
+
+
 def test_cut_gap_names_the_skipped_frames_around_a_cut():
     from verticalize.analysis import cut_gap
 

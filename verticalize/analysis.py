@@ -16,7 +16,7 @@ from edit.shots import ShotDetector
 from reframe.bars import scale_box
 from subtitles import load_tracks
 from verticalize.errors import InputError, NoTimestamps
-from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed, decode_indexed_parallel
+from verticalize.media.decode import AudioDecode, decode_frames, decode_indexed_parallel, decode_span
 from verticalize.media.probe import MediaInfo, analysis_size, frame_pts, frame_times, probe
 from verticalize.media.thumbs import KeyframeStore
 from verticalize.options import DEFAULTS, Options, check_options
@@ -158,15 +158,10 @@ def exact_cut(info: MediaInfo, width: int, height: int, lo: int, hi: int) -> int
     at ``width`` x ``height``; None when those frames cannot all be decoded."""
     from edit.shots import content_score, frame_features
 
-    exact: list = []
-    for margin in (0.0, 10.0, None):  # some containers seek coarsely: wider, then from the start
-        try:
-            exact = [(i, frame_features(f)) for i, f in decode_indexed(info, width, height, first=lo, last=hi,
-                                                                      seek_margin_s=margin, threads=1)]
-        except InputError:
-            exact = []
-        if [i for i, _ in exact] == list(range(lo, hi + 1)):
-            break
+    try:
+        exact = [(i, frame_features(f)) for i, f in decode_span(info, width, height, lo, hi, threads=1)]
+    except InputError:
+        return None
     if [i for i, _ in exact] != list(range(lo, hi + 1)) or len(exact) < 2:
         return None
     best = max(range(1, len(exact)), key=lambda q: content_score(exact[q - 1][1], exact[q][1]))

@@ -259,6 +259,44 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
         raise InputError("decoding failed (" + first_error_line(proc.stderr) + ")", info.path)
 
 
+def decode_span(info: MediaInfo, width: int, height: int, first: int, last: int, *, skip: str = "none",
+                threads: int = 1, keyframes_to: KeyframeJpegs | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``decode_indexed`` of frames ``first..last`` (inclusive) that starts with frame ``first``,
+    seeking to the keyframe before it. Some containers seek coarsely: a try whose first frame
+    comes after ``first``, that yields nothing, or that fails before its first frame is made again
+    from 10 s earlier, then from the start. Raises that last failure (InputError, NoTimestamps), or
+    InputError "cannot reach frame" when every try started late; a failure after frames were
+    yielded is raised as it comes. ``first`` 0: one try from the start, taken as it comes (an
+    empty stream yields nothing)."""
+    listed = len(packet_index(info)[3])
+    if not 0 <= first < listed:
+        raise InputError(f"decoding failed (cannot reach frame {first}: the stream lists {listed})", info.path)
+    if first == 0:
+        yield from decode_indexed(info, width, height, skip=skip, first=0, last=last, seek_margin_s=None,
+                                  threads=threads, keyframes_to=keyframes_to)
+        return
+    quarter_frame = 0.25 / float(info.fps)
+    failure: InputError | None = None
+    for margin in (-quarter_frame, 10.0, None):  # a target just after the frame lands on its keyframe
+        sent = 0
+        try:
+            for idx, frame in decode_indexed(info, width, height, skip=skip, first=first, last=last,
+                                             seek_margin_s=margin, threads=threads, keyframes_to=keyframes_to):
+                if sent == 0 and idx != first:
+                    break  # the seek landed past the frame: a wider margin
+                yield idx, frame
+                sent += 1
+        except InputError as e:
+            if sent:
+                raise
+            failure = e
+            continue
+        if sent:
+            return
+        failure = None
+    raise failure or InputError(f"decoding failed (cannot reach frame {first})", info.path)
+
+
 def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: str = "none", workers: int = 0,
                             chunk_s: float | None = None, min_chunk_s: float = 5.0,
                             chunk_max_mb: float = 128.0, keyframes_to: KeyframeJpegs | None = None
@@ -300,24 +338,13 @@ def decode_indexed_parallel(info: MediaInfo, width: int, height: int, *, skip: s
         yield from decode_indexed(info, width, height, skip=skip, threads=0, keyframes_to=keyframes_to)
         return
     bounds = list(zip(starts, starts[1:] + [n]))
-    quarter_frame = 0.25 / float(info.fps)
 
     def chunk(first: int, end: int, out: "queue.SimpleQueue") -> None:
-        # frames go to ``out`` as they are decoded (the consumer starts on the first one), then None;
-        # a target just after the chunk's keyframe lands on it
+        # frames go to ``out`` as they are decoded (the consumer starts on the first one), then None
         try:
-            for margin in ((None,) if first == 0 else (-quarter_frame, 10.0, None)):
-                sent = 0
-                for idx, frame in decode_indexed(info, width, height, skip=skip, first=first, last=end - 1,
-                                                 seek_margin_s=margin, threads=1, keyframes_to=keyframes_to):
-                    if sent == 0 and idx != first and first != 0:
-                        break  # the seek missed the chunk's keyframe: a wider margin
-                    out.put((idx, frame))
-                    sent += 1
-                if sent:
-                    return
-            if first != 0:
-                raise InputError(f"decoding failed (cannot reach frame {first})", info.path)
+            for item in decode_span(info, width, height, first, end - 1, skip=skip, threads=1,
+                                    keyframes_to=keyframes_to):
+                out.put(item)
         except BaseException as e:  # handed to the consumer
             out.put(e)
         finally:

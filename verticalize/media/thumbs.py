@@ -5,7 +5,7 @@ one ffmpeg pass per ``KEYFRAMES_PER_PASS`` frames, which seeks to its first
 frame, drops every other packet before the decoder (the ``noise`` bitstream
 filter's ``drop`` expression) and is stopped after its last, so a keyframe
 costs one intra decode whatever the film's length. ``grab_frame`` gets any
-other frame exactly, by a seek from the keyframe before it (``decode_indexed``).
+other frame exactly, by a seek from the keyframe before it (``decode_span``).
 ``read_video`` reads every frame of a small video (the review's 9:16 previews).
 
 ``KeyframeStore`` keeps the keyframes the analysis decodes anyway (written by
@@ -27,7 +27,7 @@ from typing import Collection, Iterator, Sequence
 import numpy as np
 
 from verticalize.errors import InputError, NoTimestamps
-from verticalize.media.decode import KeyframeJpegs, decode_indexed, picture_filters
+from verticalize.media.decode import KeyframeJpegs, decode_span, picture_filters
 from verticalize.media.ffmpeg import Stream, first_error_line, run
 from verticalize.media.probe import MediaInfo, packet_index
 
@@ -184,7 +184,7 @@ def _selected_frame(info: MediaInfo, frame: int, width: int, height: int, skip_n
 def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarray:
     """RGB ``(height, width, 3)`` picture of source frame ``frame`` (display index), exact: a seek to
     the keyframe before it, then the reference frames decoded up to it (only it scaled), or every
-    frame where it is not one; by frame count (``decode_indexed``) where timestamps do not find it."""
+    frame where it is not one; by frame count (``decode_span``) where timestamps do not find it."""
     for skip_nonref in ((True, False) if not info.interlaced else (False,)):  # bwdif wants every field
         try:
             picture = _selected_frame(info, frame, width, height, skip_nonref)
@@ -192,12 +192,9 @@ def grab_frame(info: MediaInfo, frame: int, width: int, height: int) -> np.ndarr
             picture = None
         if picture is not None:
             return picture
-    quarter_frame = 0.25 / float(info.fps)
-    for margin in (-quarter_frame, 10.0, None):
-        for idx, picture in decode_indexed(info, width, height, first=frame, last=frame, seek_margin_s=margin,
-                                           threads=1):
-            if idx == frame:
-                return picture
+    for idx, picture in decode_span(info, width, height, frame, frame, threads=1):
+        if idx == frame:
+            return picture
     raise InputError(f"decoding failed (cannot reach frame {frame})", info.path)
 
 
