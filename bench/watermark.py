@@ -131,7 +131,7 @@ def main() -> None:
                     continue
                 out = work / f"{n}{label[-1]}_{len(results['attacks'])}.mp4"
                 attack(src["path"], out, args, size)
-                t0, c0 = time.time(), time.process_time()
+                c0 = time.process_time()
                 d = wm.detect(out)
                 row = {"clip": name, "copy": label, "attack": attack_name, "want": want, "got": d.id,
                        "ok": d.id == want, "detect_cpu_s": time.process_time() - c0, **d.as_json()}

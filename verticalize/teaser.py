@@ -38,7 +38,6 @@ def teaser_episodes(plan: Plan, from_episodes: tuple[int, int] | None = None) ->
     """
     n = len(plan.episodes)
     free = int(plan.extras.get("free_episodes", 0) or 0)
-    note = None
     if from_episodes is not None:
         first, last = from_episodes
         if not 1 <= first <= last <= n:
