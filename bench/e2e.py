@@ -450,8 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         return f"{results[a].wall / results[b].wall:.2f}" if a in results and b in results else "-"
 
     print()
-    print(f"| step | wall s | CPU s | x realtime | peak RSS tree MB | peak RSS process MB |")
-    print(f"|---|---:|---:|---:|---:|---:|")
+    print("| step | wall s | CPU s | x realtime | peak RSS tree MB | peak RSS process MB |")
+    print("|---|---:|---:|---:|---:|---:|")
     labels = {"decode": "ffmpeg decode -> null", "analyze": "verticalize analyze",
               "floor": "floor: centre crop + x264, 1 file", "split": f"floor split: {files} files, {jobs} jobs",
               "run": f"verticalize run ({files} files)", "render": f"verticalize render ({files} files)",

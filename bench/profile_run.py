@@ -129,8 +129,8 @@ def jit_report(tree: Path, work: Path) -> None:
             raise SystemExit(f"profile_run: JIT probe failed: {proc.stderr.strip().splitlines()[-1:]}")
         rows.append((label, json.loads(proc.stdout.strip().splitlines()[-1])))
     print(f"numba JIT, analyze() of a 3-s 640x360 clip twice per fresh process (NUMBA_CACHE_DIR={cache}):")
-    print(f"| process | import s | 1st analyze s | 2nd analyze s | cache hits | cache misses |")
-    print(f"|---|---:|---:|---:|---:|---:|")
+    print("| process | import s | 1st analyze s | 2nd analyze s | cache hits | cache misses |")
+    print("|---|---:|---:|---:|---:|---:|")
     for label, r in rows:
         print(f"| {label} | {r['import_s']:.2f} | {r['first_s']:.2f} | {r['second_s']:.2f} | {r['cache_hits']} | "
               f"{r['cache_misses']} |")

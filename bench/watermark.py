@@ -102,7 +102,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="wm-bench-"))
     results = {"size": a.size, "renders": [], "attacks": [], "null": {}}
     null_files = list(a.null)
-    print(f"| clip | render | wall s | CPU s | MB | PSNR dB (mean/min) | SSIM (mean/min) |")
+    print("| clip | render | wall s | CPU s | MB | PSNR dB (mean/min) | SSIM (mean/min) |")
     print("|---|---|---|---|---|---|---|")
     for n, plan_path in enumerate(a.plans):
         plan = api.read_plan(plan_path)
