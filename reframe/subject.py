@@ -125,9 +125,9 @@ def _shift_cost(lum, prev, dy, dx, limit):
     gh, gw = lum.shape
     y0, y1 = max(0, -dy), min(gh, gh - dy)
     x0, x1 = max(0, -dx), min(gw, gw - dx)
-    c = ((y1 - y0 + 1) // 2) * ((x1 - x0 + 1) // 2)
-    if y1 <= y0 or x1 <= x0 or c == 0:
+    if y1 <= y0 or x1 <= x0:
         return 1e30
+    c = ((y1 - y0 + 1) // 2) * ((x1 - x0 + 1) // 2)  # cells read: >= 1 once both ranges are non-empty
     penalty = 0.02 * (abs(dx) + abs(dy))
     s = 0.0
     for gy in range(y0, y1, 2):
