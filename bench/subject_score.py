@@ -1,6 +1,6 @@
 """Does the crop hold the subject? Scores the plan against hand-labelled real frames.
 
-    python bench/subject_score.py MEDIA_DIR [MEDIA_DIR ...] [--set tune|report|...] [--labels DIR] [--work DIR]
+    python bench/subject_score.py MEDIA_DIR [MEDIA_DIR ...] [--set tune|report|tune,report,...] [--labels DIR] [--work DIR]
                                   [--misses] [--miss-sheets DIR]
 
 ``bench/subject_labels/{tune,report}.json`` list frames labelled by eye: the
@@ -74,7 +74,7 @@ def score(plan, labels: list[dict]) -> list[dict]:
         x0, x1 = lab["x0"], lab["x1"]
         ours = (0 <= x0 and x1 <= W) if pad else held(x, w, x0, x1)
         centre = held((W - cw) / 2, cw, x0, x1)
-        rows.append({"file": lab["file"], "frame": lab["frame"], "ours": ours, "centre": centre, "pad": pad,
+        rows.append({"set": lab.get("set", ""), "file": lab["file"], "frame": lab["frame"], "ours": ours, "centre": centre, "pad": pad,
                      "x": x, "w": w, "mode": modes.get(f, "?"), "x0": x0, "x1": x1})
     return rows
 
@@ -112,7 +112,9 @@ def miss_sheet(path: Path, misses: list[tuple[dict, dict]], out: Path, width: in
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("media", type=Path, nargs="+", help="folders holding the labelled clips, searched in turn")
-    ap.add_argument("--set", default="tune", choices=("tune", "report", "report2", "report3", "report4"))
+    ap.add_argument("--set", default="tune",
+                    help="a label set (tune, report, report2, ...: a JSON file in --labels) or several joined by "
+                         "commas, scored together with one analysis per clip")
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/subject_score"))
     ap.add_argument("--misses", action="store_true", help="list every frame whose subject the crop misses")
@@ -121,7 +123,11 @@ def main() -> None:
 
     import verticalize
 
-    labels = json.loads((a.labels / f"{a.set}.json").read_text())
+    labels = []
+    for name in a.set.split(","):
+        if not (a.labels / f"{name}.json").is_file():
+            ap.error(f"no label set {name!r} in {a.labels}")
+        labels += [dict(lab, set=name) for lab in json.loads((a.labels / f"{name}.json").read_text())]
     derived = json.loads((a.labels / "derived.json").read_text()) if (a.labels / "derived.json").exists() else {}
     by_file: dict[str, list] = defaultdict(list)
     for lab in labels:
@@ -149,7 +155,7 @@ def main() -> None:
     if a.misses:
         for r in all_rows:
             if not r["ours"]:
-                print(f"  miss {r['file']} #{r['frame']}: subject [{r['x0']}, {r['x1']}], crop x={r['x']} w={r['w']} "
+                print(f"  miss {r['set']} {r['file']} #{r['frame']}: subject [{r['x0']}, {r['x1']}], crop x={r['x']} w={r['w']} "
                       f"({r['mode']})")
 
 
