@@ -415,11 +415,11 @@ def main(argv: list[str] | None = None) -> int:
                 rendered = work / "rendered"
                 if not any(rendered.glob("*.mp4")):
                     raise SystemExit("e2e: the reencode step needs the render step before it (--steps ...,render,reencode)")
-                from verticalize.media.encode import X264_THREADS
+                from verticalize.options import DEFAULTS
 
                 cmds = [[ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(p), "-map", "0:v:0",
                          "-map", "0:a:0?", "-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf),
-                         "-profile:v", "high", "-pix_fmt", "yuv420p", "-threads", str(X264_THREADS), "-c:a", "aac",
+                         "-profile:v", "high", "-pix_fmt", "yuv420p", "-threads", str(DEFAULTS.x264_threads), "-c:a", "aac",
                          "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", str(work / f"again.{p.name}")]
                         for p in sorted(rendered.glob("*.mp4"))]
                 files = len(cmds)

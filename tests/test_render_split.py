@@ -127,6 +127,8 @@ def test_tasks_group_by_episode_unless_per_language(clip, tmp_path):
     assert cmd[cmd.index("--episode") + 1] == "2" and [cmd[i + 1] for i, a in enumerate(cmd) if a == "--lang"] == [
         "en", "es", "ja"]
     assert cmd[cmd.index("--encoders-per-process") + 1] == "3"
+    assert cmd[cmd.index("--x264-threads") + 1] == str(DEFAULTS.x264_threads)  # the bytes depend on it
+    assert task_list(tmp_path / "plan.json", out, {"x264_threads": 1})[0]["command"][cmd.index("--x264-threads") + 1] == "1"
     bounded = task_list(tmp_path / "plan.json", out, encoders_per_process=2)
     assert [(t["episode"], t["langs"]) for t in bounded] == [(1, ["en", "es"]), (1, ["ja"]), (2, ["en", "es"]),
                                                             (2, ["ja"])]

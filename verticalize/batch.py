@@ -106,9 +106,11 @@ def file_sha256(path: str | os.PathLike) -> str:
 def output_options(opts: Options) -> dict:
     """Every option that shapes the outputs (all but ``NOT_OUTPUT_OPTIONS`` and the review page's picture
     sizes, which ``--resume`` need not compare: the page is written again on every run), as JSON values."""
-    # an unmarked run leaves watermark_id out: its hash stays what it was before the watermark existed
+    # an unmarked run leaves watermark_id out, and a run with x264's 4 threads x264_threads: its hash stays
+    # what it was before the option existed (every earlier run had 4)
     return {k: v for k, v in sorted(dataclasses.asdict(opts).items())
-            if k not in NOT_OUTPUT_OPTIONS and not k.startswith("review_") and not (k == "watermark_id" and v is None)}
+            if k not in NOT_OUTPUT_OPTIONS and not k.startswith("review_") and not (k == "watermark_id" and v is None)
+            and not (k == "x264_threads" and v == 4)}
 
 
 def options_sha256(opts: Options) -> str:

@@ -5,7 +5,7 @@ A task is one episode in one or more languages (``verticalize tasks``; with
 PLAN -o OUTDIR --episode N --lang L`` writes ``OUTDIR/epNNN.L.mp4``
 (``epNNN.mp4`` without subtitles), and the same plan and options give the same
 bytes on any host, whether or not the file was rendered beside other languages
-(x264 runs with a fixed thread count; see verticalize.media.encode.X264_THREADS).
+(x264 runs with a fixed thread count, ``Options.x264_threads``; at 1080x1920 the bytes repeat with 1).
 
 ``--scheduler tcp://HOST:PORT`` sends the same work to a ``dask.distributed``
 cluster: one analysis per input, then one task per episode (its languages in

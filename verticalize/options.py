@@ -69,6 +69,8 @@ class Options:
     encoder: str = "libx264"          # video encoder: libx264 (CPU, bit-exact) or h264_nvenc (NVIDIA GPU)
     preset: str = "veryfast"          # x264 preset
     crf: int = 20                     # x264 constant rate factor, 0..51
+    x264_threads: int = 4             # x264 threads per encoder, 1..64, fixed so the bytes do not depend on the host's
+                                      # cores; 1: the same bytes on every run at any size (4 repeats only at small sizes)
     audio_bitrate_kbps: int = 128
     # audio delivery (ITU-R BS.1770 / EBU R128)
     normalize_loudness: bool = True   # False: every output keeps the source's level (--loudness off)
@@ -129,6 +131,8 @@ def check_options(opts: Options) -> None:
         raise OptionsError(f"free_episodes {opts.free_episodes} must not be negative")
     if not 0 <= opts.crf <= 51:
         raise OptionsError(f"crf {opts.crf} is outside 0..51")
+    if isinstance(opts.x264_threads, bool) or not isinstance(opts.x264_threads, int) or not 1 <= opts.x264_threads <= 64:
+        raise OptionsError(f"x264_threads {opts.x264_threads!r} is not an integer 1..64")
     if opts.jobs < 0:
         raise OptionsError("jobs must be >= 0")
     if opts.encoders_per_process < 1:

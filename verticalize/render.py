@@ -118,7 +118,7 @@ def render_outputs(plan: Plan, tasks: list[RenderTask], opts: Options = DEFAULTS
     The episode is decoded, cropped and scaled once and split into one
     burn-in and encoder branch per task; each encoder gets the frames
     ``render_episode`` gives it alone (the same bytes wherever x264 repeats
-    itself: see verticalize.media.encode.X264_THREADS). Use ``render_groups`` to keep the
+    itself: see ``Options.x264_threads``). Use ``render_groups`` to keep the
     number of encoders per process within ``opts.encoders_per_process``.
     Returns the manifest entries, in the order of ``tasks``.
     """

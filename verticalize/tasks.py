@@ -13,7 +13,7 @@ from verticalize.render import episode_tasks, render_groups
 
 
 RENDER_OPTIONS = ("encoder", "preset", "crf", "platform", "normalize_loudness", "loudness_lufs",
-                  "audio_tracks", "watermark_id")  # the options a render task's bytes depend on
+                  "audio_tracks", "watermark_id", "x264_threads")  # the options a render task's bytes depend on
 
 
 def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides: dict | None = None,
@@ -47,6 +47,7 @@ def task_list(plan_path: str | os.PathLike, outdir: str | os.PathLike, overrides
             if task.lang:
                 cmd += ["--lang", task.lang]
         cmd += ["--encoder", opts.encoder, "--preset", opts.preset, "--crf", str(opts.crf),
+                "--x264-threads", str(opts.x264_threads),
                 "--platform", opts.platform, "--jobs", "1",
                 "--loudness", f"{opts.loudness_lufs:g}" if opts.normalize_loudness else "off",
                 "--audio-tracks", opts.audio_tracks]

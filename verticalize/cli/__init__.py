@@ -38,7 +38,7 @@ FLAGS: dict[str, str] = {
     "platform": "--platform", "market": "--market", "preset": "--preset",
     "encoders_per_process": "--encoders-per-process",
     "loudness_lufs": "--loudness", "audio_tracks": "--audio-tracks",
-    "watermark_id": "--watermark",
+    "watermark_id": "--watermark", "x264_threads": "--x264-threads",
 }
 _FLAG_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\b")
 

@@ -83,7 +83,8 @@ def options_from_args(args) -> Options:
     for name, field in (("episode_min", "episode_min_s"), ("episode_max", "episode_max_s"), ("preset", "preset"),
                         ("crf", "crf"), ("jobs", "jobs"), ("recap", "recap_s"), ("free_episodes", "free_episodes"),
                         ("platform", "platform"), ("encoder", "encoder"),
-                        ("encoders_per_process", "encoders_per_process"), ("watermark", "watermark_id")):
+                        ("encoders_per_process", "encoders_per_process"), ("watermark", "watermark_id"),
+                        ("x264_threads", "x264_threads")):
         if getattr(args, name, None) is not None:
             changes[field] = getattr(args, name)
     if getattr(args, "no_episodes", False):
@@ -109,6 +110,9 @@ def add_render_opts(p, size: bool = True):
     p.add_argument("--platform", help=f"subtitle safe zone: tiktok, reels, shorts or none (default {DEFAULTS.platform})")
     p.add_argument("--preset", help=f"x264 preset (default {DEFAULTS.preset})")
     p.add_argument("--crf", type=int, help=f"x264 CRF 0..51 (default {DEFAULTS.crf})")
+    p.add_argument("--x264-threads", type=int, metavar="N",
+                   help=f"x264 threads per output, 1..64 (default {DEFAULTS.x264_threads}; 1: the same bytes on "
+                        "every run at any size, a lone file slower)")
     p.add_argument("--jobs", type=int, help="parallel ffmpeg renders (default: one per core)")
     p.add_argument("--encoders-per-process", type=int, metavar="N",
                    help="most languages one ffmpeg render encodes from one decode of an episode (default "

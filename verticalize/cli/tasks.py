@@ -17,6 +17,7 @@ def add_commands(sub) -> dict:
     t.add_argument("--preset", help="x264 preset (default: as the plan was made)")
     t.add_argument("--crf", type=int, help="x264 CRF 0..51 (default: as the plan was made)")
     t.add_argument("--encoder", choices=ENCODERS, help="video encoder (default: as the plan was made)")
+    t.add_argument("--x264-threads", type=int, metavar="N", help="x264 threads per output (default: as the plan was made)")
     t.add_argument("--per-language", action="store_true",
                    help="one task per episode and language (each decodes the episode again) instead of per episode")
     t.add_argument("--encoders-per-process", type=int, metavar="N",

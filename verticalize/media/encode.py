@@ -21,13 +21,11 @@ from verticalize.media.ffmpeg import first_error_line, run
 from verticalize.options import Options
 from verticalize.plan import Plan
 
-# x264 threads, fixed so the bytes do not depend on the machine's core count
-# (same plan + options -> same file on any host of a render farm). Measured: at
-# 1080x1920 x264 with 4 threads gives different bytes from run to run (4 renders
-# of one 10-s episode: 4 different files; 7 encodes of the same frames: 3
-# different streams, non-deterministic=0 or not), while its input frames repeat
-# exactly; with 1 thread it repeated. Small sizes (the tests') repeat.
-X264_THREADS = 4
+# x264 runs with ``Options.x264_threads`` threads (default 4), a fixed count so the bytes do not
+# depend on the machine's core count. Measured: at 1080x1920 x264 with 4 threads gives different
+# bytes from run to run (4 renders of one 10-s episode: 4 different files; 7 encodes of the same
+# frames: 3 different streams, non-deterministic=0 or not), while its input frames repeat exactly;
+# with 1 thread it repeats (tests/test_render.py). Small sizes (most tests') repeat with 4.
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,8 @@ def video_codec_args(opts: Options) -> dict:
     if opts.encoder == "h264_nvenc":
         return {"c:v": "h264_nvenc", "preset": "p5", "rc": "vbr", "cq": nvenc_cq(opts.crf), "b:v": 0,
                 "profile:v": "high"}
-    return {"c:v": "libx264", "preset": opts.preset, "crf": opts.crf, "profile:v": "high", "threads": X264_THREADS}
+    return {"c:v": "libx264", "preset": opts.preset, "crf": opts.crf, "profile:v": "high",
+            "threads": opts.x264_threads}
 
 
 _ENCODER_OK: dict[str, str | None] = {}  # encoder -> None (works) or the error line
@@ -244,8 +243,8 @@ def encode_outputs(plan: Plan, segments: list[Segment], outputs: list[Output], o
     and its own encoders with the same options as a render of that output
     alone: each encoder gets the same frames as in a render of its file by
     itself, so the file has the same bytes wherever x264 is reproducible (at
-    small sizes; at 1080x1920 x264 with 4 threads varies from run to run, in
-    either kind of render).
+    small sizes, and at any size with ``opts.x264_threads`` 1; at 1080x1920 x264 with 4 threads
+    varies from run to run, in either kind of render).
     ``frames`` and ``duration`` (seconds) bound every output exactly. Raises
     RenderError with ffmpeg's first error line, naming the first output.
     """
