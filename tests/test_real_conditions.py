@@ -225,3 +225,31 @@ def test_a_stream_copy_cut_keeps_its_frame_rate(tmp_path):
     times = frame_times(info)
     assert times[-1] - times[-2] == Fraction(4, 30)  # the cut's gap, kept as it is
     assert all(t == Fraction(i, 30) for i, t in enumerate(times[:-1]))
+
+
+def test_a_still_image_track_before_the_picture_is_passed_over(src, tmp_path):
+    still = tmp_path / "poster.png"
+    ffmpeg("-f", "lavfi", "-i", "color=red:s=180x320", "-frames:v", "1", str(still))
+    mkv = tmp_path / "poster_first.mkv"  # a poster track as video stream 0, the film as stream 1
+    ffmpeg("-i", str(still), "-i", str(src), "-map", "0", "-map", "1", "-c", "copy", str(mkv))
+    info = probe(mkv)
+    assert (info.video_stream, info.codec, info.width, info.height, info.frame_count) == (1, "h264", 320, 180, 180)
+    plan, ref = _analyze(mkv), _analyze(src)
+    assert plan.source["video_stream"] == 1 and "video_stream" not in ref.source
+    assert max(abs(a - b) for a, b in zip(plan.crop["x"], ref.crop["x"])) <= 2
+    got = read_frames(_render(plan, tmp_path / "a"), [30, 150], 90, 160)
+    want = read_frames(_render(ref, tmp_path / "b"), [30, 150], 90, 160)
+    for k in (30, 150):
+        assert np.abs(got[k].astype(float) - want[k]).mean() < 3  # the film, not the red poster
+
+
+def test_audio_with_only_a_cover_picture_is_refused_in_one_line(src, tmp_path):
+    cover = tmp_path / "cover.png"
+    ffmpeg("-f", "lavfi", "-i", "color=blue:s=300x300", "-frames:v", "1", str(cover))
+    song = tmp_path / "song.m4a"
+    ffmpeg("-i", str(src), "-i", str(cover), "-map", "0:a", "-map", "1", "-c", "copy", "-disposition:v", "attached_pic",
+           str(song))
+    proc = subprocess.run([sys.executable, "-m", "verticalize", "analyze", str(song), "-o", str(tmp_path / "p.json")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode != 0 and not (tmp_path / "p.json").exists()
+    assert proc.stderr.strip().splitlines() == [f"verticalize: error: {song}: no video stream (audio with a cover picture)"]

@@ -32,7 +32,8 @@ def crop_size(info: MediaInfo, width: int, height: int) -> tuple[int, int]:
 
 def source_geometry(info: MediaInfo) -> dict:
     """What the plan records of how the picture is shown, where it is not plain: the stored size,
-    the display rotation (degrees), the sample aspect ratio, deinterlacing, a late video start."""
+    the display rotation (degrees), the sample aspect ratio, deinterlacing, a late video start, and
+    which video stream is the picture (``0:v:K``, where stream 0 is a cover or a still track)."""
     out = {}
     if (info.coded_width, info.coded_height) != (info.width, info.height):
         out["coded_width"], out["coded_height"] = info.coded_width, info.coded_height
@@ -44,6 +45,8 @@ def source_geometry(info: MediaInfo) -> dict:
         out["deinterlace"] = "bwdif"
     if info.start_s:
         out["video_start_s"] = str(info.start_s)
+    if info.video_stream:
+        out["video_stream"] = info.video_stream
     return out
 
 

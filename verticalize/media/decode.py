@@ -33,9 +33,10 @@ class VideoDecode:
         frame_bytes = w * h * 3
         scaled = f"{crop_filter(self.crop)}scale={w}:{h}:flags=area,format=rgb24"
         if self.keyframes_to is None:
-            graph = ["-map", "0:v:0", "-vf", f"{picture_filters(info)}{scaled}"]
+            graph = ["-map", info.video_map, "-vf", f"{picture_filters(info)}{scaled}"]
         else:
-            graph = ["-filter_complex", self.keyframes_to.graph(picture_filters(info), f"{scaled}[px]"), "-map", "[px]"]
+            graph = ["-filter_complex", self.keyframes_to.graph(picture_filters(info), f"{scaled}[px]", info.video_map),
+                     "-map", "[px]"]
         proc = Stream(["-v", "error", "-nostdin", "-threads", str(self.threads),
                        *(["-copyts"] if self.keyframes_to is not None else []), "-i", info.path,
                        *graph, "-fps_mode", "passthrough", "-an", "-sn", "-f", "rawvideo", "pipe:1",
@@ -138,11 +139,11 @@ class KeyframeJpegs:
         self.height = int(height)
         self.quality = int(quality)  # ffmpeg's -q:v for MJPEG: 2 (best) .. 31
 
-    def graph(self, pictures: str, rest: str) -> str:
-        """A decode's filter graph with this output beside it: ``[0:v:0]`` through ``pictures`` (filters
+    def graph(self, pictures: str, rest: str, stream: str = "0:v:0") -> str:
+        """A decode's filter graph with this output beside it: video ``stream`` through ``pictures`` (filters
         ending in a comma, or "": the displayed pictures), split into the decode's own chain ``rest``
         and the keyframes' branch to ``[keyjpeg]``."""
-        return (f"[0:v:0]{pictures}split[all][key];[all]{rest};"
+        return (f"[{stream}]{pictures}split[all][key];[all]{rest};"
                 f"[key]select=key,scale=-2:{self.height}:flags=area,format=yuvj420p[keyjpeg]")
 
     def output(self) -> list[str]:
@@ -211,12 +212,12 @@ def decode_indexed(info: MediaInfo, width: int, height: int, *, skip: str = "non
     # one scaled picture, split: the frames to stdout, a 1x1 copy to a framecrc listing their timestamps
     rest = f"{scale},format=rgb24,split[px][ts];[ts]scale=1:1:flags=neighbor[tiny]"
     if keyframes_to is None:
-        graph = f"[0:v:0]{picture_filters(info)}{rest}"
+        graph = f"[{info.video_map}]{picture_filters(info)}{rest}"
     else:
         # a chunk ends on its own after its last frame (not stopped early: its last keyframes' JPEGs
         # may still be on their way when the raw frames after them come out)
         trim = f"trim=end_pts={times[last] + 1}," if last is not None else ""
-        graph = keyframes_to.graph(f"{trim}{picture_filters(info)}", rest)
+        graph = keyframes_to.graph(f"{trim}{picture_filters(info)}", rest, info.video_map)
     args = ["-v", "error", "-nostdin", "-threads", str(threads), *pre, "-i", info.path,
            "-filter_complex", graph,
            "-map", "[px]", "-fps_mode", "passthrough", "-enc_time_base:v", "demux", "-f", "rawvideo", "pipe:1",

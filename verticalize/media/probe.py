@@ -49,6 +49,12 @@ class MediaInfo:
     sar: Fraction = Fraction(1)   # sample (pixel) aspect ratio of the stored picture
     interlaced: bool = False      # fields, top or bottom first: deinterlaced before analysis and render
     start_s: Fraction = Fraction(0)  # the video's first frame, s after the file's start (late streams)
+    video_stream: int = 0   # the picture is the file's video stream "0:v:<this>" (a cover or still track passed over)
+
+    @property
+    def video_map(self) -> str:
+        """ffmpeg's stream specifier of the picture stream, ``0:v:K``."""
+        return f"0:v:{self.video_stream}"
 
     @property
     def square(self) -> bool:
@@ -88,8 +94,15 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     has_audio = any(kind == "Audio" for _, kind, _ in streams)
     if not video:
         raise InputError("no video stream" + (" (audio only)" if has_audio else ""), path)
-    codec = video[0][1]
-    vline = next(l for l in err.splitlines() if re.search(r"Stream #0:%s\b.*Video:" % video[0][0], l))
+    lines = [next(l for l in err.splitlines() if re.search(r"Stream #0:%s\b.*Video:" % i, l)) for i, _ in video]
+    if all("(attached pic)" in line for line in lines):
+        raise InputError("no video stream (" + ("audio with " if has_audio else "only ") + "a cover picture)", path)
+    k = picture_stream([c for _, c in video], lines)
+    if k:
+        log.info("%s: the picture is video stream %d; stream 0 is %s", path, k,
+                 "a cover picture" if "(attached pic)" in lines[0] else f"a still {video[0][1]} image")
+        once = None if once is None else (once[0], None)  # its packets and decode check were of stream 0
+    codec, vline = video[k][1], lines[k]
     if codec == "none":
         raise InputError("unsupported video codec (ffmpeg has no decoder for it)", path)
     size = _SIZE_RE.search(vline.split("Video:", 1)[1])
@@ -105,7 +118,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     interlaced = bool(re.search(r"\((?:[^()]*, )?(top first|bottom first|top coded first|bottom coded first)", vline))
     width, height = display_size(coded_w, coded_h, sar, rotation)
 
-    fps, count, vfr, first_s, read_error = _count_packets(path, once[1] if once is not None else None)
+    fps, count, vfr, first_s, read_error = _count_packets(path, once[1] if once is not None else None, k)
     if fps is None:
         m = _FPS_RE.search(vline)
         if not m:
@@ -132,10 +145,20 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             # every packet read cleanly: the other streams simply run longer than the picture
             log.warning("%s: the video stream holds %d frames (%.2f s) of the file's %.2f s; "
                         "the rest is other streams", path, count, count / float(fps), seconds + float(start_s))
-    if once is None:  # the single run decoded the first frames already
-        _check_decodable(path)
+    if once is None or once[1] is None:  # the single run decoded the first frames already
+        _check_decodable(path, k)
     return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr, coded_w, coded_h, rotation,
-                     sar, interlaced, start_s)
+                     sar, interlaced, start_s, k)
+
+
+def picture_stream(codecs: list[str], lines: list[str]) -> int:
+    """Which of a file's video streams (``codecs`` and ``ffmpeg -i`` stream ``lines``, in order)
+    is the picture: the first that is neither a cover picture ("attached pic") nor a still-image
+    codec (a poster or thumbnail track), else the first that is not a cover, else the first."""
+    for k, (codec, line) in enumerate(zip(codecs, lines)):
+        if "(attached pic)" not in line and codec not in _IMAGE_CODECS:
+            return k
+    return next((k for k, line in enumerate(lines) if "(attached pic)" not in line), 0)
 
 
 def display_size(coded_width: int, coded_height: int, sar: Fraction, rotation: int) -> tuple[int, int]:
@@ -180,6 +203,11 @@ _READ_ERRORS = ("partial file", "ended prematurely", "Invalid data", "Truncated"
 _LEVEL_RE = re.compile(r"\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
 _PACKETS_ARGS = ["-map", "0:v:0", "-c", "copy", "-f", "framecrc"]
 _DECODE_CHECK_ARGS = ["-map", "0:v:0", "-frames:v", "2", "-f", "null", "-"]
+
+
+def _on_stream(args: list[str], k: int) -> list[str]:
+    """``_PACKETS_ARGS`` or ``_DECODE_CHECK_ARGS`` for video stream ``0:v:k``."""
+    return [f"0:v:{k}" if a == "0:v:0" else a for a in args]
 
 
 def _probe_once(path: Path) -> tuple[str, tuple] | None:
@@ -233,12 +261,12 @@ def _parse_framecrc(listing: str) -> tuple[Fraction | None, list[int], list[int]
     return tb, pts, durations, keys
 
 
-def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], list[bool], str]:
-    """(time base, pts, durations, keyframe flags, read error) of the first video stream's packets
+def _read_packets(path: Path, k: int = 0) -> tuple[Fraction | None, list[int], list[int], list[bool], str]:
+    """(time base, pts, durations, keyframe flags, read error) of video stream ``0:v:k``'s packets
     that a decoder outputs, in file order: packets an edit list discards are left out. ``read error``
     is the demuxer's first complaint about missing or bad data ("" when it read cleanly)."""
     # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
-    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), *_PACKETS_ARGS, "-"])
+    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), *_on_stream(_PACKETS_ARGS, k), "-"])
     if "partial file" in proc.stderr:
         raise InputError("truncated or corrupt (ffmpeg: partial file)", path)
     if proc.returncode != 0:
@@ -249,7 +277,8 @@ def _read_packets(path: Path) -> tuple[Fraction | None, list[int], list[int], li
     return tb, pts, durations, keys, read_error
 
 
-def _count_packets(path: Path, packets: tuple | None = None) -> tuple[Fraction | None, int, bool, Fraction | None, str]:
+def _count_packets(path: Path, packets: tuple | None = None,
+                   k: int = 0) -> tuple[Fraction | None, int, bool, Fraction | None, str]:
     """Count video packets, derive the exact fps from their durations, and tell VFR from CFR;
     also the first frame's time (s, None without timestamps) and the demuxer's read error.
 
@@ -257,7 +286,7 @@ def _count_packets(path: Path, packets: tuple | None = None) -> tuple[Fraction |
     than half a frame away from ``index / fps`` (so frame numbers alone would give
     wrong timecodes); timestamps rounded to the time base do not count.
     """
-    tb, pts, durs, keys, read_error = packets if packets is not None else _read_packets(path)
+    tb, pts, durs, keys, read_error = packets if packets is not None else _read_packets(path, k)
     count = len(pts)
     durations: Counter[int] = Counter(durs)
     if tb is None or not durations:
@@ -325,7 +354,7 @@ def frame_times(info: MediaInfo) -> list[Fraction]:
     path = Path(info.path)
     key = _cache_key(path)
     if key not in _times_cache:
-        tb, pts, _, keys, _ = _read_packets(path)
+        tb, pts, _, keys, _ = _read_packets(path, info.video_stream)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             return [Fraction(i) / info.fps for i in range(info.frame_count)]
         _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])
@@ -346,8 +375,8 @@ def frame_pts(info: MediaInfo) -> tuple[Fraction, list[int]]:
     return tb, [int(t / tb) for t in times]
 
 
-def _check_decodable(path: Path) -> None:
-    proc = run(["-v", "error", "-nostdin", "-i", str(path), *_DECODE_CHECK_ARGS])
+def _check_decodable(path: Path, k: int = 0) -> None:
+    proc = run(["-v", "error", "-nostdin", "-i", str(path), *_on_stream(_DECODE_CHECK_ARGS, k)])
     text = proc.stderr
     if proc.returncode != 0 or "Decoder" in text and "not found" in text:
         raise InputError("cannot decode video (" + first_error_line(text) + ")", path)
@@ -365,13 +394,13 @@ _index_cache: dict[tuple, tuple[Fraction, dict[int, int], list[int], list[int]]]
 
 def packet_index(info: MediaInfo) -> tuple[Fraction, dict[int, int], list[int], list[int]]:
     """(time base, packet pts -> display index, display indices of keyframes, sorted pts) of the
-    first video stream; built once per file (every decode chunk asks for it)."""
+    picture stream (``info.video_stream``); built once per file (every decode chunk asks for it)."""
     path = Path(info.path)
     key = _cache_key(path)
     if key in _index_cache:
         return _index_cache[key]
     if key not in _times_cache:
-        tb, pts, _, keys, _ = _read_packets(path)
+        tb, pts, _, keys, _ = _read_packets(path, info.video_stream)
         if tb is None or not pts or any(t <= _NOPTS for t in pts):
             raise NoTimestamps("video stream has no packet timestamps", path)
         _remember_times(path, tb, sorted(pts), [t for t, k in zip(pts, keys) if k])

@@ -85,7 +85,7 @@ def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, 
     kept: list[str] = []
     if keep:
         fps = f"{info.fps.numerator}/{info.fps.denominator}"
-        graph = f"[0:v:0]split={1 + len(keep)}[t]" + "".join(f"[k{g}]" for g in range(len(keep)))
+        graph = f"[{info.video_map}]split={1 + len(keep)}[t]" + "".join(f"[k{g}]" for g in range(len(keep)))
         graph += f";[t]{thumb},format=rgb24[thumb]"
         for g, (group, path) in enumerate(zip(keep, keep_to)):
             chosen = _any_of([f"eq(pts\\,{times[f]})" for f in group])
@@ -94,7 +94,7 @@ def _keyframe_pass(info: MediaInfo, wanted: list[int], width: int, height: int, 
                      "-c:v", "rawvideo", "-f", "matroska", "-y", str(path)]
         pictures = ["-filter_complex", graph, "-map", "[thumb]"]
     else:
-        pictures = ["-map", "0:v:0", "-vf", thumb]
+        pictures = ["-map", info.video_map, "-vf", thumb]
     deblock = [] if keep else ["-skip_loop_filter", "all"]
     args = ["-v", "error", "-nostdin", "-threads", "1", *deblock, *seek,
             "-bsf:v", f"noise=drop={expr}", "-i", info.path, *pictures, "-an", "-sn",
@@ -173,7 +173,7 @@ def _selected_frame(info: MediaInfo, frame: int, width: int, height: int, skip_n
         start = float((times[frame] - times[0]) * tb) - 0.25 / float(info.fps)
         seek += ["-noaccurate_seek", "-ss", f"{max(0.0, start):.6f}"]
     skip = ["-skip_frame", "noref"] if skip_nonref else []
-    args = ["-v", "error", "-nostdin", "-threads", "1", *skip, *seek, "-i", info.path, "-map", "0:v:0", "-an",
+    args = ["-v", "error", "-nostdin", "-threads", "1", *skip, *seek, "-i", info.path, "-map", info.video_map, "-an",
             "-sn", "-vf", f"{picture_filters(info)}trim=end_pts={times[frame] + 1},select=eq(pts\\,{times[frame]}),"
             f"scale={width}:{height}:flags=area",  # trim: the stream ends after it, found or not
             "-fps_mode", "passthrough", "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
