@@ -45,13 +45,15 @@ def salient_map(session, img: np.ndarray, size: tuple[int, int] = (320, 320)) ->
     return np.asarray(back, np.float32) / 255.0
 
 
-def best_window(mask: np.ndarray, width: int) -> int:
+def window_left(mask: np.ndarray, width: int) -> int:
     """Left edge of the ``width``-px window with the most map mass above 0.5 (all mass if none)."""
+    from reframe.saliency import best_window
+
     col = (mask * (mask > 0.5)).sum(axis=0)
     if col.sum() == 0:
         col = mask.sum(axis=0)
-    cs = np.concatenate([[0.0], np.cumsum(col)])
-    return int(np.argmax(cs[width:] - cs[:-width]))
+    centre, _ = best_window(col, width)
+    return int(round(centre - (width - 1) / 2))
 
 
 def main() -> None:
@@ -104,7 +106,7 @@ def main() -> None:
         k_model = k_ours = 0
         for lab in labs:
             t = time.process_time()
-            x = x0 + best_window(salient_map(session, frames[lab["frame"]][y0:y1, x0:x1], size), cw)
+            x = x0 + window_left(salient_map(session, frames[lab["frame"]][y0:y1, x0:x1], size), cw)
             ms.append((time.process_time() - t) * 1000)
             f = min(lab["frame"], plan.source["frame_count"] - 1)
             px, pw = plan.crop["x"][f], plan.crop["w"][f]

@@ -139,7 +139,7 @@ class KeyframeJpegs:
         self.height = int(height)
         self.quality = int(quality)  # ffmpeg's -q:v for MJPEG: 2 (best) .. 31
 
-    def graph(self, pictures: str, rest: str, stream: str = "0:v:0") -> str:
+    def graph(self, pictures: str, rest: str, stream: str) -> str:
         """A decode's filter graph with this output beside it: video ``stream`` through ``pictures`` (filters
         ending in a comma, or "": the displayed pictures), split into the decode's own chain ``rest``
         and the keyframes' branch to ``[keyjpeg]``."""

@@ -323,8 +323,7 @@ def _segment(plan: Plan, seg: Segment, cmd_file: Path, W: int, H: int, audio: li
     # times count from the video's first frame, which may start after the file's other streams)
     ss = _seek_s(plan, start, times)
     src = ffmpeg.input(plan.source["path"], ss=seconds_text(ss)) if ss > 0 else ffmpeg.input(plan.source["path"])
-    k = int(plan.source.get("video_stream", 0))  # the picture, where stream 0 is a cover or still track
-    v = src[f"v:{k}"] if k else src.video
+    v = src[f"v:{int(plan.source.get('video_stream', 0))}"]  # the picture (stream 0 may be a cover or still track)
     if plan.source.get("deinterlace"):
         v = v.filter("bwdif", mode="send_frame", deint="interlaced")
     v = v.filter("setpts", "PTS-STARTPTS").filter("trim", end_frame=n)

@@ -101,7 +101,6 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     if k:
         log.info("%s: the picture is video stream %d; stream 0 is %s", path, k,
                  "a cover picture" if "(attached pic)" in lines[0] else f"a still {video[0][1]} image")
-        once = None if once is None else (once[0], None)  # its packets and decode check were of stream 0
     codec, vline = video[k][1], lines[k]
     if codec == "none":
         raise InputError("unsupported video codec (ffmpeg has no decoder for it)", path)
@@ -118,7 +117,9 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     interlaced = bool(re.search(r"\((?:[^()]*, )?(top first|bottom first|top coded first|bottom coded first)", vline))
     width, height = display_size(coded_w, coded_h, sar, rotation)
 
-    fps, count, vfr, first_s, read_error = _count_packets(path, once[1] if once is not None else None, k)
+    # the single run listed stream 0's packets and decoded its first frames: of use only when it is the picture
+    packets = once[1] if once is not None and k == 0 else None
+    fps, count, vfr, first_s, read_error = _count_packets(path, packets, k)
     if fps is None:
         m = _FPS_RE.search(vline)
         if not m:
@@ -145,7 +146,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             # every packet read cleanly: the other streams simply run longer than the picture
             log.warning("%s: the video stream holds %d frames (%.2f s) of the file's %.2f s; "
                         "the rest is other streams", path, count, count / float(fps), seconds + float(start_s))
-    if once is None or once[1] is None:  # the single run decoded the first frames already
+    if packets is None:
         _check_decodable(path, k)
     return MediaInfo(str(path), width, height, fps, count, has_audio, codec, vfr, coded_w, coded_h, rotation,
                      sar, interlaced, start_s, k)
@@ -201,13 +202,14 @@ _READ_ERRORS = ("partial file", "ended prematurely", "Invalid data", "Truncated"
 
 
 _LEVEL_RE = re.compile(r"\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
-_PACKETS_ARGS = ["-map", "0:v:0", "-c", "copy", "-f", "framecrc"]
-_DECODE_CHECK_ARGS = ["-map", "0:v:0", "-frames:v", "2", "-f", "null", "-"]
+def _packets_args(k: int = 0) -> list[str]:
+    """Output options listing video stream ``0:v:k``'s packets (framecrc, no decoding)."""
+    return ["-map", f"0:v:{k}", "-c", "copy", "-f", "framecrc"]
 
 
-def _on_stream(args: list[str], k: int) -> list[str]:
-    """``_PACKETS_ARGS`` or ``_DECODE_CHECK_ARGS`` for video stream ``0:v:k``."""
-    return [f"0:v:{k}" if a == "0:v:0" else a for a in args]
+def _decode_check_args(k: int = 0) -> list[str]:
+    """Output options decoding the first 2 frames of video stream ``0:v:k`` to nowhere."""
+    return ["-map", f"0:v:{k}", "-frames:v", "2", "-f", "null", "-"]
 
 
 def _probe_once(path: Path) -> tuple[str, tuple] | None:
@@ -221,7 +223,7 @@ def _probe_once(path: Path) -> tuple[str, tuple] | None:
     larger part of probing a short clip.
     """
     proc = run(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-threads", "1",
-                "-copyts", "-i", str(path), *_PACKETS_ARGS, "pipe:1", *_DECODE_CHECK_ARGS])
+                "-copyts", "-i", str(path), *_packets_args(), "pipe:1", *_decode_check_args()])
     if proc.returncode != 0:
         return None
     head: list[str] = []
@@ -266,7 +268,7 @@ def _read_packets(path: Path, k: int = 0) -> tuple[Fraction | None, list[int], l
     that a decoder outputs, in file order: packets an edit list discards are left out. ``read error``
     is the demuxer's first complaint about missing or bad data ("" when it read cleanly)."""
     # -copyts: the container's own timestamps, as a decoder run with -copyts reports them
-    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), *_on_stream(_PACKETS_ARGS, k), "-"])
+    proc = run(["-v", "error", "-nostdin", "-copyts", "-i", str(path), *_packets_args(k), "-"])
     if "partial file" in proc.stderr:
         raise InputError("truncated or corrupt (ffmpeg: partial file)", path)
     if proc.returncode != 0:
@@ -376,7 +378,7 @@ def frame_pts(info: MediaInfo) -> tuple[Fraction, list[int]]:
 
 
 def _check_decodable(path: Path, k: int = 0) -> None:
-    proc = run(["-v", "error", "-nostdin", "-i", str(path), *_on_stream(_DECODE_CHECK_ARGS, k)])
+    proc = run(["-v", "error", "-nostdin", "-i", str(path), *_decode_check_args(k)])
     text = proc.stderr
     if proc.returncode != 0 or "Decoder" in text and "not found" in text:
         raise InputError("cannot decode video (" + first_error_line(text) + ")", path)
